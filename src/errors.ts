@@ -1,0 +1,56 @@
+/**
+ * Every failure the bot reports carries a stable string code. Logs, metrics, tests and the
+ * messages people read all key off the code, never off the wording, so wording can improve freely.
+ */
+export type ErrorCode =
+  // configuration
+  | 'config_invalid'
+  // user input
+  | 'invalid_hostname'
+  | 'invalid_zone'
+  | 'zone_not_found'
+  | 'channel_not_allowed'
+  | 'not_an_admin'
+  // Cloudflare
+  | 'cloudflare_unauthorized'
+  | 'cloudflare_forbidden'
+  | 'cloudflare_not_found'
+  | 'cloudflare_bad_request'
+  | 'cloudflare_rate_limited'
+  | 'cloudflare_server_error'
+  | 'cloudflare_timeout'
+  | 'cloudflare_network'
+  | 'cloudflare_malformed_response'
+  // Slack
+  | 'slack_rate_limited'
+  | 'slack_platform_error'
+  | 'slack_request_failed'
+  | 'slack_response_url_expired'
+  // infrastructure
+  | 'redis_unavailable';
+
+/** How the caller should react to a failure. */
+export type FailureOutcome = 'retry_with_backoff' | 'retry_after' | 'fail';
+
+export interface AopErrorOptions {
+  /** What a person can do about it, in one sentence. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class AopError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AopErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AopError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** True when `error` is an AopError, optionally with one of the given codes. */
+export function isAopError(error: unknown, ...codes: ErrorCode[]): error is AopError {
+  return error instanceof AopError && (codes.length === 0 || codes.includes(error.code));
+}
