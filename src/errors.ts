@@ -27,7 +27,9 @@ export type ErrorCode =
   | 'slack_request_failed'
   | 'slack_response_url_expired'
   // infrastructure
-  | 'redis_unavailable';
+  | 'redis_unavailable'
+  /** Stored alert state that does not parse (corrupt, or written by an incompatible version). */
+  | 'alert_state_invalid';
 
 /** How the caller should react to a failure. */
 export type FailureOutcome = 'retry_with_backoff' | 'retry_after' | 'fail';

@@ -59,11 +59,21 @@ export interface CloudflareRequestOptions {
  */
 export interface CloudflareClient {
   /** GET /zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}. 404 → code `cloudflare_not_found`. */
-  getHostnameStatus(zoneId: string, hostname: string, options?: CloudflareRequestOptions): Promise<CfHostnameStatus>;
+  getHostnameStatus(
+    zoneId: string,
+    hostname: string,
+    options?: CloudflareRequestOptions,
+  ): Promise<CfHostnameStatus>;
   /** Every association in the zone: status=all, per_page=1000, all pages. */
-  listHostnameAssociations(zoneId: string, options?: CloudflareRequestOptions): Promise<CfHostnameAssociationRow[]>;
+  listHostnameAssociations(
+    zoneId: string,
+    options?: CloudflareRequestOptions,
+  ): Promise<CfHostnameAssociationRow[]>;
   /** GET /zones/{zone_id}/origin_tls_client_auth/hostnames/certificates (not paged). */
-  listHostnameCertificates(zoneId: string, options?: CloudflareRequestOptions): Promise<CfHostnameCertificate[]>;
+  listHostnameCertificates(
+    zoneId: string,
+    options?: CloudflareRequestOptions,
+  ): Promise<CfHostnameCertificate[]>;
   /** GET /zones/{zone_id}/origin_tls_client_auth/settings → zone-level AOP `enabled`. */
   getZoneAopSetting(zoneId: string, options?: CloudflareRequestOptions): Promise<{ enabled: boolean | null }>;
   /** GET /zones/{zone_id}/settings/tls_client_auth → `on` | `off`. */

@@ -1,0 +1,308 @@
+/**
+ * The state behind one hostname's alert thread. One `HostnameAlertState` is stored per (zone,
+ * hostname); it holds at most one open `Episode`: one problem with one certificate, shown as one
+ * parent message in the alerts channel plus its thread. The transition function
+ * (src/alerts/transition.ts) is the only thing that changes it; this module holds the types, the
+ * stable ids and the JSON form kept in Redis.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  type HostnameAopSwitch,
+  type HostnameAssociation,
+  type ReasonCode,
+  SEVERITIES,
+  type Severity,
+} from '../domain/types.js';
+import { AopError } from '../errors.js';
+
+/** Bumped whenever the stored JSON changes shape; older or newer versions are rejected, not guessed at. */
+export const ALERT_STATE_SCHEMA_VERSION = 1;
+
+/** Where a Slack message lives: enough for `chat.update` and for `thread_ts`. */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** `certificate`: something is wrong with the hostname or its certificate. `cannot_check`: the bot is blind. */
+export type EpisodeKind = 'certificate' | 'cannot_check';
+
+/** Why an episode ended; read by the resolved parent and the last thread reply. */
+export interface EpisodeResolution {
+  reason: 'renewed' | 'healthy' | 'checks_recovered';
+  /** The replacement certificate's key when renewed; null otherwise. */
+  newCertificateKey: string | null;
+  /** The expiry in force once resolved (the new certificate's when renewed). */
+  newExpiresOn: Date | null;
+}
+
+/** The check failure that made an episode blind, kept so the parent can say what went wrong. */
+export interface CheckFailure {
+  errorCode: string;
+  errorMessage: string;
+  /** When the failures reached the threshold, not when the first one happened. */
+  noticedAt: Date;
+}
+
+export interface Episode {
+  /** Deterministic from the key and `openedAt` (see `episodeIdFor`); travels in button values. */
+  id: string;
+  kind: EpisodeKind;
+  /** Serial number, else certificate id, else 'none'. A different key means a different certificate. */
+  certificateKey: string;
+  openedAt: Date;
+  /** Null until Slack confirmed the parent, and again after the parent was found deleted. */
+  parent: SlackMessageRef | null;
+  /** What the parent shows; for problem states the assessment's severity raised to at least warning. */
+  currentSeverity: Severity;
+  /** The assessment's reason codes, worst first, as of the last evaluation. */
+  reasonCodes: ReasonCode[];
+  associationStatus: string | null;
+  certificateStatus: string | null;
+  aopSwitch: HostnameAopSwitch | null;
+  expiresOn: Date | null;
+  /** Ladder rungs already told (by the parent or a reply), highest first. */
+  rungsPosted: number[];
+  /** The status as last told in the thread; a different one is a status change worth a reply. */
+  lastStatusSignature: string;
+  /** Everything the parent shows, as last confirmed by Slack; a different one means `chat.update`. */
+  parentSignature: string;
+  acknowledged: { userId: string; at: Date } | null;
+  snoozedUntil: Date | null;
+  /** Set once the resolution reply is confirmed; the episode is dropped when the parent shows it. */
+  resolvedAt: Date | null;
+  resolution: EpisodeResolution | null;
+  /** Replies held back by a snooze, summarised in one reply when it ends. */
+  pendingRepliesWhileSnoozed: number;
+  /**
+   * True while this episode tracks a switch that went from on to off/voided (or an association
+   * that vanished). Keeps the problem open after `lastSeenSwitch` has caught up with the new value.
+   */
+  switchWentOff: boolean;
+  /** Set while checks keep failing: the reason for a `cannot_check` episode, a note on a certificate one. */
+  checkError: CheckFailure | null;
+}
+
+export interface HostnameAlertState {
+  zoneId: string;
+  hostname: string;
+  /** The last definite switch value seen ('unreported' never overwrites it); null before the first one. */
+  lastSeenSwitch: HostnameAopSwitch | null;
+  consecutiveCheckFailures: number;
+  episode: Episode | null;
+}
+
+/**
+ * The state of a hostname the bot has never evaluated.
+ *
+ * @example initialAlertState('023e105f4ecef8ad9ca31a8372d0c353', 'app.example.com').episode // null
+ */
+export function initialAlertState(zoneId: string, hostname: string): HostnameAlertState {
+  return { zoneId, hostname, lastSeenSwitch: null, consecutiveCheckFailures: 0, episode: null };
+}
+
+/**
+ * Which certificate an episode is about: the serial number when Cloudflare reports one, else the
+ * certificate id, else 'none'.
+ *
+ * @example certificateKeyOf({ serialNumber: null, certificateId: 'cert-1' }) // 'cert-1'
+ */
+export function certificateKeyOf(
+  association: Pick<HostnameAssociation, 'serialNumber' | 'certificateId'>,
+): string {
+  const serial = association.serialNumber?.trim() ?? '';
+  if (serial !== '') return serial;
+  const id = association.certificateId?.trim() ?? '';
+  return id !== '' ? id : 'none';
+}
+
+/**
+ * A stable, opaque episode id: the same key and opening instant always give the same id, so a
+ * retried evaluation cannot mint a second id for the same episode.
+ *
+ * @example episodeIdFor({ kind: 'certificate', zoneId: 'z', hostname: 'a.example.com', certificateKey: '01', openedAt }) // 'ep_…'
+ */
+export function episodeIdFor(key: {
+  kind: EpisodeKind;
+  zoneId: string;
+  hostname: string;
+  certificateKey: string;
+  openedAt: Date;
+}): string {
+  const material = [key.kind, key.zoneId, key.hostname, key.certificateKey, key.openedAt.toISOString()].join(
+    '\n',
+  );
+  return `ep_${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON form
+
+/** Every ReasonCode, for validating stored state. The check below fails to compile if one is missing. */
+const REASON_CODES = [
+  'expired',
+  'expiring_critical',
+  'expiring_warning',
+  'not_yet_valid',
+  'expiry_mismatch',
+  'expiry_missing',
+  'deployment_timed_out',
+  'deletion_timed_out',
+  'stuck_pending',
+  'pending',
+  'disabled',
+  'voided',
+  'no_association',
+  'unreachable',
+  'healthy',
+] as const satisfies readonly ReasonCode[];
+const everyReasonCodeListed: Exclude<ReasonCode, (typeof REASON_CODES)[number]> extends never ? true : false =
+  true;
+void everyReasonCodeListed;
+
+const AOP_SWITCHES = ['on', 'off', 'voided', 'unreported'] as const satisfies readonly HostnameAopSwitch[];
+
+const isoDate = z.iso.datetime().transform((text) => new Date(text));
+
+const slackMessageRefSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
+
+const episodeSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(['certificate', 'cannot_check']),
+  certificateKey: z.string().min(1),
+  openedAt: isoDate,
+  parent: slackMessageRefSchema.nullable(),
+  currentSeverity: z.enum(SEVERITIES),
+  reasonCodes: z.array(z.enum(REASON_CODES)),
+  associationStatus: z.string().nullable(),
+  certificateStatus: z.string().nullable(),
+  aopSwitch: z.enum(AOP_SWITCHES).nullable(),
+  expiresOn: isoDate.nullable(),
+  rungsPosted: z.array(z.number().int()),
+  lastStatusSignature: z.string(),
+  parentSignature: z.string(),
+  acknowledged: z.object({ userId: z.string().min(1), at: isoDate }).nullable(),
+  snoozedUntil: isoDate.nullable(),
+  resolvedAt: isoDate.nullable(),
+  resolution: z
+    .object({
+      reason: z.enum(['renewed', 'healthy', 'checks_recovered']),
+      newCertificateKey: z.string().nullable(),
+      newExpiresOn: isoDate.nullable(),
+    })
+    .nullable(),
+  pendingRepliesWhileSnoozed: z.number().int().nonnegative(),
+  switchWentOff: z.boolean(),
+  checkError: z.object({ errorCode: z.string(), errorMessage: z.string(), noticedAt: isoDate }).nullable(),
+});
+
+const storedStateSchema = z.object({
+  schemaVersion: z.literal(ALERT_STATE_SCHEMA_VERSION),
+  zoneId: z.string().min(1),
+  hostname: z.string().min(1),
+  lastSeenSwitch: z.enum(AOP_SWITCHES).nullable(),
+  consecutiveCheckFailures: z.number().int().nonnegative(),
+  episode: episodeSchema.nullable(),
+});
+
+/**
+ * The JSON stored in Redis. Dates become ISO strings; `deserializeAlertState` turns them back.
+ *
+ * @example deserializeAlertState(serializeAlertState(state)) // deep-equals state
+ */
+export function serializeAlertState(state: HostnameAlertState): string {
+  // Fields are written in a fixed order, so equal states always serialise to equal strings however
+  // their objects were built. JSON.stringify writes Dates through toISOString, the form read back.
+  const episode = state.episode;
+  return JSON.stringify({
+    schemaVersion: ALERT_STATE_SCHEMA_VERSION,
+    zoneId: state.zoneId,
+    hostname: state.hostname,
+    lastSeenSwitch: state.lastSeenSwitch,
+    consecutiveCheckFailures: state.consecutiveCheckFailures,
+    episode:
+      episode === null
+        ? null
+        : {
+            id: episode.id,
+            kind: episode.kind,
+            certificateKey: episode.certificateKey,
+            openedAt: episode.openedAt,
+            parent:
+              episode.parent === null ? null : { channel: episode.parent.channel, ts: episode.parent.ts },
+            currentSeverity: episode.currentSeverity,
+            reasonCodes: episode.reasonCodes,
+            associationStatus: episode.associationStatus,
+            certificateStatus: episode.certificateStatus,
+            aopSwitch: episode.aopSwitch,
+            expiresOn: episode.expiresOn,
+            rungsPosted: episode.rungsPosted,
+            lastStatusSignature: episode.lastStatusSignature,
+            parentSignature: episode.parentSignature,
+            acknowledged:
+              episode.acknowledged === null
+                ? null
+                : { userId: episode.acknowledged.userId, at: episode.acknowledged.at },
+            snoozedUntil: episode.snoozedUntil,
+            resolvedAt: episode.resolvedAt,
+            resolution:
+              episode.resolution === null
+                ? null
+                : {
+                    reason: episode.resolution.reason,
+                    newCertificateKey: episode.resolution.newCertificateKey,
+                    newExpiresOn: episode.resolution.newExpiresOn,
+                  },
+            pendingRepliesWhileSnoozed: episode.pendingRepliesWhileSnoozed,
+            switchWentOff: episode.switchWentOff,
+            checkError:
+              episode.checkError === null
+                ? null
+                : {
+                    errorCode: episode.checkError.errorCode,
+                    errorMessage: episode.checkError.errorMessage,
+                    noticedAt: episode.checkError.noticedAt,
+                  },
+          },
+  });
+}
+
+/**
+ * Parses what `serializeAlertState` wrote. Anything else (not JSON, a missing field, a date that
+ * is not ISO, another schema version) throws `AopError('alert_state_invalid')` naming every
+ * problem, rather than letting half a state drive Slack.
+ *
+ * @example deserializeAlertState('{}') // throws AopError alert_state_invalid
+ */
+export function deserializeAlertState(json: string): HostnameAlertState {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (cause) {
+    throw new AopError('alert_state_invalid', 'Stored alert state is not JSON.', {
+      cause,
+      hint: 'Delete the corrupt alert state key; the next evaluation starts the hostname afresh.',
+    });
+  }
+  const result = storedStateSchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new AopError('alert_state_invalid', `Stored alert state is not valid: ${problems}.`, {
+      cause: result.error,
+      hint: 'Delete the corrupt alert state key; the next evaluation starts the hostname afresh.',
+    });
+  }
+  const { schemaVersion: _version, ...state } = result.data;
+  return state;
+}
+
+/**
+ * True when `next` differs from `previous` in anything stored, so the caller can skip a Redis
+ * write for the common case of an unchanged hostname.
+ */
+export function alertStateChanged(previous: HostnameAlertState, next: HostnameAlertState): boolean {
+  return serializeAlertState(previous) !== serializeAlertState(next);
+}

@@ -1,0 +1,697 @@
+/**
+ * The alert threads' decisions, pure: (stored state, what one evaluation saw, clock) in, (next
+ * state, Slack actions) out. Nothing here performs I/O; src/alerts' I/O layer applies the actions
+ * one by one and persists after each confirmation.
+ *
+ * How partial application stays safe:
+ * - Every action carries `stateAfter`, the state to persist once Slack confirmed that action
+ *   (`confirmAlertAction` adds the parent's ts for `post_parent`). The last action's state is `next`.
+ * - Replies come before the parent update. A reply's state already records what it told (rungs,
+ *   status, acknowledgement, snooze); the parent's state records what the parent shows as
+ *   `parentSignature`. So re-running the transition on a partially applied result emits exactly
+ *   the rest: a missing reply is still owed, and a parent whose signature is stale is updated.
+ * - When nothing changed, nothing is emitted: 10,000 quiet hostnames cost no Slack call.
+ */
+import { createHash } from 'node:crypto';
+import type { HostnameObservation, ReasonCode, Severity, SeverityAssessment } from '../domain/types.js';
+import {
+  type AlertMessage,
+  type AlertReply,
+  type AlertStatusChange,
+  renderAlertParent,
+  renderAlertReply,
+} from '../render/alert.js';
+import {
+  certificateKeyOf,
+  type Episode,
+  type EpisodeResolution,
+  episodeIdFor,
+  type HostnameAlertState,
+  type SlackMessageRef,
+} from './episode.js';
+
+export interface AlertContext {
+  now: Date;
+  /** Days-before-expiry rungs, e.g. [30, 14, 7, 3, 1, 0]; 0 means expired. Order does not matter. */
+  ladderDays: number[];
+  /** Posted verbatim on critical escalations (e.g. `<!subteam^S0123>`); '' for none. */
+  mentionOnCritical: string;
+  /** Consecutive failed evaluations before a "cannot check" episode opens. */
+  cannotCheckAfterEvaluations: number;
+  timeZone: string;
+  /** Where new parents are posted. Existing parents stay where they are. */
+  channel: string;
+  /** Re-render the parent even when nothing it shows changed (the Refresh button). */
+  refreshParent?: boolean;
+}
+
+export interface AlertEvaluation {
+  observation: HostnameObservation;
+  assessment: SeverityAssessment;
+}
+
+export type AlertReplyReason =
+  | 'rung'
+  | 'status_change'
+  | 'resolved'
+  | 'acknowledged'
+  | 'snoozed'
+  | 'snooze_summary';
+
+export type AlertAction =
+  /** chat.postMessage to `channel`; persist `confirmAlertAction(action, response)`. */
+  | { type: 'post_parent'; channel: string; message: AlertMessage; stateAfter: HostnameAlertState }
+  /** chat.update of `parent`. `message_not_found` → persist `withParentLost(lastConfirmedState)`. */
+  | { type: 'update_parent'; parent: SlackMessageRef; message: AlertMessage; stateAfter: HostnameAlertState }
+  /** chat.postMessage into `parent.channel` with `thread_ts: parent.ts`. */
+  | {
+      type: 'post_reply';
+      parent: SlackMessageRef;
+      reason: AlertReplyReason;
+      message: AlertMessage;
+      stateAfter: HostnameAlertState;
+    };
+
+export interface AlertTransition {
+  /** The state once every action is confirmed; a `post_parent`'s ts is added by `confirmAlertAction`. */
+  next: HostnameAlertState;
+  actions: AlertAction[];
+}
+
+const DEFAULT_SNOOZE_MS = 24 * 60 * 60 * 1000;
+const DAY_MS = 86_400_000;
+
+/** Problems worth an episode whatever the severity says. */
+const PROBLEM_CODES: ReadonlySet<ReasonCode> = new Set([
+  'deployment_timed_out',
+  'deletion_timed_out',
+  'stuck_pending',
+]);
+
+/**
+ * Reason codes that track the expiry countdown. The ladder and the severity already tell that
+ * story; counting these as status changes would post a second reply for the same news.
+ */
+const COUNTDOWN_CODES: ReadonlySet<ReasonCode> = new Set([
+  'expired',
+  'expiring_critical',
+  'expiring_warning',
+  'healthy',
+]);
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 4, warning: 3, unknown: 2, info: 1, ok: 0 };
+
+// ---------------------------------------------------------------------------------------------
+// Signatures
+
+function hash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/** What counts as "the status" for status-change replies. */
+function statusSignatureOf(episode: Episode): string {
+  return hash([
+    episode.currentSeverity,
+    episode.associationStatus,
+    episode.certificateStatus,
+    episode.aopSwitch,
+    statusReasonCodes(episode.reasonCodes),
+    episode.checkError !== null,
+  ]);
+}
+
+/**
+ * Everything the parent shows except the clock-derived "in N days". Rungs are included so that
+ * the parent's countdown is refreshed whenever a rung is crossed, even while replies are snoozed.
+ */
+function parentSignatureOf(episode: Episode): string {
+  return hash([
+    episode.id,
+    episode.kind,
+    episode.certificateKey,
+    episode.currentSeverity,
+    episode.reasonCodes,
+    episode.associationStatus,
+    episode.certificateStatus,
+    episode.aopSwitch,
+    episode.expiresOn?.toISOString() ?? null,
+    [...episode.rungsPosted].sort((a, b) => b - a),
+    episode.acknowledged === null
+      ? null
+      : [episode.acknowledged.userId, episode.acknowledged.at.toISOString()],
+    episode.snoozedUntil?.toISOString() ?? null,
+    episode.resolvedAt?.toISOString() ?? null,
+    episode.resolution === null
+      ? null
+      : [
+          episode.resolution.reason,
+          episode.resolution.newCertificateKey,
+          episode.resolution.newExpiresOn?.toISOString() ?? null,
+        ],
+    episode.switchWentOff,
+    episode.checkError?.errorCode ?? null,
+  ]);
+}
+
+function statusReasonCodes(codes: readonly ReasonCode[]): ReasonCode[] {
+  return [...new Set(codes.filter((code) => !COUNTDOWN_CODES.has(code)))].sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent bookkeeping exposed to the I/O layer
+
+/**
+ * Records the parent Slack just confirmed.
+ *
+ * @example withParentPosted(state, { channel: 'C0INCIDENT', ts: '1764144000.000100' })
+ */
+export function withParentPosted(state: HostnameAlertState, parent: SlackMessageRef): HostnameAlertState {
+  if (state.episode === null) return state;
+  return { ...state, episode: { ...state.episode, parent: { channel: parent.channel, ts: parent.ts } } };
+}
+
+/**
+ * Forgets a parent that `chat.update` answered `message_not_found` for (someone deleted it). The
+ * next transition posts a fresh parent showing the current state, and later replies thread under it.
+ * Persist this on top of the last confirmed state and drop the rest of that batch.
+ *
+ * @example withParentLost(state).episode?.parent // null
+ */
+export function withParentLost(state: HostnameAlertState): HostnameAlertState {
+  if (state.episode === null) return state;
+  return { ...state, episode: { ...state.episode, parent: null } };
+}
+
+/**
+ * The state to persist once Slack confirmed `action`. `response` is what Slack answered (`channel`
+ * and `ts` of the message posted or updated); only `post_parent` needs it.
+ *
+ * @example
+ * const result = await slack.chat.postMessage(...);
+ * await store.save(confirmAlertAction(action, { channel: result.channel, ts: result.ts }));
+ */
+export function confirmAlertAction(action: AlertAction, response: SlackMessageRef): HostnameAlertState {
+  return action.type === 'post_parent' ? withParentPosted(action.stateAfter, response) : action.stateAfter;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan: actions accumulated in order, each with the state it leaves behind
+
+interface RenderSettings {
+  now: Date;
+  timeZone: string;
+}
+
+class Plan {
+  readonly actions: AlertAction[] = [];
+  /** Mention for a parent posted in this transition (new episode, or a lost parent re-posted). */
+  parentMention: string | null = null;
+
+  constructor(
+    public state: HostnameAlertState,
+    private readonly render: RenderSettings,
+  ) {}
+
+  get episode(): Episode | null {
+    return this.state.episode;
+  }
+
+  /** Moves to `state` without telling Slack anything (no reply owed, or no parent to reply under). */
+  silently(state: HostnameAlertState): void {
+    this.state = state;
+  }
+
+  /** A reply under the current parent; `episodeAfter` is the episode once the reply is confirmed. */
+  reply(reply: AlertReply, episodeAfter: Episode, mention: string | null = null): void {
+    const parent = this.episode?.parent ?? null;
+    if (parent === null) {
+      this.silently({ ...this.state, episode: episodeAfter });
+      return;
+    }
+    const stateAfter = { ...this.state, episode: episodeAfter };
+    const message = renderAlertReply(episodeAfter, stateAfter, reply, { ...this.render, mention });
+    this.actions.push({ type: 'post_reply', parent, reason: reply.kind, message, stateAfter });
+    this.state = stateAfter;
+  }
+
+  /**
+   * Brings the parent in line with the episode: posts one when there is none, updates it when what
+   * it shows changed. A resolved episode is dropped once its parent shows the resolution.
+   * `channel` null (button handlers) leaves a missing parent to the next evaluation.
+   */
+  syncParent(options: { channel: string | null; force?: boolean }): void {
+    const episode = this.episode;
+    if (episode === null) return;
+    const signature = parentSignatureOf(episode);
+    if (episode.resolvedAt !== null) {
+      const afterResolved = { ...this.state, episode: null };
+      if (episode.parent !== null && episode.parentSignature !== signature) {
+        const message = renderAlertParent(episode, this.state, this.render);
+        this.actions.push({
+          type: 'update_parent',
+          parent: episode.parent,
+          message,
+          stateAfter: afterResolved,
+        });
+      }
+      this.state = afterResolved;
+      return;
+    }
+    const stateAfter = { ...this.state, episode: { ...episode, parentSignature: signature } };
+    if (episode.parent === null) {
+      if (options.channel === null) return;
+      const message = renderAlertParent(episode, this.state, { ...this.render, mention: this.parentMention });
+      this.actions.push({ type: 'post_parent', channel: options.channel, message, stateAfter });
+      this.state = stateAfter;
+      return;
+    }
+    if (episode.parentSignature !== signature || options.force === true) {
+      const message = renderAlertParent(episode, this.state, this.render);
+      this.actions.push({ type: 'update_parent', parent: episode.parent, message, stateAfter });
+      this.state = stateAfter;
+    }
+  }
+
+  /**
+   * The result. Bookkeeping that needs no Slack call (switch last seen, failure count) lands in
+   * the last step only, so a re-run after a partial apply sees the same "before" and decides alike.
+   */
+  finish(
+    bookkeeping: Pick<HostnameAlertState, 'lastSeenSwitch' | 'consecutiveCheckFailures'>,
+  ): AlertTransition {
+    const next = { ...this.state, ...bookkeeping };
+    const last = this.actions.at(-1);
+    if (last !== undefined) this.actions[this.actions.length - 1] = { ...last, stateAfter: next };
+    return { next, actions: this.actions };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers on the evaluation
+
+function atLeast(severity: Severity, floor: Severity): Severity {
+  return SEVERITY_RANK[severity] >= SEVERITY_RANK[floor] ? severity : floor;
+}
+
+function isSnoozed(episode: Episode, now: Date): boolean {
+  return episode.snoozedUntil !== null && episode.snoozedUntil.getTime() > now.getTime();
+}
+
+/**
+ * The rungs reached at `now`: rung N (N > 0) once less than N × 24 h remain, the same "within N
+ * days" the severity uses, so rung 7 and critical arrive together with `critical_days: 7`;
+ * rung 0 (and below) once the certificate has expired.
+ */
+function rungsReached(ladderDays: readonly number[], expiry: Date | null, now: Date): number[] {
+  if (expiry === null) return [];
+  const remainingMs = expiry.getTime() - now.getTime();
+  const reached = ladderDays.filter((rung) =>
+    rung > 0 ? remainingMs < rung * DAY_MS : remainingMs <= rung * DAY_MS,
+  );
+  return [...new Set(reached)].sort((a, b) => b - a);
+}
+
+function mergeRungs(posted: readonly number[], reached: readonly number[]): number[] {
+  return [...new Set([...posted, ...reached])].sort((a, b) => b - a);
+}
+
+function statusChanges(before: Episode, after: Episode): AlertStatusChange[] {
+  const changes: AlertStatusChange[] = [];
+  if (before.currentSeverity !== after.currentSeverity) {
+    changes.push({ kind: 'severity', from: before.currentSeverity, to: after.currentSeverity });
+  }
+  if (before.associationStatus !== after.associationStatus) {
+    changes.push({ kind: 'association_status', from: before.associationStatus, to: after.associationStatus });
+  }
+  if (before.certificateStatus !== after.certificateStatus) {
+    changes.push({ kind: 'certificate_status', from: before.certificateStatus, to: after.certificateStatus });
+  }
+  if (before.aopSwitch !== after.aopSwitch) {
+    changes.push({ kind: 'aop_switch', from: before.aopSwitch, to: after.aopSwitch });
+  }
+  const beforeCodes = new Set(statusReasonCodes(before.reasonCodes));
+  const afterCodes = new Set(statusReasonCodes(after.reasonCodes));
+  for (const code of afterCodes) if (!beforeCodes.has(code)) changes.push({ kind: 'reason_added', code });
+  for (const code of beforeCodes) if (!afterCodes.has(code)) changes.push({ kind: 'reason_removed', code });
+  if (before.checkError === null && after.checkError !== null) {
+    changes.push({
+      kind: 'checks_failing',
+      errorCode: after.checkError.errorCode,
+      errorMessage: after.checkError.errorMessage,
+    });
+  }
+  if (before.checkError !== null && after.checkError === null) changes.push({ kind: 'checks_recovered' });
+  return changes;
+}
+
+function mentionFor(context: AlertContext, episode: Episode): string | null {
+  const mention = context.mentionOnCritical.trim();
+  if (mention === '' || episode.acknowledged !== null || episode.currentSeverity !== 'critical') return null;
+  return mention;
+}
+
+/**
+ * Tells the thread what changed between `before` and `after` (same episode): one reply naming the
+ * lowest new rung, or the status changes. A snooze holds the reply back and counts it; without a
+ * parent (lost), the re-posted parent carries the news instead.
+ */
+function announce(
+  plan: Plan,
+  before: Episode,
+  after: Episode,
+  reached: number[],
+  context: AlertContext,
+): void {
+  const newRungs = reached.filter((rung) => !before.rungsPosted.includes(rung));
+  const signature = statusSignatureOf(after);
+  const statusChanged = signature !== before.lastStatusSignature;
+  const told: Episode = {
+    ...after,
+    rungsPosted: mergeRungs(before.rungsPosted, reached),
+    lastStatusSignature: signature,
+  };
+  if (newRungs.length === 0 && !statusChanged) {
+    plan.silently({ ...plan.state, episode: told });
+    return;
+  }
+  const escalated =
+    told.currentSeverity === 'critical' && (before.currentSeverity !== 'critical' || newRungs.length > 0);
+  const mention = escalated ? mentionFor(context, told) : null;
+  if (before.parent === null) {
+    if (mention !== null) plan.parentMention = mention;
+    plan.silently({ ...plan.state, episode: told });
+    return;
+  }
+  if (isSnoozed(before, context.now)) {
+    plan.silently({
+      ...plan.state,
+      episode: { ...told, pendingRepliesWhileSnoozed: before.pendingRepliesWhileSnoozed + 1 },
+    });
+    return;
+  }
+  const changes = statusChanged ? statusChanges(before, after) : [];
+  const lowestRung = newRungs.at(-1);
+  const reply: AlertReply =
+    lowestRung !== undefined
+      ? { kind: 'rung', rungDays: lowestRung, changes }
+      : { kind: 'status_change', changes };
+  plan.reply(reply, told, mention);
+}
+
+/**
+ * Ends the current episode: the resolution reply (even under a snooze: it is the thread's last word
+ * and no summary would ever follow), then the parent shows it and the episode is dropped.
+ */
+function resolve(plan: Plan, resolution: EpisodeResolution, context: AlertContext): void {
+  const episode = plan.episode;
+  if (episode === null) return;
+  if (episode.parent === null) {
+    plan.silently({ ...plan.state, episode: null });
+    return;
+  }
+  plan.reply({ kind: 'resolved' }, { ...episode, resolvedAt: context.now, resolution });
+  plan.syncParent({ channel: null });
+}
+
+function endSnoozeIfDue(plan: Plan, context: AlertContext): void {
+  const episode = plan.episode;
+  if (episode === null || episode.snoozedUntil === null || isSnoozed(episode, context.now)) return;
+  const after: Episode = { ...episode, snoozedUntil: null, pendingRepliesWhileSnoozed: 0 };
+  if (episode.pendingRepliesWhileSnoozed === 0) {
+    plan.silently({ ...plan.state, episode: after });
+    return;
+  }
+  // The hold may have swallowed a critical escalation, so an unacknowledged critical episode pings here.
+  plan.reply(
+    { kind: 'snooze_summary', heldReplies: episode.pendingRepliesWhileSnoozed },
+    after,
+    mentionFor(context, after),
+  );
+}
+
+function newEpisode(
+  state: HostnameAlertState,
+  fields: Pick<
+    Episode,
+    | 'kind'
+    | 'certificateKey'
+    | 'currentSeverity'
+    | 'reasonCodes'
+    | 'associationStatus'
+    | 'certificateStatus'
+    | 'aopSwitch'
+    | 'expiresOn'
+    | 'rungsPosted'
+    | 'switchWentOff'
+    | 'checkError'
+  >,
+  now: Date,
+): Episode {
+  const episode: Episode = {
+    id: episodeIdFor({
+      kind: fields.kind,
+      zoneId: state.zoneId,
+      hostname: state.hostname,
+      certificateKey: fields.certificateKey,
+      openedAt: now,
+    }),
+    kind: fields.kind,
+    certificateKey: fields.certificateKey,
+    openedAt: now,
+    parent: null,
+    currentSeverity: fields.currentSeverity,
+    reasonCodes: fields.reasonCodes,
+    associationStatus: fields.associationStatus,
+    certificateStatus: fields.certificateStatus,
+    aopSwitch: fields.aopSwitch,
+    expiresOn: fields.expiresOn,
+    rungsPosted: fields.rungsPosted,
+    lastStatusSignature: '',
+    parentSignature: '',
+    acknowledged: null,
+    snoozedUntil: null,
+    resolvedAt: null,
+    resolution: null,
+    pendingRepliesWhileSnoozed: 0,
+    switchWentOff: fields.switchWentOff,
+    checkError: fields.checkError,
+  };
+  return { ...episode, lastStatusSignature: statusSignatureOf(episode) };
+}
+
+function onUnreachable(
+  plan: Plan,
+  observation: Extract<HostnameObservation, { kind: 'unreachable' }>,
+  failures: number,
+  context: AlertContext,
+): void {
+  if (failures < context.cannotCheckAfterEvaluations) return;
+  const episode = plan.episode;
+  const failure = { errorCode: observation.errorCode, errorMessage: observation.errorMessage };
+  if (episode === null) {
+    // The checker going blind is itself worth an alert: nobody is watching this certificate.
+    plan.silently({
+      ...plan.state,
+      episode: newEpisode(
+        plan.state,
+        {
+          kind: 'cannot_check',
+          certificateKey: 'none',
+          currentSeverity: 'unknown',
+          reasonCodes: ['unreachable'],
+          associationStatus: null,
+          certificateStatus: null,
+          aopSwitch: null,
+          expiresOn: null,
+          rungsPosted: [],
+          switchWentOff: false,
+          checkError: { ...failure, noticedAt: context.now },
+        },
+        context.now,
+      ),
+    });
+    return;
+  }
+  const checkError = { ...failure, noticedAt: episode.checkError?.noticedAt ?? context.now };
+  if (episode.kind === 'cannot_check') {
+    // A different error only refreshes the parent; the thread already says checks are failing.
+    plan.silently({ ...plan.state, episode: { ...episode, checkError } });
+    return;
+  }
+  // A certificate episode keeps its facts (nothing new is known about them); the thread learns it is blind.
+  announce(plan, episode, { ...episode, checkError }, episode.rungsPosted, context);
+}
+
+function onChecked(
+  plan: Plan,
+  previousSwitch: HostnameAlertState['lastSeenSwitch'],
+  observation: Exclude<HostnameObservation, { kind: 'unreachable' }>,
+  assessment: SeverityAssessment,
+  context: AlertContext,
+): void {
+  if (plan.episode?.kind === 'cannot_check') {
+    resolve(plan, { reason: 'checks_recovered', newCertificateKey: null, newExpiresOn: null }, context);
+  }
+  const open = plan.episode;
+
+  const association = observation.kind === 'association' ? observation.association : null;
+  const certificateKey = association === null ? 'none' : certificateKeyOf(association);
+  const aopSwitch = association?.aopSwitch ?? null;
+  const reasonCodes = assessment.reasons.map((reason) => reason.code);
+  const expiresOn = assessment.effectiveExpiry ?? association?.expiresOn ?? null;
+
+  // "Disabled while it was enabled": seen on before (or already tracked by the open episode), now
+  // off, voided, or gone. A hostname first seen disabled was never protected, so it is not news.
+  const wasEnabled = previousSwitch === 'on' || (open?.switchWentOff ?? false);
+  const switchOff = aopSwitch === 'off' || aopSwitch === 'voided' || observation.kind === 'no_association';
+  const switchWentOff = wasEnabled && switchOff;
+  const problemState = switchWentOff || reasonCodes.some((code) => PROBLEM_CODES.has(code));
+  const isProblem = problemState || assessment.severity === 'critical' || assessment.severity === 'warning';
+  const currentSeverity = problemState ? atLeast(assessment.severity, 'warning') : assessment.severity;
+  const reached = rungsReached(context.ladderDays, expiresOn, context.now);
+
+  const facts = {
+    currentSeverity,
+    reasonCodes,
+    associationStatus: association?.associationStatus ?? null,
+    certificateStatus: association?.certificateStatus ?? null,
+    aopSwitch,
+    expiresOn,
+    switchWentOff,
+    checkError: null,
+  };
+
+  if (open !== null) {
+    const renewed =
+      association !== null && certificateKey !== 'none' && certificateKey !== open.certificateKey;
+    if (renewed) {
+      resolve(
+        plan,
+        { reason: 'renewed', newCertificateKey: certificateKey, newExpiresOn: expiresOn },
+        context,
+      );
+    } else if (!isProblem && (assessment.severity === 'ok' || assessment.severity === 'info')) {
+      resolve(plan, { reason: 'healthy', newCertificateKey: null, newExpiresOn: expiresOn }, context);
+    } else {
+      // Still a problem, or "unknown": not healthy enough to call resolved, so the thread follows it.
+      announce(plan, open, { ...open, ...facts }, reached, context);
+      return;
+    }
+  }
+
+  if (!isProblem) return;
+  const episode = newEpisode(
+    plan.state,
+    { kind: 'certificate', certificateKey, rungsPosted: reached, ...facts },
+    context.now,
+  );
+  // The parent covers every rung already reached; it mentions only when the episode opens critical.
+  plan.parentMention = mentionFor(context, episode);
+  plan.silently({ ...plan.state, episode });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+/**
+ * Decides what one evaluation of one hostname means for its alert thread.
+ *
+ * @example
+ * const { next, actions } = decideAlertTransition(state, { observation, assessment }, {
+ *   now, ladderDays: [30, 14, 7, 3, 1, 0], mentionOnCritical: '', cannotCheckAfterEvaluations: 3,
+ *   timeZone: 'Europe/Berlin', channel: 'C0INCIDENT',
+ * });
+ * // healthy and unchanged → actions: []
+ */
+export function decideAlertTransition(
+  previous: HostnameAlertState,
+  evaluation: AlertEvaluation,
+  context: AlertContext,
+): AlertTransition {
+  const { observation, assessment } = evaluation;
+  const plan = new Plan(previous, { now: context.now, timeZone: context.timeZone });
+
+  // A resolution whose parent update was not confirmed last time: finish it first.
+  if (plan.episode !== null && plan.episode.resolvedAt !== null) plan.syncParent({ channel: null });
+  endSnoozeIfDue(plan, context);
+
+  const failures = observation.kind === 'unreachable' ? previous.consecutiveCheckFailures + 1 : 0;
+  if (observation.kind === 'unreachable') {
+    onUnreachable(plan, observation, failures, context);
+  } else {
+    onChecked(plan, previous.lastSeenSwitch, observation, assessment, context);
+  }
+  plan.syncParent({ channel: context.channel, force: context.refreshParent === true });
+
+  const seenSwitch = observation.kind === 'association' ? observation.association.aopSwitch : 'unreported';
+  return plan.finish({
+    lastSeenSwitch: seenSwitch === 'unreported' ? previous.lastSeenSwitch : seenSwitch,
+    consecutiveCheckFailures: failures,
+  });
+}
+
+export interface ButtonPress {
+  userId: string;
+  now: Date;
+  timeZone: string;
+  /** The episode the button belongs to; a button on an older, ended episode does nothing. */
+  episodeId?: string;
+}
+
+function buttonTarget(state: HostnameAlertState, press: ButtonPress): Episode | null {
+  const episode = state.episode;
+  if (episode === null || episode.resolvedAt !== null) return null;
+  if (press.episodeId !== undefined && press.episodeId !== episode.id) return null;
+  return episode;
+}
+
+function bookkeepingOf(
+  state: HostnameAlertState,
+): Pick<HostnameAlertState, 'lastSeenSwitch' | 'consecutiveCheckFailures'> {
+  return { lastSeenSwitch: state.lastSeenSwitch, consecutiveCheckFailures: state.consecutiveCheckFailures };
+}
+
+function unchanged(state: HostnameAlertState): AlertTransition {
+  return { next: state, actions: [] };
+}
+
+/**
+ * The Acknowledge button: records who and when, says so in the thread and on the parent, and stops
+ * critical mentions for the episode. Idempotent: once acknowledged, any further press does nothing.
+ *
+ * @example applyAcknowledge(state, { userId: 'U0123', now, timeZone: 'Europe/Berlin' }).actions.map((a) => a.type)
+ * // ['post_reply', 'update_parent']
+ */
+export function applyAcknowledge(state: HostnameAlertState, press: ButtonPress): AlertTransition {
+  const episode = buttonTarget(state, press);
+  if (episode === null || episode.acknowledged !== null) return unchanged(state);
+  const plan = new Plan(state, { now: press.now, timeZone: press.timeZone });
+  const at = press.now;
+  plan.reply(
+    { kind: 'acknowledged', userId: press.userId, at },
+    { ...episode, acknowledged: { userId: press.userId, at } },
+  );
+  plan.syncParent({ channel: null });
+  return plan.finish(bookkeepingOf(state));
+}
+
+/**
+ * The Snooze button: holds thread replies until `now + durationMs` (24 h by default) while the
+ * parent stays current; one reply says who snoozed and until when. Pressing it again while the
+ * snooze runs does nothing (the button is hidden then anyway).
+ *
+ * @example applySnooze(state, { userId: 'U0123', now, timeZone: 'Europe/Berlin' }).next.episode?.snoozedUntil
+ * // now + 24 h
+ */
+export function applySnooze(
+  state: HostnameAlertState,
+  press: ButtonPress & { durationMs?: number },
+): AlertTransition {
+  const episode = buttonTarget(state, press);
+  if (episode === null || isSnoozed(episode, press.now)) return unchanged(state);
+  const until = new Date(press.now.getTime() + (press.durationMs ?? DEFAULT_SNOOZE_MS));
+  const plan = new Plan(state, { now: press.now, timeZone: press.timeZone });
+  plan.reply({ kind: 'snoozed', userId: press.userId, until }, { ...episode, snoozedUntil: until });
+  plan.syncParent({ channel: null });
+  return plan.finish(bookkeepingOf(state));
+}

@@ -1,0 +1,219 @@
+import type { CustomRoute } from '@slack/bolt';
+import type { Dispatcher } from 'undici';
+import { createCloudflareClient } from './cloudflare/client.js';
+import { createRedisRateLimiter } from './cloudflare/rate-limiter.js';
+import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
+import type { CloudflareClient } from './cloudflare/types.js';
+import type { AppConfig } from './config/types.js';
+import { createDigestRunner } from './digest/run.js';
+import { type HealthProbe, runHealthChecks } from './http/health.js';
+import { createInventoryCommands } from './inventory/commands.js';
+import { buildZonePlans } from './inventory/plan.js';
+import { createWatchStore } from './inventory/watch-store.js';
+import { checkZone, mapWithConcurrency } from './inventory/zone-check.js';
+import { createLookupService } from './lookup/lookup-service.js';
+import { createZoneResolver } from './lookup/zone-resolver.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createQueueRuntime, type QueueRuntime } from './queue/runtime.js';
+import { createSlackApp, type SlackApp } from './slack/app.js';
+import type { SlackDeps } from './slack/deps.js';
+import { createSlackPoster } from './slack/poster.js';
+import { redisKeys } from './store/keys.js';
+import { connectRedisForCommands } from './store/redis.js';
+
+export interface AopStatusOptions {
+  config: AppConfig;
+  logger: Logger;
+  /** undici dispatcher for Cloudflare calls; tests and benchmarks may pass their own. */
+  cloudflareDispatcher?: Dispatcher;
+  clock?: () => Date;
+  metrics?: Metrics;
+}
+
+export interface AopStatus {
+  /** Resolves to the HTTP port bound (useful with PORT=0). */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+  readonly metrics: Metrics;
+  readonly cloudflare: CloudflareClient;
+  readonly queues: QueueRuntime;
+}
+
+function json(response: Parameters<CustomRoute['handler']>[1], status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * The composition root: builds every part from the validated config and wires them together.
+ * Nothing is connected or started until `start()`.
+ */
+export function createAopStatus(options: AopStatusOptions): AopStatus {
+  const { config, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
+
+  const commandsRedis = connectRedisForCommands(config.redisUrl, { lazyConnect: true });
+  commandsRedis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
+
+  const rateLimiter = createResilientRateLimiter({
+    shared: createRedisRateLimiter({
+      redis: commandsRedis,
+      keyPrefix: config.redisKeyPrefix,
+      requests: config.cloudflare.rateLimit.requests,
+      perSeconds: config.cloudflare.rateLimit.perSeconds,
+    }),
+    requests: config.cloudflare.rateLimit.requests,
+    perSeconds: config.cloudflare.rateLimit.perSeconds,
+    onFallback: (error) =>
+      logger.warn({ err: error }, 'shared rate limiter unavailable; limiting in-process'),
+  });
+
+  const cloudflare = createCloudflareClient({
+    baseUrl: config.cloudflare.baseUrl,
+    auth: config.cloudflare.auth,
+    ...(options.cloudflareDispatcher ? { dispatcher: options.cloudflareDispatcher } : {}),
+    rateLimiter,
+    requestTimeoutMs: config.cloudflare.requestTimeoutMs,
+    clock,
+    logger: logger.child({ component: 'cloudflare' }),
+    onRequest: ({ route, status, durationMs }) => {
+      metrics.cloudflareRequests.inc({ route, status: String(status) });
+      metrics.cloudflareRequestDuration.observe({ route }, durationMs / 1000);
+    },
+  });
+
+  const zoneResolver = createZoneResolver({
+    cloudflare,
+    zones: config.zones,
+    nowMs: () => clock().getTime(),
+  });
+  const lookup = createLookupService({
+    cloudflare,
+    zoneResolver,
+    thresholds: config.thresholds,
+    timeZone: config.timezone,
+    clock,
+  });
+
+  const keys = redisKeys(config.redisKeyPrefix);
+  const watchStore = createWatchStore(commandsRedis, keys);
+  const poster = createSlackPoster({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    redis: commandsRedis,
+    keys,
+    logger,
+    metrics,
+  });
+  const runWorkers = config.role !== 'web';
+  let queues: QueueRuntime;
+  const runDigest = createDigestRunner({
+    config,
+    redis: commandsRedis,
+    keys,
+    poster,
+    watchStore,
+    logger,
+    metrics,
+    clock,
+    nextDigestAt: (after) => queues.nextRunAt('digest', after),
+  });
+  queues = createQueueRuntime({
+    config,
+    keys,
+    redis: commandsRedis,
+    cloudflare,
+    watchStore,
+    logger,
+    metrics,
+    clock,
+    runWorkers,
+    onDigestAssembled: runDigest,
+    onAlertsAssembled: async () => {},
+  });
+  const checkZonesNow = async (zoneIds: string[]) => {
+    const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
+    const plans = buildZonePlans(config.zones, watched, ignored).filter((plan) =>
+      zoneIds.includes(plan.zone.id),
+    );
+    return mapWithConcurrency(plans, config.cloudflare.concurrency, (plan) =>
+      checkZone(plan, {
+        cloudflare,
+        thresholds: config.thresholds,
+        timeZone: config.timezone,
+        now: clock,
+        concurrency: config.cloudflare.concurrency,
+      }),
+    );
+  };
+  const inventory = createInventoryCommands({
+    config,
+    watchStore,
+    zoneResolver,
+    readSnapshots: () => queues.readSnapshots(),
+    checkZonesNow,
+    requestDigest: (channel, requestedBy) => queues.requestDigest(channel, requestedBy),
+    clock,
+  });
+
+  const probes: Record<string, HealthProbe> = {
+    redis: async () => {
+      const answer = await commandsRedis.ping();
+      return {
+        ok: answer === 'PONG',
+        detail: answer === 'PONG' ? 'reachable' : `unexpected answer ${answer}`,
+      };
+    },
+  };
+
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: 'GET',
+      handler: (_request, response) => {
+        void runHealthChecks(probes).then((report) =>
+          json(response, report.status === 'ok' ? 200 : 503, report),
+        );
+      },
+    },
+    {
+      path: '/metrics',
+      method: 'GET',
+      handler: (_request, response) => {
+        void metrics.registry.metrics().then((text) => {
+          response.writeHead(200, { 'content-type': metrics.registry.contentType });
+          response.end(text);
+        });
+      },
+    },
+  ];
+
+  const slackDeps: SlackDeps = { config, lookup, logger, metrics, clock, inventory };
+  let slack: SlackApp | null = null;
+
+  return {
+    metrics,
+    cloudflare,
+    get queues() {
+      return queues;
+    },
+    async start() {
+      await commandsRedis.connect().catch((error: unknown) => {
+        // Lookups keep working without Redis; /healthz reports it until it is back.
+        logger.error({ err: error }, 'Redis is unreachable at start; lookups continue, /healthz reports it');
+      });
+      await queues.start();
+      slack = createSlackApp({ deps: slackDeps, customRoutes });
+      const port = await slack.start();
+      logger.info({ port, mode: slack.mode, role: config.role }, 'aop-status started');
+      return { port };
+    },
+    async stop() {
+      await slack?.stop();
+      await queues.stop();
+      commandsRedis.disconnect();
+    },
+  };
+}

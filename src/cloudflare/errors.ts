@@ -1,0 +1,180 @@
+import { AopError, type ErrorCode, type FailureOutcome } from '../errors.js';
+
+/** The subset of ErrorCode a Cloudflare call can fail with. */
+export type CloudflareErrorCode = Extract<ErrorCode, `cloudflare_${string}`>;
+
+/** One entry of the envelope's `errors` array (and of any nested `error_chain`). */
+export interface CloudflareErrorEntry {
+  code: number;
+  message: string;
+}
+
+export interface CloudflareApiErrorDetails {
+  code: CloudflareErrorCode;
+  message: string;
+  hint?: string;
+  /** HTTP status; null when no response arrived (timeout, connection failure). */
+  status: number | null;
+  cloudflareErrors: CloudflareErrorEntry[];
+  method: string;
+  /** The request path without its query string, e.g. `/zones/abc/origin_tls_client_auth/hostnames/a.example.com`. */
+  path: string;
+  /** The route template the path came from, e.g. `GET /zones/:zone_id/settings/tls_client_auth`. */
+  route?: string;
+  /** Seconds Cloudflare asked us to wait (429 `retry-after`), when it said. */
+  retryAfterSeconds: number | null;
+  /** How many HTTP attempts were made before giving up. */
+  attempts: number;
+  cause?: unknown;
+}
+
+/**
+ * A Cloudflare call that failed after the client's own retries. `code` says what kind of failure
+ * it was; `status`, `cloudflareErrors`, `method` and `path` say where. Never carries credentials.
+ */
+export class CloudflareApiError extends AopError {
+  override readonly code: CloudflareErrorCode;
+  readonly status: number | null;
+  readonly cloudflareErrors: CloudflareErrorEntry[];
+  readonly method: string;
+  readonly path: string;
+  readonly route: string | null;
+  readonly retryAfterSeconds: number | null;
+  readonly attempts: number;
+
+  constructor(details: CloudflareApiErrorDetails) {
+    const options: { hint?: string; cause?: unknown } = {};
+    if (details.hint !== undefined) options.hint = details.hint;
+    if (details.cause !== undefined) options.cause = details.cause;
+    super(details.code, details.message, options);
+    this.name = 'CloudflareApiError';
+    this.code = details.code;
+    this.status = details.status;
+    this.cloudflareErrors = details.cloudflareErrors;
+    this.method = details.method;
+    this.path = details.path;
+    this.route = details.route ?? null;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.attempts = details.attempts;
+  }
+}
+
+/** True when `error` is a CloudflareApiError, optionally with one of the given codes. */
+export function isCloudflareApiError(
+  error: unknown,
+  ...codes: CloudflareErrorCode[]
+): error is CloudflareApiError {
+  return error instanceof CloudflareApiError && (codes.length === 0 || codes.includes(error.code));
+}
+
+/**
+ * How a caller (a job, the lookup) should react to a Cloudflare failure that survived the client's
+ * own retries: wait for the rate limit to lift, back off and try later, or give up and tell a person.
+ *
+ * @example
+ * cloudflareFailureOutcome(error) // 'retry_after' for cloudflare_rate_limited
+ */
+export function cloudflareFailureOutcome(error: CloudflareApiError): FailureOutcome {
+  switch (error.code) {
+    case 'cloudflare_rate_limited':
+      return 'retry_after';
+    case 'cloudflare_server_error':
+    case 'cloudflare_timeout':
+    case 'cloudflare_network':
+      return 'retry_with_backoff';
+    default:
+      return 'fail';
+  }
+}
+
+/** The ErrorCode for an HTTP status Cloudflare answered with (only meaningful for non-2xx). */
+export function cloudflareErrorCodeForStatus(status: number): CloudflareErrorCode {
+  if (status === 401) return 'cloudflare_unauthorized';
+  if (status === 403) return 'cloudflare_forbidden';
+  if (status === 404) return 'cloudflare_not_found';
+  if (status === 429) return 'cloudflare_rate_limited';
+  if (status >= 500) return 'cloudflare_server_error';
+  return 'cloudflare_bad_request';
+}
+
+/**
+ * The API token permission a path needs, as named in the Cloudflare dashboard, so a 403 can say
+ * which box to tick.
+ *
+ * @example
+ * requiredPermissionForPath('/zones/abc/settings/tls_client_auth') // 'Zone Settings Read'
+ */
+export function requiredPermissionForPath(path: string): string {
+  if (path.includes('/origin_tls_client_auth')) return 'SSL and Certificates Read';
+  if (/\/settings\/tls_client_auth$/.test(path)) return 'Zone Settings Read';
+  return 'Zone Read';
+}
+
+/** "Authentication error [10000]; Invalid format for Authorization header [6111]" or "" when none. */
+export function describeCloudflareErrors(entries: readonly CloudflareErrorEntry[]): string {
+  return entries
+    .map((entry) => (entry.code > 0 ? `${entry.message} [${entry.code}]` : entry.message))
+    .filter((text) => text.length > 0)
+    .join('; ');
+}
+
+interface HttpFailure {
+  status: number;
+  cloudflareErrors: CloudflareErrorEntry[];
+  method: string;
+  path: string;
+  route?: string;
+  retryAfterSeconds: number | null;
+  attempts: number;
+}
+
+/**
+ * Builds the error for a non-2xx answer, with a message and hint a person can act on.
+ *
+ * @example
+ * httpFailureError({ status: 403, cloudflareErrors: [{ code: 10000, message: 'Authentication error' }],
+ *   method: 'GET', path: '/zones/abc/origin_tls_client_auth/hostnames', retryAfterSeconds: null, attempts: 1 })
+ * // code 'cloudflare_forbidden', hint naming "SSL and Certificates Read"
+ */
+export function httpFailureError(failure: HttpFailure): CloudflareApiError {
+  const code = cloudflareErrorCodeForStatus(failure.status);
+  const where = `${failure.method} ${failure.path}`;
+  const said = describeCloudflareErrors(failure.cloudflareErrors);
+  const saidSuffix = said ? `: ${said}` : '';
+  let message: string;
+  let hint: string;
+  switch (code) {
+    case 'cloudflare_unauthorized':
+      message = `Cloudflare did not accept the API credentials (HTTP 401 on ${where})${saidSuffix}.`;
+      hint =
+        'Check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY): it may be mistyped, expired or revoked.';
+      break;
+    case 'cloudflare_forbidden': {
+      const permission = requiredPermissionForPath(failure.path);
+      message = `Cloudflare refused access (HTTP 403 on ${where})${saidSuffix}.`;
+      hint = `Give the API token the "${permission}" permission for this zone (or check that the zone id is right).`;
+      break;
+    }
+    case 'cloudflare_not_found':
+      message = `Cloudflare has nothing at ${where} (HTTP 404)${saidSuffix}.`;
+      hint = 'Check the zone id and hostname; a hostname without a per-hostname AOP association answers 404.';
+      break;
+    case 'cloudflare_rate_limited': {
+      const wait =
+        failure.retryAfterSeconds === null ? '' : ` and asked us to wait ${failure.retryAfterSeconds} s`;
+      message = `Cloudflare rate-limited the bot (HTTP 429 on ${where})${wait}.`;
+      hint =
+        'The API allows 1200 requests per 5 minutes per user, shared with the dashboard; try again later or lower cloudflare.rate_limit.';
+      break;
+    }
+    case 'cloudflare_server_error':
+      message = `Cloudflare had a server error (HTTP ${failure.status} on ${where}) after ${failure.attempts} attempt(s)${saidSuffix}.`;
+      hint =
+        'This is usually temporary; try again in a few minutes or check https://www.cloudflarestatus.com.';
+      break;
+    default:
+      message = `Cloudflare rejected the request (HTTP ${failure.status} on ${where})${saidSuffix}.`;
+      hint = 'Check the zone id and hostname; the bot will not retry this request as it is.';
+  }
+  return new CloudflareApiError({ ...failure, code, message, hint });
+}

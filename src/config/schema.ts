@@ -1,0 +1,207 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { parseHostname, parseZoneId } from '../domain/hostname.js';
+
+/**
+ * The YAML file's schema (snake_case, as users write it). Objects are strict so that a typo such
+ * as `warnig_days` is reported instead of silently falling back to a default.
+ */
+
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+/** True when `timeZone` is an IANA zone this runtime knows. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks a cron expression the way the scheduler will read it: 5 fields, or 6 with seconds first.
+ * cron-parser alone accepts fewer fields, which would silently mean something else.
+ */
+export function cronProblem(expression: string, timeZone: string): string | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `must have 5 fields (minute hour day month weekday) or 6 (seconds first), got ${fields.length}`;
+  }
+  try {
+    CronExpressionParser.parse(expression, { tz: isKnownTimeZone(timeZone) ? timeZone : 'UTC' });
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+const hostnameSchema = z.string().transform((value, ctx) => {
+  const parsed = parseHostname(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid hostname: ${parsed.reason}` });
+    return z.NEVER;
+  }
+  return parsed.hostname;
+});
+
+const zoneIdSchema = z.string().transform((value, ctx) => {
+  const parsed = parseZoneId(value);
+  if (!parsed.ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a Cloudflare zone id (32 hexadecimal characters, shown on the zone's Overview page)`,
+    });
+    return z.NEVER;
+  }
+  return parsed.zoneId;
+});
+
+const channelIdSchema = z
+  .string()
+  .regex(SLACK_CHANNEL_ID, 'must be a Slack channel id such as C0123ABCD (not a #name)');
+
+const positiveInteger = z.number().int().positive();
+
+const sectionSchemas = {
+  timezone: z
+    .string()
+    .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+    .default('UTC'),
+  zones: z
+    .array(
+      z.strictObject({
+        id: zoneIdSchema,
+        name: hostnameSchema.optional(),
+        hostnames: z.array(hostnameSchema).optional(),
+      }),
+    )
+    .default([]),
+  thresholds: z
+    .strictObject({
+      warning_days: positiveInteger.default(30),
+      critical_days: z.number().int().nonnegative().default(7),
+      stuck_pending_minutes: positiveInteger.default(120),
+    })
+    .default({ warning_days: 30, critical_days: 7, stuck_pending_minutes: 120 }),
+  digest: z
+    .strictObject({
+      schedule: z.string().default('0 9 * * 1-5'),
+      channels: z.array(channelIdSchema).default([]),
+      post_when_all_clear: z.boolean().default(true),
+    })
+    .default({ schedule: '0 9 * * 1-5', channels: [], post_when_all_clear: true }),
+  alerts: z
+    .strictObject({
+      channel: channelIdSchema.nullable().optional(),
+      schedule: z.string().default('*/15 * * * *'),
+      ladder_days: z.array(z.number().int().nonnegative()).min(1).default([30, 14, 7, 3, 1, 0]),
+      mention_on_critical: z.string().max(200).default(''),
+      cannot_check_after: positiveInteger.default(3),
+    })
+    .default({
+      schedule: '*/15 * * * *',
+      ladder_days: [30, 14, 7, 3, 1, 0],
+      mention_on_critical: '',
+      cannot_check_after: 3,
+    }),
+  access: z
+    .strictObject({
+      admins: z
+        .array(z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD'))
+        .default([]),
+      allowed_channels: z.array(channelIdSchema).default([]),
+    })
+    .default({ admins: [], allowed_channels: [] }),
+  cloudflare: z
+    .strictObject({
+      rate_limit: z
+        .strictObject({
+          requests: positiveInteger.default(1200),
+          per_seconds: positiveInteger.default(300),
+        })
+        .default({ requests: 1200, per_seconds: 300 }),
+      concurrency: positiveInteger.max(64).default(8),
+      request_timeout_seconds: z.number().positive().max(120).default(10),
+    })
+    .default({
+      rate_limit: { requests: 1200, per_seconds: 300 },
+      concurrency: 8,
+      request_timeout_seconds: 10,
+    }),
+};
+
+/**
+ * Sections are validated one by one, and the checks that span sections run on whatever parsed,
+ * so that one bad section never hides the problems of another: users see every problem at once.
+ */
+export const fileConfigSchema = z.strictObject(sectionSchemas);
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+
+export interface FileIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export function validateFileConfig(data: Record<string, unknown>): {
+  config: FileConfig | null;
+  issues: FileIssue[];
+} {
+  const issues: FileIssue[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) {
+    if (!(key in sectionSchemas)) issues.push({ path: [key], message: `unknown key "${key}"` });
+  }
+  for (const [key, schema] of Object.entries(sectionSchemas)) {
+    const result = (schema as z.ZodType).safeParse(data[key]);
+    if (result.success) parsed[key] = result.data;
+    else {
+      for (const issue of result.error.issues) {
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown key(s) ${issue.keys.map((name) => `"${name}"`).join(', ')}`
+            : issue.message;
+        issues.push({
+          path: [key, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))],
+          message,
+        });
+      }
+    }
+  }
+  const file = parsed as Partial<FileConfig>;
+  const timeZone = file.timezone ?? 'UTC';
+  if (file.thresholds && file.thresholds.critical_days >= file.thresholds.warning_days) {
+    issues.push({
+      path: ['thresholds', 'critical_days'],
+      message: `must be smaller than warning_days (${file.thresholds.warning_days})`,
+    });
+  }
+  const seenZoneIds = new Set<string>();
+  file.zones?.forEach((zone, index) => {
+    if (seenZoneIds.has(zone.id))
+      issues.push({ path: ['zones', index, 'id'], message: `zone ${zone.id} is listed twice` });
+    seenZoneIds.add(zone.id);
+    const zoneName = zone.name;
+    if (zoneName === undefined) return;
+    zone.hostnames?.forEach((hostname, hostnameIndex) => {
+      const bare = hostname.startsWith('*.') ? hostname.slice(2) : hostname;
+      if (bare !== zoneName && !bare.endsWith(`.${zoneName}`)) {
+        issues.push({
+          path: ['zones', index, 'hostnames', hostnameIndex],
+          message: `${hostname} is not inside zone ${zoneName}`,
+        });
+      }
+    });
+  });
+  for (const key of ['digest', 'alerts'] as const) {
+    const schedule = file[key]?.schedule;
+    if (schedule === undefined) continue;
+    const problem = cronProblem(schedule, timeZone);
+    if (problem) issues.push({ path: [key, 'schedule'], message: `"${schedule}" ${problem}` });
+  }
+  if (file.alerts && new Set(file.alerts.ladder_days).size !== file.alerts.ladder_days.length) {
+    issues.push({ path: ['alerts', 'ladder_days'], message: 'lists a rung twice' });
+  }
+  return { config: issues.length === 0 ? fileConfigSchema.parse(data) : null, issues };
+}

@@ -1,0 +1,97 @@
+/**
+ * The digest's data model: what one digest run observed (`DigestInput`) and the grouped, ordered
+ * view of it that the renderer turns into Slack messages (`DigestSections`). Types only; the
+ * grouping lives in group.ts and the rendering in src/render/digest.ts.
+ */
+import type {
+  HostnameObservation,
+  ReasonCode,
+  Severity,
+  SeverityAssessment,
+  ZoneRef,
+} from '../domain/types.js';
+
+/** One watched hostname, checked once during the digest run. */
+export interface HostnameCheck {
+  hostname: string;
+  zone: ZoneRef;
+  observation: HostnameObservation;
+  assessment: SeverityAssessment;
+}
+
+/** A zone whose hostnames could not be listed or checked at all during the run. */
+export interface ZoneFailure {
+  zone: ZoneRef;
+  errorCode: string;
+  errorMessage: string;
+  /** The configured hostnames that were not checked; empty when the zone's hostnames were to be discovered. */
+  hostnames: string[];
+}
+
+/** Everything one digest run found, plus the clock facts the message states. */
+export interface DigestInput {
+  /** The scheduled time of the slot this digest belongs to (the time of the request for on-demand runs). */
+  slotTime: Date;
+  generatedAt: Date;
+  /** How long after `slotTime` the run actually happened; 0 when on time. */
+  lateByMs: number;
+  nextDigestAt: Date | null;
+  /** IANA time zone for every date and time shown to people. */
+  timeZone: string;
+  checks: HostnameCheck[];
+  zoneFailures: ZoneFailure[];
+  /** How many zones the inventory holds, including the ones that failed. */
+  zonesTotal: number;
+  trigger: 'schedule' | 'on_demand';
+}
+
+/** The four lists of a digest, in the order they are shown. */
+export const DIGEST_SECTION_KEYS = ['critical', 'warning', 'unknown', 'disabled'] as const;
+export type DigestSectionKey = (typeof DIGEST_SECTION_KEYS)[number];
+
+/**
+ * One line of the digest before rendering. Hostnames that share a certificate (or, when they could
+ * not be checked, share the error) form one item; a zone that could not be listed is one item too.
+ */
+export interface DigestItem {
+  kind: 'hostnames' | 'zone_failure';
+  section: DigestSectionKey;
+  severity: Severity;
+  zone: ZoneRef;
+  /** Set when the item groups hostnames that share this certificate. */
+  certificateId: string | null;
+  /** Sorted. For a zone failure: the configured hostnames not checked (empty when discovery failed). */
+  hostnames: string[];
+  /** The governing reason (the worst one). `unreachable` for zone failures. */
+  reasonCode: ReasonCode;
+  /** Plain text, not escaped. */
+  reasonText: string;
+  /** The stable error code when the item could not be checked (zone failures, unreachable hostnames). */
+  errorCode: string | null;
+  /** The earliest effective expiry among the item's hostnames, when known. */
+  expiresOn: Date | null;
+  daysUntilExpiry: number | null;
+}
+
+export interface DigestCounts {
+  /** Hostnames per severity, over the checks that ran (zone failures are counted apart). */
+  bySeverity: Record<Severity, number>;
+  /** Hostnames that were reached and assessed. */
+  hostnamesChecked: number;
+  /** Checks that ran but could not reach Cloudflare (counted under `unknown` in `bySeverity` too). */
+  hostnamesUnreachable: number;
+  /** Configured hostnames of zones that could not be listed; not in `bySeverity`, since they were never assessed. */
+  hostnamesInFailedZones: number;
+  /** `hostnamesUnreachable + hostnamesInFailedZones`. */
+  hostnamesNotChecked: number;
+  /** Zones that failed while their hostnames were to be discovered, so how many hostnames they hold is unknown. */
+  zonesNotListed: number;
+  zonesChecked: number;
+  zonesTotal: number;
+}
+
+export interface DigestSections {
+  /** Every section key is present, in display order; a section with nothing to show has no items. */
+  sections: Record<DigestSectionKey, DigestItem[]>;
+  counts: DigestCounts;
+}

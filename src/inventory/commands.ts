@@ -1,0 +1,173 @@
+import type { AppConfig } from '../config/types.js';
+import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
+import type { Command } from '../domain/command.js';
+import type { ZoneResolver } from '../lookup/zone-resolver.js';
+import { escapeMrkdwn, literal } from '../render/mrkdwn.js';
+import { renderWatchList } from '../render/watch-list.js';
+import type { InventoryCommands, SlackMessage } from '../slack/deps.js';
+import { buildZonePlans } from './plan.js';
+import type { WatchStore } from './watch-store.js';
+import type { ZoneCheckResult } from './zone-check.js';
+
+export interface InventoryCommandOptions {
+  config: AppConfig;
+  watchStore: WatchStore;
+  zoneResolver: ZoneResolver;
+  /** The latest stored zone results (from the digest and the alert evaluations). */
+  readSnapshots: () => Promise<ZoneCheckResult[]>;
+  /** Checks zones that have no stored result yet, live. */
+  checkZonesNow: (zoneIds: string[]) => Promise<ZoneCheckResult[]>;
+  requestDigest: (channel: string, requestedBy: string) => Promise<{ queued: boolean }>;
+  clock: () => Date;
+}
+
+function reply(text: string): SlackMessage {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/**
+ * `list`, `watch`, `unwatch`, `subscribe`, `unsubscribe` and `digest`. Access control happened
+ * before this point (src/slack/commands); these only act and say what they did.
+ */
+export function createInventoryCommands(options: InventoryCommandOptions): InventoryCommands {
+  const configuredHostnames = new Map<string, string>();
+  for (const zone of options.config.zones) {
+    for (const hostname of zone.hostnames ?? []) configuredHostnames.set(hostname, zone.name ?? zone.id);
+  }
+
+  const list = async (): Promise<SlackMessage[]> => {
+    const [watched, ignored] = await Promise.all([
+      options.watchStore.listWatched(),
+      options.watchStore.listIgnored(),
+    ]);
+    const plans = buildZonePlans(options.config.zones, watched, ignored);
+    const snapshots = new Map((await options.readSnapshots()).map((result) => [result.zone.id, result]));
+    const missing = plans.filter((plan) => !snapshots.has(plan.zone.id)).map((plan) => plan.zone.id);
+    if (missing.length > 0)
+      for (const result of await options.checkZonesNow(missing)) snapshots.set(result.zone.id, result);
+    const checks: HostnameCheck[] = [];
+    const failures: ZoneFailure[] = [];
+    for (const plan of plans) {
+      const result = snapshots.get(plan.zone.id);
+      if (!result) continue;
+      if (result.failure) {
+        failures.push({ ...result.failure, hostnames: plan.hostnames });
+        continue;
+      }
+      const wanted = new Set(plan.hostnames);
+      const ignoredSet = new Set(plan.ignored);
+      for (const check of result.checks) {
+        const listed = wanted.has(check.hostname);
+        if (listed || (plan.discoverAll && !ignoredSet.has(check.hostname))) checks.push(check);
+      }
+    }
+    return renderWatchList(checks, {
+      timeZone: options.config.timezone,
+      now: options.clock(),
+      zoneFailures: failures,
+    });
+  };
+
+  return {
+    async handle(command: Command, context) {
+      switch (command.kind) {
+        case 'list':
+          return list();
+        case 'watch': {
+          const configuredIn = configuredHostnames.get(command.hostname);
+          if (configuredIn) {
+            return [
+              reply(
+                `\`${literal(command.hostname)}\` is already watched: the config file lists it in ${literal(configuredIn)}.`,
+              ),
+            ];
+          }
+          const resolved = await options.zoneResolver.resolve(command.hostname, command.zone);
+          const outcome = await options.watchStore.watch({
+            hostname: command.hostname,
+            zoneId: resolved.zone.id,
+            zoneName: resolved.zone.name,
+            addedBy: context.userId,
+            addedAt: options.clock().toISOString(),
+          });
+          const zoneLabel = literal(resolved.zone.name ?? resolved.zone.id);
+          return [
+            reply(
+              outcome === 'added'
+                ? `:eyes: Now watching \`${literal(command.hostname)}\` in ${zoneLabel}. It appears in the next digest and alert evaluation.`
+                : `\`${literal(command.hostname)}\` was already on the watch list.`,
+            ),
+          ];
+        }
+        case 'unwatch': {
+          if (await options.watchStore.unwatch(command.hostname)) {
+            return [reply(`Stopped watching \`${literal(command.hostname)}\`.`)];
+          }
+          const configuredIn = configuredHostnames.get(command.hostname);
+          if (configuredIn) {
+            return [
+              reply(
+                `\`${literal(command.hostname)}\` is listed in the config file (zone ${literal(configuredIn)}); remove it there and restart to stop watching it.`,
+              ),
+            ];
+          }
+          const zone = options.zoneResolver.fromInventory(command.hostname);
+          const watchedWhole =
+            zone &&
+            options.config.zones.some(
+              (candidate) => candidate.id === zone.id && candidate.hostnames === null,
+            );
+          if (watchedWhole) {
+            await options.watchStore.ignore(command.hostname);
+            return [
+              reply(
+                `Stopped watching \`${literal(command.hostname)}\`: zone ${literal(zone.name ?? zone.id)} is watched whole, so it is now skipped there. \`/aop-status watch ${escapeMrkdwn(command.hostname)}\` undoes this.`,
+              ),
+            ];
+          }
+          return [reply(`\`${literal(command.hostname)}\` is not on the watch list.`)];
+        }
+        case 'subscribe': {
+          const added = await options.watchStore.subscribe(context.channelId);
+          return [
+            reply(
+              added
+                ? ':white_check_mark: This channel now gets the scheduled digest.'
+                : 'This channel already gets the scheduled digest.',
+            ),
+          ];
+        }
+        case 'unsubscribe': {
+          const removed = await options.watchStore.unsubscribe(context.channelId);
+          const configured = options.config.digest.channels.includes(context.channelId);
+          if (configured) {
+            return [
+              reply(
+                'This channel is listed in `digest.channels` in the config file, so it keeps getting the digest; remove it there to stop.',
+              ),
+            ];
+          }
+          return [
+            reply(
+              removed
+                ? 'This channel no longer gets the scheduled digest.'
+                : 'This channel was not subscribed.',
+            ),
+          ];
+        }
+        case 'digest': {
+          const { queued } = await options.requestDigest(context.channelId, context.userId);
+          return [
+            reply(
+              queued
+                ? ':hourglass_flowing_sand: Checking every watched hostname; the digest will be posted in this channel shortly.'
+                : 'A digest for this channel was requested less than a minute ago; it will be posted shortly.',
+            ),
+          ];
+        }
+        default:
+          return [reply('That command is not handled here.')];
+      }
+    },
+  };
+}

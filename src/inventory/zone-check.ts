@@ -1,0 +1,210 @@
+import { isCloudflareApiError } from '../cloudflare/errors.js';
+import { joinAssociationsWithCertificates, toHostnameAssociation } from '../cloudflare/mapping.js';
+import type { CloudflareClient } from '../cloudflare/types.js';
+import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
+import { parseCertificatePem } from '../domain/certificate.js';
+import type { ParsedCertificate } from '../domain/lookup.js';
+import { assessSeverity } from '../domain/severity.js';
+import type { HostnameAssociation, HostnameObservation, Thresholds, ZoneRef } from '../domain/types.js';
+
+/** One zone as the checks see it: which hostnames to report (null = every association found). */
+export interface ZonePlan {
+  zone: ZoneRef;
+  /** Report every association the zone has (the config lists no hostnames for it). */
+  discoverAll: boolean;
+  /** Hostnames listed in the config or added with `watch`: always reported, found or not. */
+  hostnames: string[];
+  /** Discovered hostnames someone unwatched; only applies to discovered ones. */
+  ignored: string[];
+}
+
+export interface ZoneCheckResult {
+  zone: ZoneRef;
+  checkedAt: Date;
+  checks: HostnameCheck[];
+  failure: ZoneFailure | null;
+  /** Cloudflare requests this check made (for the benchmarks and the logs). */
+  requests: number;
+}
+
+export interface ZoneCheckOptions {
+  cloudflare: CloudflareClient;
+  thresholds: Thresholds;
+  timeZone: string;
+  now: () => Date;
+  /** Per-hostname fallback calls in flight at once. */
+  concurrency: number;
+}
+
+/** Association states that no longer describe anything Cloudflare does. */
+const GONE = new Set(['deleted']);
+
+function errorCodeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : 'internal_error';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs `task` over `items` with at most `limit` in flight, keeping order. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * When a hostname appears more than once in the association list (an old association next to its
+ * replacement), the one that is not gone and was touched last describes what Cloudflare does now.
+ */
+function pickCurrent(associations: HostnameAssociation[]): Map<string, HostnameAssociation> {
+  const byHostname = new Map<string, HostnameAssociation>();
+  const rank = (association: HostnameAssociation) => [
+    GONE.has(association.associationStatus ?? '') ? 0 : 1,
+    association.associationUpdatedAt?.getTime() ?? 0,
+  ];
+  for (const association of associations) {
+    const key = association.hostname.toLowerCase();
+    const current = byHostname.get(key);
+    if (!current) {
+      byHostname.set(key, association);
+      continue;
+    }
+    const [aliveA = 0, timeA = 0] = rank(association);
+    const [aliveB = 0, timeB = 0] = rank(current);
+    if (aliveA > aliveB || (aliveA === aliveB && timeA > timeB)) byHostname.set(key, association);
+  }
+  return byHostname;
+}
+
+/**
+ * Checks one zone from the bulk endpoints: the association list and the hostname-certificate list,
+ * joined by certificate id, so a zone costs two requests (plus one per extra 1,000 associations)
+ * whatever its size. The per-hostname status call is used only where the lists cannot answer: a
+ * listed hostname missing from the association list, or the list endpoint failing.
+ */
+export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Promise<ZoneCheckResult> {
+  const zoneId = plan.zone.id;
+  let requests = 0;
+  const certificateCache = new Map<string, ParsedCertificate | null>();
+  const parseOnce = (association: HostnameAssociation): ParsedCertificate | null => {
+    if (!association.certificatePem) return null;
+    const key = association.certificateId ?? association.certificatePem;
+    if (!certificateCache.has(key)) {
+      const parsed = parseCertificatePem(association.certificatePem);
+      certificateCache.set(key, parsed.ok ? parsed.certificate : null);
+    }
+    return certificateCache.get(key) ?? null;
+  };
+  const toCheck = (hostname: string, observation: HostnameObservation): HostnameCheck => {
+    const certificate = observation.kind === 'association' ? parseOnce(observation.association) : null;
+    const assessment = assessSeverity(observation, {
+      thresholds: options.thresholds,
+      now: options.now(),
+      certificate,
+      timeZone: options.timeZone,
+    });
+    // The PEM has served its purpose (severity); dropping it keeps snapshots and job results small.
+    const compact: HostnameObservation =
+      observation.kind === 'association'
+        ? { kind: 'association', association: { ...observation.association, certificatePem: null } }
+        : observation;
+    return { hostname, zone: plan.zone, observation: compact, assessment };
+  };
+
+  const fetchOne = async (hostname: string): Promise<HostnameCheck> => {
+    requests += 1;
+    try {
+      const status = await options.cloudflare.getHostnameStatus(zoneId, hostname);
+      return toCheck(hostname, {
+        kind: 'association',
+        association: toHostnameAssociation(status, zoneId, hostname),
+      });
+    } catch (error) {
+      if (isCloudflareApiError(error, 'cloudflare_not_found')) {
+        return toCheck(hostname, { kind: 'no_association', hostname, zoneId });
+      }
+      return toCheck(hostname, {
+        kind: 'unreachable',
+        hostname,
+        zoneId,
+        errorCode: errorCodeOf(error),
+        errorMessage: messageOf(error),
+      });
+    }
+  };
+
+  let listed: Map<string, HostnameAssociation> | null = null;
+  let listError: unknown = null;
+  try {
+    requests += 2;
+    const [rows, certificates] = await Promise.all([
+      options.cloudflare.listHostnameAssociations(zoneId),
+      options.cloudflare.listHostnameCertificates(zoneId),
+    ]);
+    listed = pickCurrent(joinAssociationsWithCertificates(rows, certificates, zoneId));
+  } catch (error) {
+    listError = error;
+  }
+
+  const failure = (error: unknown, hostnames: string[]): ZoneCheckResult => ({
+    zone: plan.zone,
+    checkedAt: options.now(),
+    checks: [],
+    failure: { zone: plan.zone, errorCode: errorCodeOf(error), errorMessage: messageOf(error), hostnames },
+    requests,
+  });
+
+  if (
+    !listed &&
+    (plan.discoverAll || isCloudflareApiError(listError, 'cloudflare_forbidden', 'cloudflare_unauthorized'))
+  ) {
+    // Without the list nothing can be discovered; and a token without access to the zone fails every
+    // per-hostname call the same way, so it is said once for the zone.
+    return failure(listError, plan.hostnames);
+  }
+  const known = listed;
+  const missing = plan.hostnames.filter((hostname) => !known?.has(hostname));
+  const fetched = new Map(
+    (await mapWithConcurrency(missing, options.concurrency, fetchOne)).map((check) => [
+      check.hostname,
+      check,
+    ]),
+  );
+  const reported = new Set<string>();
+  const checks: HostnameCheck[] = [];
+  for (const hostname of plan.hostnames) {
+    if (reported.has(hostname)) continue;
+    reported.add(hostname);
+    const association = known?.get(hostname);
+    checks.push(
+      association
+        ? toCheck(hostname, { kind: 'association', association })
+        : (fetched.get(hostname) as HostnameCheck),
+    );
+  }
+  if (plan.discoverAll && known) {
+    const ignored = new Set(plan.ignored);
+    for (const association of known.values()) {
+      if (reported.has(association.hostname) || ignored.has(association.hostname)) continue;
+      if (GONE.has(association.associationStatus ?? '')) continue;
+      reported.add(association.hostname);
+      checks.push(toCheck(association.hostname, { kind: 'association', association }));
+    }
+  }
+  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, requests };
+}

@@ -1,0 +1,79 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every metric the bot exports, on a registry of its own (no prom-client globals), so that tests
+ * and several app instances in one process never share counters.
+ */
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const metrics = {
+    registry,
+    cloudflareRequests: new Counter({
+      name: 'aop_cloudflare_requests_total',
+      help: 'Cloudflare API requests by route template and HTTP status ("error" when no response arrived)',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    cloudflareRequestDuration: new Histogram({
+      name: 'aop_cloudflare_request_duration_seconds',
+      help: 'Cloudflare API request duration',
+      labelNames: ['route'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    slackCalls: new Counter({
+      name: 'aop_slack_calls_total',
+      help: 'Slack Web API calls and response_url posts by method and outcome (ok, rate_limited, error code)',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+    slackMessagesFailed: new Counter({
+      name: 'aop_slack_messages_failed_total',
+      help: 'Messages given up on after every retry; each also has an error log line',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    lookups: new Counter({
+      name: 'aop_lookups_total',
+      help: 'Slash-command lookups by outcome (a severity, or an error code)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    certificateExpiry: new Gauge({
+      name: 'aop_certificate_expiry_timestamp_seconds',
+      help: 'Expiry of the certificate behind each watched hostname, as a Unix time',
+      labelNames: ['zone', 'hostname'] as const,
+      registers: [registry],
+    }),
+    hostnameSeverity: new Gauge({
+      name: 'aop_hostname_severity',
+      help: 'Severity of each watched hostname: 0 ok, 1 info, 2 unknown, 3 warning, 4 critical',
+      labelNames: ['zone', 'hostname'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'aop_job_duration_seconds',
+      help: 'Digest and evaluation duration',
+      labelNames: ['job'] as const,
+      buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    jobLastSuccess: new Gauge({
+      name: 'aop_job_last_success_timestamp_seconds',
+      help: 'When each job kind last completed successfully, as a Unix time',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'aop_queue_depth',
+      help: 'Jobs waiting, delayed or active per queue',
+      labelNames: ['queue', 'state'] as const,
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,58 @@
+/**
+ * Queue and job names, and the job payloads each carries: one typed registry so a producer and
+ * its worker cannot disagree about a payload.
+ */
+import type { ZonePlan } from '../inventory/zone-check.js';
+
+export const QUEUE_NAMES = {
+  digest: 'digest',
+  alerts: 'alerts',
+  zoneChecks: 'zone-checks',
+} as const;
+
+export const JOB_NAMES = {
+  digestTick: 'digest-tick',
+  digestAssemble: 'digest-assemble',
+  alertsTick: 'alerts-tick',
+  alertsAssemble: 'alerts-assemble',
+  zoneCheck: 'zone-check',
+} as const;
+
+export const SCHEDULER_IDS = {
+  digest: 'digest-schedule',
+  alerts: 'alerts-schedule',
+} as const;
+
+export type RunPurpose = 'digest' | 'alerts';
+
+export interface TickPayload {
+  trigger: 'schedule' | 'on_demand';
+  /** On-demand digests go to this channel only. */
+  channel?: string;
+  requestedBy?: string;
+  /** On-demand runs name their own slot (the request time). */
+  slotTimeMs?: number;
+}
+
+export interface AssemblePayload {
+  purpose: RunPurpose;
+  slotId: string;
+  slotTimeMs: number;
+  /** When the tick ran; the digest says it is late when this is far after the slot. */
+  startedAtMs: number;
+  trigger: 'schedule' | 'on_demand';
+  channel: string | null;
+  zonesTotal: number;
+  plans: ZonePlan[];
+}
+
+export interface ZoneCheckPayload {
+  purpose: RunPurpose;
+  slotId: string;
+  plan: ZonePlan;
+}
+
+/** BullMQ job ids may not contain ':' and may not be all digits. */
+export function safeJobId(...parts: (string | number)[]): string {
+  return parts.map((part) => String(part).replace(/[^A-Za-z0-9_.-]/g, '_')).join('-');
+}

@@ -1,0 +1,351 @@
+import { FlowProducer, type Job, Queue, Worker } from 'bullmq';
+import { CronExpressionParser } from 'cron-parser';
+import type { Redis } from 'ioredis';
+import type { CloudflareClient } from '../cloudflare/types.js';
+import type { AppConfig } from '../config/types.js';
+import type { DigestInput } from '../digest/model.js';
+import { SEVERITIES } from '../domain/types.js';
+import { buildZonePlans } from '../inventory/plan.js';
+import type { WatchStore } from '../inventory/watch-store.js';
+import { checkZone, type ZoneCheckResult, type ZonePlan } from '../inventory/zone-check.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RedisKeys } from '../store/keys.js';
+import { connectRedisForQueues } from '../store/redis.js';
+import {
+  type AssemblePayload,
+  JOB_NAMES,
+  QUEUE_NAMES,
+  type RunPurpose,
+  SCHEDULER_IDS,
+  safeJobId,
+  type TickPayload,
+  type ZoneCheckPayload,
+} from './names.js';
+import { reviveZoneCheck, serializeZoneCheck } from './serialization.js';
+
+/** A scheduled run that starts this long after its slot says it is late. */
+export const LATE_AFTER_MS = 5 * 60_000;
+
+/** What the assemble step of a run receives: every zone's result, failed zones included. */
+export interface AssembledRun {
+  payload: AssemblePayload;
+  results: ZoneCheckResult[];
+  job: Job<AssemblePayload>;
+}
+
+export interface QueueRuntimeOptions {
+  config: AppConfig;
+  keys: RedisKeys;
+  /** Fast-failing connection for small reads and writes (snapshots, records). */
+  redis: Redis;
+  cloudflare: CloudflareClient;
+  watchStore: WatchStore;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  /** Called once all zones of a digest run are in. */
+  onDigestAssembled: (run: AssembledRun) => Promise<void>;
+  /** Called once all zones of an alert evaluation are in. */
+  onAlertsAssembled: (run: AssembledRun) => Promise<void>;
+  /** Start workers in this process (AOP_ROLE all/worker). Producers always exist. */
+  runWorkers: boolean;
+  /** Zone checks in flight per worker process. */
+  zoneCheckConcurrency?: number;
+}
+
+export interface QueueRuntime {
+  start(): Promise<void>;
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** `/aop-status digest`: one digest into `channel` now (deduplicated within a minute). */
+  requestDigest(channel: string, requestedBy: string): Promise<{ queued: boolean }>;
+  /** Runs an alert evaluation now (tests, the demo, Refresh of everything). */
+  requestEvaluation(): Promise<void>;
+  /** Every known zone check result from the latest runs, for `list`. */
+  readSnapshots(): Promise<ZoneCheckResult[]>;
+  queueDepths(): Promise<Record<string, Record<string, number>>>;
+  workersRunning(): boolean;
+  nextRunAt(purpose: RunPurpose, after: Date): Date | null;
+}
+
+const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+/**
+ * The BullMQ side: one job scheduler per schedule (upserted at start, so every process agrees on
+ * one), a tick that fans out one zone-check job per zone as a flow, and an assemble step that runs
+ * once every zone has answered or failed after its retries.
+ */
+export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
+  const { config, keys, logger, metrics, clock } = options;
+  const connection = connectRedisForQueues(config.redisUrl);
+  connection.on('error', (error) => logger.warn({ err: error }, 'queue Redis connection error'));
+  const prefix = keys.queuePrefix;
+  const queues = {
+    digest: new Queue<TickPayload | AssemblePayload>(QUEUE_NAMES.digest, { connection, prefix }),
+    alerts: new Queue<TickPayload | AssemblePayload>(QUEUE_NAMES.alerts, { connection, prefix }),
+    zoneChecks: new Queue<ZoneCheckPayload>(QUEUE_NAMES.zoneChecks, { connection, prefix }),
+  };
+  for (const queue of Object.values(queues)) {
+    queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
+  }
+  const flows = new FlowProducer({ connection, prefix });
+  flows.on('error', (error) => logger.warn({ err: error }, 'flow producer error'));
+  const workers: Worker[] = [];
+  let started = false;
+
+  const scheduleOf = (purpose: RunPurpose) =>
+    purpose === 'digest' ? config.digest.schedule : config.alerts.schedule;
+  const nextRunAt = (purpose: RunPurpose, after: Date): Date | null => {
+    try {
+      return CronExpressionParser.parse(scheduleOf(purpose), { tz: config.timezone, currentDate: after })
+        .next()
+        .toDate();
+    } catch {
+      return null;
+    }
+  };
+
+  const planZones = async (): Promise<ZonePlan[]> => {
+    const [watched, ignored] = await Promise.all([
+      options.watchStore.listWatched(),
+      options.watchStore.listIgnored(),
+    ]);
+    return buildZonePlans(config.zones, watched, ignored);
+  };
+
+  /** Tick: work out the slot, then add the whole fan-out atomically as one flow. */
+  const processTick = async (purpose: RunPurpose, job: Job<TickPayload>) => {
+    const now = clock();
+    const trigger = job.data.trigger;
+    const slotTimeMs = job.data.slotTimeMs ?? job.opts.prevMillis ?? job.timestamp;
+    const slotId =
+      trigger === 'on_demand'
+        ? safeJobId(purpose, 'now', job.data.channel ?? 'all', slotTimeMs)
+        : safeJobId(purpose, 'slot', slotTimeMs);
+    const plans = await planZones();
+    const payload: AssemblePayload = {
+      purpose,
+      slotId,
+      slotTimeMs,
+      startedAtMs: now.getTime(),
+      trigger,
+      channel: job.data.channel ?? null,
+      zonesTotal: plans.length,
+      plans,
+    };
+    await flows.add({
+      name: purpose === 'digest' ? JOB_NAMES.digestAssemble : JOB_NAMES.alertsAssemble,
+      queueName: purpose === 'digest' ? QUEUE_NAMES.digest : QUEUE_NAMES.alerts,
+      data: payload,
+      opts: {
+        jobId: safeJobId('assemble', slotId),
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 2_000 },
+        ...KEEP_JOBS,
+      },
+      children: plans.map((plan) => ({
+        name: JOB_NAMES.zoneCheck,
+        queueName: QUEUE_NAMES.zoneChecks,
+        data: { purpose, slotId, plan } satisfies ZoneCheckPayload,
+        opts: {
+          jobId: safeJobId('zone', slotId, plan.zone.id),
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 2_000 },
+          // A zone that keeps failing must not hold back the others: the assemble step reports it.
+          ignoreDependencyOnFailure: true,
+          ...KEEP_JOBS,
+        },
+      })),
+    });
+    logger.info({ purpose, slotId, zones: plans.length, trigger }, 'run fanned out');
+  };
+
+  const processZoneCheck = async (job: Job<ZoneCheckPayload>) => {
+    const result = await checkZone(job.data.plan, {
+      cloudflare: options.cloudflare,
+      thresholds: config.thresholds,
+      timeZone: config.timezone,
+      now: clock,
+      concurrency: config.cloudflare.concurrency,
+    });
+    // A zone whose lists failed is retried by BullMQ before the run reports it as not checked.
+    if (result.failure && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      throw new Error(`zone ${job.data.plan.zone.id}: ${result.failure.errorMessage}`);
+    }
+    await recordSnapshot(result);
+    return JSON.parse(serializeZoneCheck(result)) as unknown;
+  };
+
+  const recordSnapshot = async (result: ZoneCheckResult) => {
+    try {
+      const writes = options.redis
+        .multi()
+        .hset(keys.zoneSnapshots, result.zone.id, serializeZoneCheck(result));
+      if (!result.failure) writes.set(keys.lastCloudflareSuccess, result.checkedAt.toISOString());
+      await writes.exec();
+    } catch (error) {
+      logger.warn({ err: error }, 'could not store the zone snapshot');
+    }
+    for (const check of result.checks) {
+      const labels = { zone: check.zone.name ?? check.zone.id, hostname: check.hostname };
+      const expiry = check.assessment.effectiveExpiry;
+      if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
+      metrics.hostnameSeverity.set(
+        labels,
+        SEVERITIES.length - 1 - SEVERITIES.indexOf(check.assessment.severity),
+      );
+    }
+  };
+
+  const collect = async (job: Job<AssemblePayload>): Promise<ZoneCheckResult[]> => {
+    const values = await job.getChildrenValues();
+    const failures = await job.getIgnoredChildrenFailures();
+    const byZone = new Map<string, ZoneCheckResult>();
+    for (const value of Object.values(values)) {
+      const result = reviveZoneCheck(value);
+      byZone.set(result.zone.id, result);
+    }
+    const failureFor = (zoneId: string) =>
+      Object.entries(failures).find(([key]) => key.endsWith(safeJobId('zone', job.data.slotId, zoneId)))?.[1];
+    return job.data.plans.map((plan) => {
+      const found = byZone.get(plan.zone.id);
+      if (found) return found;
+      const reason = failureFor(plan.zone.id) ?? 'the zone check did not finish';
+      return {
+        zone: plan.zone,
+        checkedAt: clock(),
+        checks: [],
+        failure: {
+          zone: plan.zone,
+          errorCode: 'zone_check_failed',
+          errorMessage: reason,
+          hostnames: plan.hostnames,
+        },
+        requests: 0,
+      };
+    });
+  };
+
+  const processAssemble = async (job: Job<AssemblePayload>) => {
+    const startedMs = Date.now();
+    const results = await collect(job);
+    const run = { payload: job.data, results, job };
+    if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
+    else await options.onAlertsAssembled(run);
+    metrics.jobDuration.observe({ job: job.data.purpose }, (Date.now() - startedMs) / 1000);
+    metrics.jobLastSuccess.set({ job: job.data.purpose }, Math.floor(clock().getTime() / 1000));
+  };
+
+  const runQueue = (purpose: RunPurpose) => async (job: Job<TickPayload | AssemblePayload>) => {
+    const child = logger.child({ jobId: job.id, job: job.name });
+    child.debug('job started');
+    if (job.name === JOB_NAMES.digestTick || job.name === JOB_NAMES.alertsTick) {
+      await processTick(purpose, job as Job<TickPayload>);
+    } else {
+      await processAssemble(job as Job<AssemblePayload>);
+    }
+  };
+
+  return {
+    nextRunAt,
+    async start() {
+      if (started) return;
+      started = true;
+      await queues.digest.upsertJobScheduler(
+        SCHEDULER_IDS.digest,
+        { pattern: config.digest.schedule, tz: config.timezone },
+        { name: JOB_NAMES.digestTick, data: { trigger: 'schedule' }, opts: KEEP_JOBS },
+      );
+      if (config.alerts.channel) {
+        await queues.alerts.upsertJobScheduler(
+          SCHEDULER_IDS.alerts,
+          { pattern: config.alerts.schedule, tz: config.timezone },
+          { name: JOB_NAMES.alertsTick, data: { trigger: 'schedule' }, opts: KEEP_JOBS },
+        );
+      } else {
+        await queues.alerts.removeJobScheduler(SCHEDULER_IDS.alerts);
+      }
+      if (!options.runWorkers) return;
+      const workerOptions = { connection, prefix, concurrency: 1 };
+      workers.push(
+        new Worker(QUEUE_NAMES.digest, runQueue('digest'), workerOptions),
+        new Worker(QUEUE_NAMES.alerts, runQueue('alerts'), workerOptions),
+        new Worker(QUEUE_NAMES.zoneChecks, processZoneCheck, {
+          ...workerOptions,
+          concurrency: options.zoneCheckConcurrency ?? 4,
+        }),
+      );
+      for (const worker of workers) {
+        worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
+        worker.on('failed', (job, error) =>
+          logger.warn(
+            { err: error, jobId: job?.id, queue: worker.name, attempts: job?.attemptsMade },
+            'job failed',
+          ),
+        );
+      }
+    },
+    async stop(stopOptions = {}) {
+      const timeoutMs = stopOptions.timeoutMs ?? 20_000;
+      // Let running jobs finish within the bound; after it, close forcibly (BullMQ re-runs stalled jobs).
+      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
+      ]);
+      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+      await Promise.all([...Object.values(queues).map((queue) => queue.close()), flows.close()]);
+      connection.disconnect();
+    },
+    async requestDigest(channel, requestedBy) {
+      const minuteMs = Math.floor(clock().getTime() / 60_000) * 60_000;
+      const jobId = safeJobId('digest-now', channel, minuteMs);
+      const existing = await queues.digest.getJob(jobId);
+      if (existing) return { queued: false };
+      await queues.digest.add(
+        JOB_NAMES.digestTick,
+        { trigger: 'on_demand', channel, requestedBy, slotTimeMs: clock().getTime() },
+        { jobId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...KEEP_JOBS },
+      );
+      return { queued: true };
+    },
+    async requestEvaluation() {
+      await queues.alerts.add(
+        JOB_NAMES.alertsTick,
+        { trigger: 'on_demand', slotTimeMs: clock().getTime() },
+        { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...KEEP_JOBS },
+      );
+    },
+    async readSnapshots() {
+      const values = await options.redis.hvals(keys.zoneSnapshots);
+      return values.map((value) => reviveZoneCheck(JSON.parse(value)));
+    },
+    async queueDepths() {
+      const depths: Record<string, Record<string, number>> = {};
+      for (const [name, queue] of Object.entries(queues)) {
+        depths[name] = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'waiting-children');
+      }
+      return depths;
+    },
+    workersRunning: () => workers.length > 0 && workers.every((worker) => worker.isRunning()),
+  };
+}
+
+/** Builds the digest's input from an assembled run. */
+export function digestInputFromRun(
+  run: AssembledRun,
+  context: { timeZone: string; now: Date; nextDigestAt: Date | null },
+): DigestInput {
+  const lateByMs = run.payload.startedAtMs - run.payload.slotTimeMs;
+  return {
+    slotTime: new Date(run.payload.slotTimeMs),
+    generatedAt: context.now,
+    lateByMs: run.payload.trigger === 'schedule' && lateByMs > LATE_AFTER_MS ? lateByMs : 0,
+    nextDigestAt: context.nextDigestAt,
+    timeZone: context.timeZone,
+    checks: run.results.flatMap((result) => result.checks),
+    zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
+    zonesTotal: run.payload.zonesTotal,
+    trigger: run.payload.trigger,
+  };
+}

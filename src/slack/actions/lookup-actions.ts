@@ -1,0 +1,87 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { renderLookupError, renderStatusCard } from '../../render/status-card.js';
+import { checkChannelAllowed } from '../access.js';
+import type { SlackDeps } from '../deps.js';
+import { ACTION_IDS, decodeLookupValue } from '../ids.js';
+import { respondSafely } from '../respond.js';
+
+const STALE_BUTTON =
+  'This button no longer matches a hostname (it may be from an old or altered message). Run `/aop-status <hostname>` again.';
+
+/** Refresh re-reads Cloudflare, bypassing the cache; Share posts the card to the channel for everyone. */
+export function registerLookupActions(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.refreshLookup, async ({ ack, action, body, respond }) => {
+    await ack();
+    await answerButton({ value: action.value, body, respond, deps, share: false });
+  });
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.shareLookup, async ({ ack, action, body, respond }) => {
+    await ack();
+    await answerButton({ value: action.value, body, respond, deps, share: true });
+  });
+}
+
+async function answerButton(args: {
+  value: string | undefined;
+  body: BlockAction;
+  respond: Parameters<Parameters<App['action']>[1]>[0]['respond'];
+  deps: SlackDeps;
+  share: boolean;
+}): Promise<void> {
+  const { body, respond, deps, share } = args;
+  const log = deps.logger.child({
+    requestId: body.trigger_id,
+    userId: body.user.id,
+    action: share ? 'share' : 'refresh',
+  });
+  const channelId = body.channel?.id ?? body.container?.channel_id;
+  if (typeof channelId === 'string') {
+    const access = checkChannelAllowed(deps.config.access, channelId);
+    if (!access.allowed) {
+      await respondSafely(
+        respond,
+        { response_type: 'ephemeral', replace_original: false, text: access.message },
+        { deps, log, kind: 'refusal' },
+      );
+      return;
+    }
+  }
+  const target = args.value === undefined ? null : decodeLookupValue(args.value);
+  if (!target) {
+    await respondSafely(
+      respond,
+      { response_type: 'ephemeral', replace_original: false, text: STALE_BUTTON },
+      { deps, log, kind: 'stale_button' },
+    );
+    return;
+  }
+  try {
+    const result = await deps.lookup.lookup({
+      hostname: target.hostname,
+      zone: { kind: 'id', id: target.zoneId },
+      bypassCache: !share,
+    });
+    const card = renderStatusCard(result, {
+      timeZone: deps.config.timezone,
+      now: deps.clock(),
+      shareable: !share,
+      ...(share ? { sharedBy: body.user.id } : {}),
+    });
+    const message = share
+      ? {
+          response_type: 'in_channel' as const,
+          replace_original: false,
+          text: card.text,
+          blocks: card.blocks,
+        }
+      : { response_type: 'ephemeral' as const, replace_original: true, text: card.text, blocks: card.blocks };
+    await respondSafely(respond, message, { deps, log, kind: share ? 'share' : 'refresh' });
+  } catch (error) {
+    log.warn({ err: error, hostname: target.hostname }, 'button lookup failed');
+    const failure = renderLookupError(error, { hostname: target.hostname });
+    await respondSafely(
+      respond,
+      { response_type: 'ephemeral', replace_original: false, ...failure },
+      { deps, log, kind: 'lookup_error' },
+    );
+  }
+}

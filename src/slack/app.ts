@@ -1,0 +1,107 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { toBoltLogger } from '../observability/logger.js';
+import { registerLookupActions } from './actions/lookup-actions.js';
+import { registerAopStatusCommand } from './commands/aop-status.js';
+import type { SlackDeps } from './deps.js';
+import { ACTION_IDS } from './ids.js';
+
+export interface SlackAppOptions {
+  deps: SlackDeps;
+  /** `/healthz`, `/metrics`: served on PORT in both modes. */
+  customRoutes: CustomRoute[];
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  /** Starts listening; resolves to the HTTP port actually bound. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Matches any action id except ours: Bolt runs every matching listener, so a plain catch-all would ack twice. */
+const UNKNOWN_ACTION_ID = new RegExp(
+  `^(?!(?:${Object.values(ACTION_IDS)
+    .map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|')})$)`,
+);
+
+/**
+ * Builds the Bolt app. HTTP mode (`POST /slack/events`, signed requests) unless SLACK_APP_TOKEN
+ * is set, in which case Socket Mode; either way the custom routes answer on PORT.
+ * The receivers only do transport; the listeners in commands/ and actions/ do the work.
+ */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { config, logger } = options.deps;
+  const boltLogger = toBoltLogger(logger);
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    // Listener-side calls are few (auth.test); posting with retries lives in src/slack/poster.ts.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+  };
+
+  let app: App;
+  let mode: SlackApp['mode'];
+  let httpServer: Server | null = null;
+  if (config.slack.appToken) {
+    mode = 'socket';
+    const receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      logger: boltLogger,
+      customRoutes: options.customRoutes,
+      installerOptions: { port: config.port },
+    });
+    app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
+  } else {
+    mode = 'http';
+    const receiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret ?? '',
+      endpoints: '/slack/events',
+      customRoutes: options.customRoutes,
+      logger: boltLogger,
+      // A listener error must never turn into a user-facing stack trace; the listeners answer themselves.
+      processEventErrorHandler: async ({ error, response }) => {
+        logger.error({ err: error }, 'unhandled error in a Slack listener');
+        if (!response.headersSent) {
+          response.writeHead(200);
+          response.end();
+        }
+        return true;
+      },
+    });
+    app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
+  }
+
+  app.error(async (error) => {
+    logger.error({ err: error }, 'Slack app error');
+  });
+
+  registerAopStatusCommand(app, options.deps);
+  registerLookupActions(app, options.deps);
+
+  // Clicks on buttons this version does not know (old messages, tampered payloads) are acknowledged
+  // so Slack shows no error, and otherwise ignored.
+  app.action({ type: 'block_actions', action_id: UNKNOWN_ACTION_ID }, async ({ ack, action }) => {
+    await ack();
+    const actionId = 'action_id' in action ? String(action.action_id).slice(0, 100) : null;
+    logger.info({ actionId }, 'ignored an unknown action');
+  });
+
+  return {
+    app,
+    mode,
+    async start() {
+      const started = mode === 'http' ? await app.start(config.port) : await app.start();
+      if (mode === 'http') {
+        httpServer = started as Server;
+        return (httpServer.address() as AddressInfo).port;
+      }
+      return config.port;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type { App, RespondArguments, RespondFn, SlashCommand } from '@slack/bolt';
+import { type Command, parseCommandText } from '../../domain/command.js';
+import { renderHelp } from '../../render/help.js';
+import { renderLookupError, renderStatusCard, renderUsage } from '../../render/status-card.js';
+import { checkAdmin, checkChannelAllowed } from '../access.js';
+import type { SlackDeps, SlackMessage } from '../deps.js';
+import { respondSafely } from '../respond.js';
+
+export const SLASH_COMMAND = '/aop-status';
+
+function ephemeral(message: SlackMessage): RespondArguments {
+  return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
+}
+
+const CHANGING_COMMANDS: Partial<Record<Command['kind'], string>> = {
+  watch: 'watch hostnames',
+  unwatch: 'unwatch hostnames',
+  subscribe: 'subscribe channels to the digest',
+  unsubscribe: 'unsubscribe channels from the digest',
+};
+
+/**
+ * Decides what to answer inside Slack's 3-second window. Everything that can be answered without
+ * I/O (help, usage, refusals) goes into the ack itself; anything that needs Cloudflare or Redis is
+ * acked empty first and answered through the response_url.
+ */
+export async function handleAopStatusCommand(
+  args: { command: SlashCommand; ack: (response?: RespondArguments) => Promise<void>; respond: RespondFn },
+  deps: SlackDeps,
+): Promise<void> {
+  const { command, ack, respond } = args;
+  const log = deps.logger.child({
+    requestId: command.trigger_id,
+    userId: command.user_id,
+    channelId: command.channel_id,
+  });
+  const parsed = parseCommandText(command.text ?? '');
+
+  const channelAccess = checkChannelAllowed(deps.config.access, command.channel_id);
+  if (!channelAccess.allowed) {
+    deps.metrics.lookups.inc({ outcome: 'channel_not_allowed' });
+    await ack({ response_type: 'ephemeral', text: channelAccess.message });
+    return;
+  }
+  const changing = CHANGING_COMMANDS[parsed.kind];
+  if (changing) {
+    const adminAccess = checkAdmin(deps.config.access, command.user_id, changing);
+    if (!adminAccess.allowed) {
+      await ack({ response_type: 'ephemeral', text: adminAccess.message });
+      return;
+    }
+  }
+
+  switch (parsed.kind) {
+    case 'help':
+      await ack(ephemeral(renderHelp()));
+      return;
+    case 'invalid':
+      deps.metrics.lookups.inc({ outcome: 'invalid_input' });
+      await ack(ephemeral(renderUsage(parsed.message)));
+      return;
+    case 'lookup': {
+      await ack();
+      try {
+        const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone });
+        deps.metrics.lookups.inc({ outcome: result.assessment.severity });
+        const card = renderStatusCard(result, {
+          timeZone: deps.config.timezone,
+          now: deps.clock(),
+          shareable: true,
+        });
+        await respondSafely(respond, ephemeral(card), { deps, log, kind: 'lookup' });
+      } catch (error) {
+        log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
+        deps.metrics.lookups.inc({ outcome: errorCode(error) });
+        await respondSafely(respond, ephemeral(renderLookupError(error, { hostname: parsed.hostname })), {
+          deps,
+          log,
+          kind: 'lookup_error',
+        });
+      }
+      return;
+    }
+    default: {
+      if (!deps.inventory) {
+        await ack({
+          response_type: 'ephemeral',
+          text: 'This command needs the worker side of aop-status, which is not running in this process.',
+        });
+        return;
+      }
+      await ack();
+      try {
+        const messages = await deps.inventory.handle(parsed, {
+          userId: command.user_id,
+          channelId: command.channel_id,
+        });
+        for (const message of messages) {
+          await respondSafely(
+            respond,
+            { response_type: 'ephemeral', ...message },
+            { deps, log, kind: parsed.kind },
+          );
+        }
+      } catch (error) {
+        log.error({ err: error, command: parsed.kind }, 'inventory command failed');
+        await respondSafely(respond, ephemeral(renderLookupError(error, {})), {
+          deps,
+          log,
+          kind: parsed.kind,
+        });
+      }
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : 'internal_error';
+}
+
+export function registerAopStatusCommand(app: App, deps: SlackDeps): void {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+    await handleAopStatusCommand({ command, ack, respond }, deps);
+  });
+}

@@ -1,0 +1,42 @@
+import type { KnownBlock } from '@slack/types';
+import type { AppConfig } from '../config/types.js';
+import type { Command } from '../domain/command.js';
+import type { LookupService } from '../lookup/lookup-service.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+
+/** What a renderer hands to Slack: blocks plus the fallback text Slack shows in notifications. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface InventoryContext {
+  userId: string;
+  channelId: string;
+}
+
+/** The inventory and digest commands (`list`, `watch`, `digest`, …), provided where Redis and queues run. */
+export interface InventoryCommands {
+  handle(command: Command, context: InventoryContext): Promise<SlackMessage[]>;
+}
+
+/** Handles the alert thread buttons (Acknowledge, Snooze, Refresh). */
+export interface AlertButtonHandler {
+  handle(
+    action: 'acknowledge' | 'snooze' | 'refresh',
+    value: string,
+    context: { userId: string; channelId: string | null; messageTs: string | null },
+  ): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/** Everything the Slack listeners need, passed in by the composition root. */
+export interface SlackDeps {
+  config: AppConfig;
+  lookup: LookupService;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  inventory?: InventoryCommands;
+  alertButtons?: AlertButtonHandler;
+}

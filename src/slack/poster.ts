@@ -1,0 +1,221 @@
+import type { KnownBlock, MessageMetadata } from '@slack/types';
+import {
+  type ChatPostMessageArguments,
+  type ChatUpdateArguments,
+  ErrorCode,
+  WebClient,
+} from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { abortableSleep, type Sleep } from '../cloudflare/rate-limiter.js';
+import { AopError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RedisKeys } from '../store/keys.js';
+
+export interface OutgoingMessage {
+  channel: string;
+  text: string;
+  blocks: KnownBlock[];
+  threadTs?: string;
+  metadata?: MessageMetadata;
+}
+
+export interface MessageUpdate {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: KnownBlock[];
+  metadata?: MessageMetadata;
+}
+
+/** A Slack answer that retrying will not change, e.g. `channel_not_found`, `message_not_found`. */
+export class SlackPlatformError extends AopError {
+  constructor(
+    readonly method: string,
+    readonly slackError: string,
+  ) {
+    super('slack_platform_error', `Slack refused ${method}: ${slackError}`, { hint: hintFor(slackError) });
+    this.name = 'SlackPlatformError';
+  }
+}
+
+function hintFor(slackError: string): string {
+  switch (slackError) {
+    case 'channel_not_found':
+    case 'not_in_channel':
+      return 'Invite the bot to the channel (/invite @aop-status) and check the channel id in the config.';
+    case 'missing_scope':
+      return 'Reinstall the app with the scopes in manifest.yml (chat:write, commands).';
+    case 'invalid_auth':
+    case 'token_revoked':
+    case 'account_inactive':
+      return 'SLACK_BOT_TOKEN is invalid or revoked; install the app again and update the token.';
+    default:
+      return 'See the Slack API error reference for this code.';
+  }
+}
+
+export interface SlackPoster {
+  /** Posts and resolves to the message ts once Slack has confirmed it. */
+  postMessage(message: OutgoingMessage): Promise<{ channel: string; ts: string }>;
+  updateMessage(update: MessageUpdate): Promise<void>;
+}
+
+export interface SlackPosterOptions {
+  token: string;
+  apiUrl: string;
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  metrics: Metrics;
+  /** Slack allows about one message per second per channel. */
+  channelIntervalMs?: number;
+  /** Attempts for transient failures (429, 5xx, network) before giving up to the caller's retry. */
+  maxAttempts?: number;
+  sleep?: Sleep;
+  nowMs?: () => number;
+  /** Tests hand in a client; production builds one. */
+  client?: WebClient;
+}
+
+/**
+ * Posting for the digest and the alerts: one message per second per channel across every
+ * process (a Redis key per channel), Slack's `Retry-After` honoured by every process (a shared
+ * pause key), bounded retries of transient failures, and a metric for every call. Platform errors
+ * are thrown at once as SlackPlatformError: retrying cannot fix them.
+ */
+export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
+  const client =
+    options.client ??
+    new WebClient(options.token, {
+      slackApiUrl: options.apiUrl,
+      // Retries are ours: they must honour the shared pause and be counted in metrics.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 15_000,
+    });
+  const sleep = options.sleep ?? abortableSleep;
+  const nowMs = options.nowMs ?? Date.now;
+  const channelIntervalMs = options.channelIntervalMs ?? 1_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const log = options.logger.child({ component: 'slack-poster' });
+  let localPausedUntilMs = 0;
+  const localPace = new Map<string, number>();
+
+  const waitForPause = async () => {
+    let sharedUntil = 0;
+    try {
+      sharedUntil = Number((await options.redis.get(options.keys.slackPausedUntil)) ?? 0);
+    } catch {
+      // Redis away: the local pause still applies.
+    }
+    const waitMs = Math.max(sharedUntil, localPausedUntilMs) - nowMs();
+    if (waitMs > 0) await sleep(waitMs);
+  };
+
+  const waitForChannelSlot = async (channel: string) => {
+    for (;;) {
+      try {
+        const taken = await options.redis.set(
+          options.keys.channelPace(channel),
+          '1',
+          'PX',
+          channelIntervalMs,
+          'NX',
+        );
+        if (taken === 'OK') return;
+        const remainingMs = await options.redis.pttl(options.keys.channelPace(channel));
+        await sleep(Math.max(remainingMs, 20));
+      } catch {
+        const nextAllowedMs = localPace.get(channel) ?? 0;
+        const waitMs = nextAllowedMs - nowMs();
+        if (waitMs > 0) await sleep(waitMs);
+        localPace.set(channel, nowMs() + channelIntervalMs);
+        return;
+      }
+    }
+  };
+
+  const pauseEveryone = async (retryAfterSeconds: number) => {
+    const untilMs = nowMs() + retryAfterSeconds * 1000;
+    localPausedUntilMs = Math.max(localPausedUntilMs, untilMs);
+    try {
+      await options.redis.set(
+        options.keys.slackPausedUntil,
+        String(untilMs),
+        'PX',
+        retryAfterSeconds * 1000 + 1000,
+      );
+    } catch {
+      // The local pause is enough for this process.
+    }
+  };
+
+  async function call<T>(method: string, channel: string, paced: boolean, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      await waitForPause();
+      if (paced) await waitForChannelSlot(channel);
+      try {
+        const result = await run();
+        options.metrics.slackCalls.inc({ method, outcome: 'ok' });
+        return result;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === ErrorCode.PlatformError) {
+          const slackError = String((error as { data?: { error?: string } }).data?.error ?? 'unknown_error');
+          options.metrics.slackCalls.inc({ method, outcome: slackError });
+          throw new SlackPlatformError(method, slackError);
+        }
+        if (code === ErrorCode.RateLimitedError) {
+          const retryAfterSeconds = Number((error as { retryAfter?: number }).retryAfter ?? 1);
+          options.metrics.slackCalls.inc({ method, outcome: 'rate_limited' });
+          log.warn(
+            { method, channel, retryAfterSeconds, attempt },
+            'Slack rate limited; pausing every process',
+          );
+          await pauseEveryone(retryAfterSeconds);
+        } else {
+          options.metrics.slackCalls.inc({ method, outcome: 'error' });
+          log.warn({ method, channel, attempt, err: error }, 'Slack call failed; retrying');
+        }
+        if (attempt >= maxAttempts) {
+          throw new AopError(
+            code === ErrorCode.RateLimitedError ? 'slack_rate_limited' : 'slack_request_failed',
+            `Slack ${method} to ${channel} failed ${attempt} times`,
+            { cause: error, hint: 'The job will be retried; check Slack status if it keeps failing.' },
+          );
+        }
+        if (code !== ErrorCode.RateLimitedError) await sleep(Math.min(500 * 2 ** (attempt - 1), 8_000));
+      }
+    }
+  }
+
+  return {
+    async postMessage(message) {
+      const args: ChatPostMessageArguments = {
+        channel: message.channel,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+        ...(message.metadata ? { metadata: message.metadata } : {}),
+      };
+      const result = await call('chat.postMessage', message.channel, true, () =>
+        client.chat.postMessage(args),
+      );
+      if (!result.ts) throw new SlackPlatformError('chat.postMessage', 'no_ts_in_response');
+      return { channel: result.channel ?? message.channel, ts: result.ts };
+    },
+    async updateMessage(update) {
+      const args: ChatUpdateArguments = {
+        channel: update.channel,
+        ts: update.ts,
+        text: update.text,
+        blocks: update.blocks,
+        ...(update.metadata ? { metadata: update.metadata } : {}),
+      };
+      await call('chat.update', update.channel, false, () => client.chat.update(args));
+    },
+  };
+}

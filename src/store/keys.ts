@@ -1,0 +1,35 @@
+/**
+ * Every Redis key this deployment writes, in one place. All keys start with the deployment's
+ * prefix; the BullMQ prefix is hash-tagged (`{aop}`) so each queue's keys share one Redis Cluster
+ * slot, as BullMQ requires on a cluster.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ `prefix` option. */
+    queuePrefix: `{${prefix}}`,
+    /** Hash: hostname → JSON WatchEntry, added with `/aop-status watch`. */
+    watchedHostnames: `${prefix}:inventory:watched`,
+    /** Set: discovered hostnames someone unwatched. */
+    ignoredHostnames: `${prefix}:inventory:ignored`,
+    /** Set: channel ids subscribed with `/aop-status subscribe`. */
+    subscribedChannels: `${prefix}:inventory:subscribed-channels`,
+    /** Hash: zone id → JSON ZoneSnapshot (the last bulk check of that zone). */
+    zoneSnapshots: `${prefix}:snapshot:zones`,
+    /** String: JSON of the last successful Cloudflare check time. */
+    lastCloudflareSuccess: `${prefix}:health:last-cloudflare-success`,
+    /** String per (channel, slot): the delivery record that makes a digest post exactly once. */
+    digestDelivery: (channel: string, slotId: string) => `${prefix}:digest:delivery:${slotId}:${channel}`,
+    /** String per channel: present while the channel's one-message-per-second slot is taken. */
+    channelPace: (channel: string) => `${prefix}:slack:pace:${channel}`,
+    /** String: Slack asked everyone to wait (Retry-After) until this epoch ms. */
+    slackPausedUntil: `${prefix}:slack:paused-until`,
+    /** Hash: `${zoneId}/${hostname}` → JSON HostnameAlertState. */
+    alertStates: `${prefix}:alerts:states`,
+    /** Hash: episode id → `${zoneId}/${hostname}`, to find a state from a button click. */
+    alertEpisodes: `${prefix}:alerts:episodes`,
+    /** String per hostname: the lock that serialises alert transitions. */
+    alertLock: (stateKey: string) => `${prefix}:alerts:lock:${stateKey}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

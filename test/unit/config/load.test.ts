@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+
+const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
+const baseEnv = {
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_SIGNING_SECRET: 'secret',
+  CLOUDFLARE_API_TOKEN: 'cf-token',
+};
+
+function load(env: Record<string, string | undefined>, yaml?: string) {
+  return loadConfig({
+    env,
+    cwd: '/srv/aop',
+    fileExists: (file) => yaml !== undefined && file === '/srv/aop/aop-status.yml',
+    readFile: () => yaml ?? '',
+  });
+}
+
+describe('loadConfig', () => {
+  it('fills every documented default when only the required variables are set and no file exists', () => {
+    const result = load(baseEnv);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { config } = result;
+    expect(config.port).toBe(3000);
+    expect(config.slack.apiUrl).toBe('https://slack.com/api/');
+    expect(config.cloudflare.baseUrl).toBe('https://api.cloudflare.com/client/v4');
+    expect(config.cloudflare.auth).toEqual({ scheme: 'api_token', token: 'cf-token' });
+    expect(config.cloudflare.rateLimit).toEqual({ requests: 1200, perSeconds: 300 });
+    expect(config.cloudflare.concurrency).toBe(8);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.role).toBe('all');
+    expect(config.logLevel).toBe('info');
+    expect(config.configFile).toBeNull();
+    expect(config.timezone).toBe('UTC');
+    expect(config.thresholds).toEqual({ warningDays: 30, criticalDays: 7, stuckPendingMinutes: 120 });
+    expect(config.digest).toEqual({ schedule: '0 9 * * 1-5', channels: [], postWhenAllClear: true });
+    expect(config.alerts).toEqual({
+      channel: null,
+      schedule: '*/15 * * * *',
+      ladderDays: [30, 14, 7, 3, 1, 0],
+      mentionOnCritical: '',
+      cannotCheckAfterEvaluations: 3,
+    });
+    expect(config.access).toEqual({ admins: [], allowedChannels: [] });
+  });
+
+  it('reports every problem at once instead of stopping at the first', () => {
+    const result = load(
+      { PORT: 'eighty', REDIS_URL: 'http://localhost', LOG_LEVEL: 'loud', AOP_ROLE: 'boss' },
+      'timezone: Mars/Olympus\nthresholds: { warning_days: 5, critical_days: 9 }\ndigest: { schedule: "* * * *" }\nzones: [{ id: nope }]\n',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    for (const fragment of [
+      'SLACK_BOT_TOKEN is required',
+      'SLACK_SIGNING_SECRET is required',
+      'Cloudflare credentials are missing',
+      'PORT "eighty"',
+      'REDIS_URL "http://localhost"',
+      'LOG_LEVEL "loud"',
+      'AOP_ROLE "boss"',
+      'timezone: must be an IANA time zone',
+      'thresholds.critical_days: must be smaller than warning_days (5)',
+      'digest.schedule: "* * * *" must have 5 fields',
+      'zones.0.id: "nope" is not a Cloudflare zone id',
+    ]) {
+      expect(text).toContain(fragment);
+    }
+  });
+
+  it('accepts the legacy email and key scheme and names the half that is missing', () => {
+    const legacy = load({
+      ...baseEnv,
+      CLOUDFLARE_API_TOKEN: undefined,
+      CLOUDFLARE_API_EMAIL: 'a@b.c',
+      CLOUDFLARE_API_KEY: 'k',
+    });
+    expect(legacy.ok && legacy.config.cloudflare.auth).toEqual({
+      scheme: 'api_key',
+      email: 'a@b.c',
+      key: 'k',
+    });
+    const half = load({ ...baseEnv, CLOUDFLARE_API_TOKEN: undefined, CLOUDFLARE_API_EMAIL: 'a@b.c' });
+    expect(half.ok).toBe(false);
+    expect(!half.ok && half.problems.join()).toContain('CLOUDFLARE_API_KEY is missing');
+  });
+
+  it('needs no signing secret in Socket Mode, but an xapp- token', () => {
+    expect(load({ ...baseEnv, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1' }).ok).toBe(true);
+    const wrong = load({ ...baseEnv, SLACK_APP_TOKEN: 'xoxb-wrong' });
+    expect(!wrong.ok && wrong.problems.join()).toContain('SLACK_APP_TOKEN must be an app-level token');
+  });
+
+  it('reads the YAML inventory, normalising hostnames and sorting the ladder', () => {
+    const result = load(
+      baseEnv,
+      `timezone: Europe/Berlin
+zones:
+  - id: ${ZONE_ID.toUpperCase()}
+    name: Example.COM
+    hostnames: [App.Example.com., "*.api.example.com"]
+alerts: { channel: C0INCIDENT, ladder_days: [1, 30, 7] }
+access: { admins: [U0ADMIN], allowed_channels: [C0ONCALL] }
+`,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.zones).toEqual([
+      { id: ZONE_ID, name: 'example.com', hostnames: ['app.example.com', '*.api.example.com'] },
+    ]);
+    expect(result.config.alerts.ladderDays).toEqual([30, 7, 1]);
+    expect(result.config.alerts.channel).toBe('C0INCIDENT');
+    expect(result.config.access).toEqual({ admins: ['U0ADMIN'], allowedChannels: ['C0ONCALL'] });
+  });
+
+  it('catches typos in keys, hostnames outside their zone and duplicate zones', () => {
+    const result = load(
+      baseEnv,
+      `thresholds: { warnig_days: 10 }
+zones:
+  - { id: ${ZONE_ID}, name: example.com, hostnames: [app.example.org] }
+  - { id: ${ZONE_ID} }
+`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    expect(text).toContain('unknown key(s) "warnig_days"');
+    expect(text).toContain('app.example.org is not inside zone example.com');
+    expect(text).toContain(`zone ${ZONE_ID} is listed twice`);
+  });
+
+  it('reports YAML syntax errors and a missing explicit AOP_CONFIG file', () => {
+    const broken = load(baseEnv, 'zones: [unclosed');
+    expect(!broken.ok && broken.problems.join()).toContain('YAML');
+    const missing = loadConfig({
+      env: { ...baseEnv, AOP_CONFIG: 'nope.yml' },
+      cwd: '/srv',
+      fileExists: () => false,
+    });
+    expect(!missing.ok && missing.problems.join()).toContain('AOP_CONFIG: file /srv/nope.yml does not exist');
+  });
+});
