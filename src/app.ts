@@ -1,5 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { Dispatcher } from 'undici';
+import { createAlertEvaluator } from './alerts/evaluator.js';
+import { createAlertStore } from './alerts/store.js';
 import { createCloudflareClient } from './cloudflare/client.js';
 import { createRedisRateLimiter } from './cloudflare/rate-limiter.js';
 import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
@@ -108,6 +110,15 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     metrics,
   });
   const runWorkers = config.role !== 'web';
+  const alerts = createAlertEvaluator({
+    config,
+    store: createAlertStore(commandsRedis, keys, logger),
+    poster,
+    cloudflare,
+    logger,
+    metrics,
+    clock,
+  });
   let queues: QueueRuntime;
   const runDigest = createDigestRunner({
     config,
@@ -131,7 +142,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     runWorkers,
     onDigestAssembled: runDigest,
-    onAlertsAssembled: async () => {},
+    onAlertsAssembled: async (run) => {
+      await alerts.evaluateRun(run);
+    },
   });
   const checkZonesNow = async (zoneIds: string[]) => {
     const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
@@ -190,7 +203,15 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     },
   ];
 
-  const slackDeps: SlackDeps = { config, lookup, logger, metrics, clock, inventory };
+  const slackDeps: SlackDeps = {
+    config,
+    lookup,
+    logger,
+    metrics,
+    clock,
+    inventory,
+    alertButtons: alerts.buttons,
+  };
   let slack: SlackApp | null = null;
 
   return {

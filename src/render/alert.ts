@@ -18,18 +18,19 @@ import type {
 import { format } from 'date-fns';
 import type { Episode, HostnameAlertState } from '../alerts/episode.js';
 import type { HostnameAopSwitch, ReasonCode, Severity } from '../domain/types.js';
+import { ACTION_IDS, BLOCK_IDS, encodeAlertValue } from '../slack/ids.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
 import { escapeMrkdwn, literal } from './mrkdwn.js';
 
-/** Action ids of the parent's buttons. Same keys and values as `ACTION_IDS` in src/slack/ids.ts. */
+/** Action ids of the parent's buttons: the shared constants the listeners also use. */
 export const ALERT_ACTION_IDS = {
-  alertAcknowledge: 'aop_alert_ack',
-  alertSnooze: 'aop_alert_snooze',
-  alertRefresh: 'aop_alert_refresh',
+  alertAcknowledge: ACTION_IDS.alertAcknowledge,
+  alertSnooze: ACTION_IDS.alertSnooze,
+  alertRefresh: ACTION_IDS.alertRefresh,
 } as const;
 
-/** Block id of the parent's button row. Same value as `BLOCK_IDS.alertActions` in src/slack/ids.ts. */
-export const ALERT_ACTIONS_BLOCK_ID = 'aop_alert_actions';
+/** Block id of the parent's button row. */
+export const ALERT_ACTIONS_BLOCK_ID = BLOCK_IDS.alertActions;
 
 /** `event_type` of every alert parent's metadata (see the contract's "Messages" section). */
 export const ALERT_EVENT_TYPE = 'aop_alert';
@@ -211,10 +212,10 @@ function plainHostname(hostname: string): string {
 /**
  * The button value of every alert button: which episode it acts on.
  *
- * @example alertButtonValue('ep_0f3a') // '{"episodeId":"ep_0f3a"}'
+ * @example alertButtonValue('ep_0f3a') // '{"v":1,"e":"ep_0f3a"}'
  */
 export function alertButtonValue(episodeId: string): string {
-  return JSON.stringify({ episodeId });
+  return encodeAlertValue({ episodeId });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,7 +293,8 @@ function parentFields(episode: Episode, host: AlertHost, context: AlertRenderCon
     return fields;
   }
   const renewed = episode.resolution?.reason === 'renewed' ? episode.resolution : null;
-  const expiry = renewed !== null ? renewed.newExpiresOn : episode.expiresOn;
+  // Once resolved, the parent shows the expiry in force now (the new certificate's when renewed).
+  const expiry = episode.resolution !== null ? episode.resolution.newExpiresOn : episode.expiresOn;
   fields.push(
     `*Expires*\n${expiry === null ? '_unknown_' : `${formatDateTime(expiry, context.timeZone)}\n${relativeExpiry(expiry, context.now)}`}`,
   );
@@ -376,10 +378,9 @@ export function renderAlertParent(
   const mention = mentionOf(context);
   const title = parentTitle(episode, host);
   const lines =
-    episode.resolvedAt !== null
-      ? [resolutionLine(episode, context)]
-      : problemLines(episode, context).map((line) => `• ${line}`);
-  const summary = [mention, ...lines].filter((line): line is string => line !== null).join('\n');
+    episode.resolvedAt !== null ? [resolutionLine(episode, context)] : problemLines(episode, context);
+  const bulleted = episode.resolvedAt !== null ? lines : lines.map((line) => `• ${line}`);
+  const summary = [mention, ...bulleted].filter((line): line is string => line !== null).join('\n');
 
   const header: HeaderBlock = {
     type: 'header',

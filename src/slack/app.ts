@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { toBoltLogger } from '../observability/logger.js';
+import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
 import { registerAopStatusCommand } from './commands/aop-status.js';
 import type { SlackDeps } from './deps.js';
@@ -80,6 +81,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   registerAopStatusCommand(app, options.deps);
   registerLookupActions(app, options.deps);
+  registerAlertActions(app, options.deps);
 
   // Clicks on buttons this version does not know (old messages, tampered payloads) are acknowledged
   // so Slack shows no error, and otherwise ignored.

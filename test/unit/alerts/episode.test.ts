@@ -34,7 +34,11 @@ function fullEpisode(): Episode {
     acknowledged: { userId: 'U0ACKER', at: new Date('2026-12-02T09:00:00.000Z') },
     snoozedUntil: new Date('2026-12-03T09:00:00.000Z'),
     resolvedAt: new Date('2026-12-04T09:00:00.000Z'),
-    resolution: { reason: 'renewed', newCertificateKey: '42', newExpiresOn: new Date('2027-12-31T12:00:00.000Z') },
+    resolution: {
+      reason: 'renewed',
+      newCertificateKey: '42',
+      newExpiresOn: new Date('2027-12-31T12:00:00.000Z'),
+    },
     pendingRepliesWhileSnoozed: 2,
     switchWentOff: false,
     checkError: {

@@ -608,3 +608,20 @@ describe('parents', () => {
     expect(transition.actions).toEqual([]);
   });
 });
+
+describe('cost', () => {
+  it('spends no Slack call on 10,000 unchanged hostnames, healthy or with an open episode', () => {
+    const now = whenDaysLeft(28);
+    const healthy = {
+      state: history([HEALTHY]),
+      evaluation: checked(now, { expiresOn: new Date(EXPIRY.getTime() + 300 * DAY_MS) }),
+    };
+    const open = { state: history([HEALTHY, step(29)]), evaluation: checked(now) };
+    let actions = 0;
+    for (let index = 0; index < 10_000; index += 1) {
+      const { state, evaluation } = index % 2 === 0 ? healthy : open;
+      actions += decideAlertTransition(state, evaluation, alertContext(now)).actions.length;
+    }
+    expect(actions).toBe(0);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * The bot under test, in a process of its own (so its peak RSS is its own): the real composition
+ * root in HTTP mode, configured the way a deployment would be, pointed at the local fakes.
+ * Driven over IPC by bench/run.ts (see bench/lib/rpc.ts).
+ */
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { type AopStatus, createAopStatus } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { FAKE_API_TOKEN } from '../../test/support/fake-cloudflare.js';
+import { BENCH_SIGNING_SECRET } from '../lib/constants.js';
+import { serveRpc } from '../lib/rpc.js';
+
+interface LogLine {
+  msg?: string;
+  level?: number;
+  [key: string]: unknown;
+}
+
+type LogWaiter = { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void };
+
+let service: AopStatus | null = null;
+const waiters = new Set<LogWaiter>();
+/** Warnings and errors the app logged, for the report when something goes wrong. */
+const problems: string[] = [];
+
+// The messages worth parsing; everything else is only written, as it would be to stdout.
+const WATCHED = ['digest run done', 'digest ready but no channel', 'job failed', '"level":50', '"level":60'];
+
+const destination = new Writable({
+  write(chunk: Buffer, _encoding, callback) {
+    const text = chunk.toString();
+    if (WATCHED.some((marker) => text.includes(marker))) {
+      for (const raw of text.split('\n')) {
+        if (!raw.trim()) continue;
+        const line = JSON.parse(raw) as LogLine;
+        if ((line.level ?? 0) >= 40 && problems.length < 20) problems.push(`${line.msg ?? ''} ${raw.slice(0, 300)}`);
+        for (const waiter of waiters) {
+          if (waiter.match(line)) {
+            waiters.delete(waiter);
+            waiter.resolve(line);
+          }
+        }
+      }
+    }
+    callback();
+  },
+});
+
+function waitForLog(match: (line: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
+  return new Promise((resolve, reject) => {
+    const waiter: LogWaiter = {
+      match,
+      resolve: (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      },
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(waiter);
+      reject(new Error(`no "${what}" within ${timeoutMs} ms; the app logged: ${problems.join(' | ')}`));
+    }, timeoutMs);
+    waiters.add(waiter);
+  });
+}
+
+function requireService(): AopStatus {
+  if (!service) throw new Error('start first');
+  return service;
+}
+
+/** Samples RSS and heap while a run is in progress; the kernel's maxRSS covers the whole process life. */
+function startMemorySampler(intervalMs: number) {
+  let peakRssBytes = process.memoryUsage.rss();
+  let peakHeapUsedBytes = process.memoryUsage().heapUsed;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+    ticks += 1;
+    if (ticks % 5 === 0) peakHeapUsedBytes = Math.max(peakHeapUsedBytes, process.memoryUsage().heapUsed);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakRssBytes, peakHeapUsedBytes };
+    },
+  };
+}
+
+const handlers = {
+  async start(params: {
+    cloudflareBaseUrl: string;
+    slackApiUrl: string;
+    redisUrl: string;
+    prefix: string;
+    /** The YAML file's content, as users write it. */
+    file: Record<string, unknown>;
+  }) {
+    const token = FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '';
+    const yamlText = stringify(params.file);
+    const result = loadConfig({
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-bench-token',
+        SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+        SLACK_API_URL: params.slackApiUrl,
+        PORT: '0',
+        CLOUDFLARE_API_TOKEN: token,
+        CLOUDFLARE_API_BASE_URL: params.cloudflareBaseUrl,
+        REDIS_URL: params.redisUrl,
+        AOP_REDIS_PREFIX: params.prefix,
+        LOG_LEVEL: 'info',
+      },
+      cwd: '/virtual',
+      fileExists: (file) => file === '/virtual/aop-status.yml',
+      readFile: () => yamlText,
+    });
+    if (!result.ok) throw new Error(`bench config invalid:\n${result.problems.join('\n')}`);
+    service = createAopStatus({
+      config: result.config,
+      logger: createLogger({ level: result.config.logLevel, destination }),
+    });
+    const { port } = await service.start();
+    return { port, rssBytes: process.memoryUsage.rss() };
+  },
+
+  /** Requests one digest into `channel` and resolves once every part of it is posted. */
+  async runDigest(params: { channel: string; timeoutMs: number }) {
+    const app = requireService();
+    const baseline = process.memoryUsage();
+    const sampler = startMemorySampler(20);
+    const done = waitForLog(
+      (line) => line.msg === 'digest run done' || line.msg === 'digest ready but no channel is configured or subscribed; nothing posted',
+      params.timeoutMs,
+      'digest run done',
+    );
+    const requestedAtMs = Date.now();
+    const startedMs = performance.now();
+    try {
+      const { queued } = await app.queues.requestDigest(params.channel, 'U0BENCH');
+      if (!queued) throw new Error('the digest request was deduplicated; use a fresh prefix per run');
+      const line = await done;
+      const durationMs = performance.now() - startedMs;
+      const peaks = sampler.stop();
+      return {
+        requestedAtMs,
+        durationMs,
+        messages: typeof line.messages === 'number' ? line.messages : 0,
+        kind: typeof line.kind === 'string' ? line.kind : 'unknown',
+        baselineRssBytes: baseline.rss,
+        baselineHeapUsedBytes: baseline.heapUsed,
+        peakRssBytes: peaks.peakRssBytes,
+        peakHeapUsedBytes: peaks.peakHeapUsedBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        problems: [...problems],
+      };
+    } finally {
+      sampler.stop();
+    }
+  },
+
+  /**
+   * Runs one alert evaluation and resolves once the alerts and zone-check queues are idle again.
+   * Ready for the "evaluation with nothing changed" scenario (bench/scenarios/evaluation.ts).
+   */
+  async runEvaluation(params: { timeoutMs: number }) {
+    const app = requireService();
+    const requestedAtMs = Date.now();
+    const startedMs = performance.now();
+    await app.queues.requestEvaluation();
+    const deadline = Date.now() + params.timeoutMs;
+    let idlePolls = 0;
+    while (idlePolls < 2) {
+      if (Date.now() > deadline) throw new Error(`evaluation not idle within ${params.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      const depths = await app.queues.queueDepths();
+      // `delayed` is left out: the alerts job scheduler always keeps its next tick there.
+      const busy = ['alerts', 'zoneChecks'].some((queue) => {
+        const counts = depths[queue] ?? {};
+        return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts['waiting-children'] ?? 0) > 0;
+      });
+      idlePolls = busy ? 0 : idlePolls + 1;
+    }
+    return { requestedAtMs, durationMs: performance.now() - startedMs, problems: [...problems] };
+  },
+
+  async memory() {
+    return { rssBytes: process.memoryUsage.rss(), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  },
+};
+
+export type BotHandlers = typeof handlers;
+
+serveRpc(handlers, async () => {
+  await service?.stop();
+  service = null;
+});

@@ -1,0 +1,183 @@
+/**
+ * The local Cloudflare and Slack servers, in a process of their own: in production they are
+ * remote, so their CPU must not be taken from the bot's or the load generator's event loop.
+ * Driven over IPC by bench/run.ts (see bench/lib/rpc.ts).
+ */
+import { createHash } from 'node:crypto';
+import {
+  certificateFields,
+  type FakeCloudflare,
+  type FakeRateLimit,
+  generateSelfSignedCertificate,
+  startFakeCloudflare,
+} from '../../test/support/fake-cloudflare.js';
+import { type FakeSlack, startFakeSlack } from '../../test/support/fake-slack.js';
+import { serveRpc } from '../lib/rpc.js';
+
+const DAY_MS = 86_400_000;
+
+let cloudflare: FakeCloudflare | null = null;
+let slack: FakeSlack | null = null;
+let cloudflareCounts = { requests: 0, rateLimited: 0, byRoute: {} as Record<string, number> };
+
+function requireCloudflare(): FakeCloudflare {
+  if (!cloudflare) throw new Error('startCloudflare first');
+  return cloudflare;
+}
+
+function requireSlack(): FakeSlack {
+  if (!slack) throw new Error('startSlack first');
+  return slack;
+}
+
+/** A zone id shaped like Cloudflare's (32 hex), the same for the same index in every run. */
+function zoneIdFor(label: string): string {
+  return createHash('md5').update(label).digest('hex');
+}
+
+function certificateExpiringIn(hostname: string, days: number) {
+  const notAfter = new Date(Math.floor((Date.now() + days * DAY_MS) / 1000) * 1000);
+  return certificateFields(generateSelfSignedCertificate({ hostname, notAfter }));
+}
+
+export interface SeededZone {
+  id: string;
+  name: string;
+}
+
+const handlers = {
+  async startCloudflare(params: { latencyMs: number; rateLimit?: FakeRateLimit }) {
+    await cloudflare?.close();
+    cloudflare = await startFakeCloudflare({
+      latencyMs: params.latencyMs,
+      ...(params.rateLimit ? { rateLimit: params.rateLimit } : {}),
+    });
+    cloudflareCounts = { requests: 0, rateLimited: 0, byRoute: {} };
+    // Count outcomes as they are decided; the request log itself would keep every header object.
+    const api = cloudflare;
+    const handle = api.handle.bind(api);
+    api.handle = (request) => {
+      const outcome = handle(request);
+      const route = api.requests.at(-1)?.route ?? 'unknown';
+      cloudflareCounts.requests += 1;
+      cloudflareCounts.byRoute[route] = (cloudflareCounts.byRoute[route] ?? 0) + 1;
+      if (outcome.kind === 'respond' && outcome.status === 429) cloudflareCounts.rateLimited += 1;
+      api.requests.length = 0;
+      return outcome;
+    };
+    return { baseUrl: cloudflare.baseUrl };
+  },
+
+  /** One zone of `count` hostnames (`app-00000.<name>` …) on one certificate, for lookups. */
+  async seedLookupZone(params: { label: string; name: string; count: number }): Promise<SeededZone> {
+    const fake = requireCloudflare();
+    const zone = fake.state.addZone({ id: zoneIdFor(params.label), name: params.name, tlsClientAuth: 'on' });
+    fake.state.addManyAssociations(zone.id, params.count, certificateExpiringIn(`*.${params.name}`, 200));
+    return { id: zone.id, name: zone.name };
+  },
+
+  /**
+   * `zones` zones of `hostnamesPerZone` hostnames each, on five certificates per zone with mixed
+   * expiries: 1% of all hostnames critical (4 days left), 3% warning (20 days), the rest fine
+   * (120, 250 and 400 days). The shares are taken over the whole inventory, so every size has the
+   * same mix.
+   */
+  async seedDigestInventory(params: { zones: number; hostnamesPerZone: number }) {
+    const fake = requireCloudflare();
+    const zones: SeededZone[] = [];
+    for (let zoneIndex = 0; zoneIndex < params.zones; zoneIndex += 1) {
+      const name = `z${String(zoneIndex).padStart(3, '0')}.bench.example`;
+      const zone = fake.state.addZone({ id: zoneIdFor(`digest-${zoneIndex}`), name, tlsClientAuth: 'on' });
+      const wildcard = `*.${name}`;
+      const certificates = {
+        critical: fake.state.addCertificate(zone.id, certificateExpiringIn(wildcard, 4)),
+        warning: fake.state.addCertificate(zone.id, certificateExpiringIn(wildcard, 20)),
+        fine: [120, 250, 400].map((days) =>
+          fake.state.addCertificate(zone.id, certificateExpiringIn(wildcard, days)),
+        ),
+      };
+      for (let index = 0; index < params.hostnamesPerZone; index += 1) {
+        const global = zoneIndex * params.hostnamesPerZone + index;
+        const share = global % 100;
+        const certificate =
+          share === 0
+            ? certificates.critical
+            : share <= 3
+              ? certificates.warning
+              : (certificates.fine[global % 3] as (typeof certificates.fine)[number]);
+        fake.state.associate(zone.id, {
+          hostname: `h${String(index).padStart(5, '0')}.${name}`,
+          cert_id: certificate.id,
+        });
+      }
+      zones.push({ id: zone.id, name });
+    }
+    return { zones, hostnames: params.zones * params.hostnamesPerZone };
+  },
+
+  async cloudflareStats() {
+    return { ...cloudflareCounts, byRoute: { ...cloudflareCounts.byRoute } };
+  },
+
+  async startSlack() {
+    await slack?.close();
+    slack = await startFakeSlack();
+    return { apiUrl: slack.apiUrl };
+  },
+
+  async responseUrls(params: { count: number }) {
+    const fake = requireSlack();
+    return Array.from({ length: params.count }, () => fake.responseUrl());
+  },
+
+  /** Waits until `count` response_url posts have arrived in total. */
+  async waitForResponses(params: { count: number; timeoutMs: number }) {
+    const fake = requireSlack();
+    await fake.waitFor(() => fake.responses.length >= params.count, {
+      timeoutMs: params.timeoutMs,
+      what: `${params.count} response_url posts (have ${fake.responses.length})`,
+    });
+    return { count: fake.responses.length };
+  },
+
+  /** When (epoch ms) the first post to `url` arrived, waiting for it if need be. */
+  async responseArrival(params: { url: string; timeoutMs: number }) {
+    const fake = requireSlack();
+    const post = await fake.waitFor(() => fake.responsesTo(params.url)[0], {
+      timeoutMs: params.timeoutMs,
+      what: `a post to ${params.url}`,
+    });
+    return { atMs: post.at, text: typeof post.body.text === 'string' ? post.body.text : '' };
+  },
+
+  async slackStats(params: { channel: string }) {
+    const fake = requireSlack();
+    const posts = fake.callsTo('chat.postMessage').filter((call) => call.args.channel === params.channel);
+    return {
+      calls: fake.calls.length,
+      postMessages: posts.length,
+      firstPostAtMs: posts[0]?.at ?? null,
+      lastPostAtMs: posts.at(-1)?.at ?? null,
+      responses: fake.responses.length,
+    };
+  },
+
+  /** Forgets messages and responses (a long run keeps no history it does not need). */
+  async resetSlack() {
+    requireSlack().reset();
+    return null;
+  },
+
+  async closeAll() {
+    await Promise.all([cloudflare?.close(), slack?.close()]);
+    cloudflare = null;
+    slack = null;
+    return null;
+  },
+};
+
+export type FakesHandlers = typeof handlers;
+
+serveRpc(handlers, async () => {
+  await handlers.closeAll();
+});

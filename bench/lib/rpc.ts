@@ -1,0 +1,176 @@
+/**
+ * A small request/response protocol over Node's IPC channel, so the benchmark can run the bot,
+ * the bare Bolt app and the local fakes each in a process of its own and still drive them like
+ * function calls. Separate processes keep one side's work off the other side's event loop: the
+ * load generator's timings are not inflated by the fakes serving the bot's background calls, and
+ * each process's peak RSS is its own.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Handlers a child exposes: each takes one JSON-serialisable argument and resolves to another. */
+// `never` accepts every handler (parameters are contravariant); callers get the real types back through RpcParams.
+export type RpcHandlers = Record<string, (params: never) => Promise<unknown>>;
+
+type RpcParams<H extends RpcHandlers, K extends keyof H> = Parameters<H[K]>[0];
+type RpcResult<H extends RpcHandlers, K extends keyof H> = Awaited<ReturnType<H[K]>>;
+
+interface RpcRequest {
+  id: number;
+  method: string;
+  params: unknown;
+}
+
+type RpcReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+interface ReadyMessage {
+  ready: true;
+}
+
+function isRequest(message: unknown): message is RpcRequest {
+  return typeof message === 'object' && message !== null && 'id' in message && 'method' in message;
+}
+
+/**
+ * Child side: answers requests with `handlers`. When the parent disconnects (its way of saying
+ * "stop", and also what happens when it crashes) the child runs `onShutdown`, bounded, and exits,
+ * so an interrupted benchmark never leaves servers running or Redis connections open.
+ */
+export function serveRpc(handlers: RpcHandlers, onShutdown: () => Promise<void> = async () => {}): void {
+  const send = (message: RpcReply | ReadyMessage) => {
+    if (process.connected) process.send?.(message);
+  };
+  process.on('message', (message: unknown) => {
+    if (!isRequest(message)) return;
+    const handler = handlers[message.method];
+    if (!handler) {
+      send({ id: message.id, ok: false, error: `unknown method ${message.method}` });
+      return;
+    }
+    (handler as (params: unknown) => Promise<unknown>)(message.params).then(
+      (result) => send({ id: message.id, ok: true, result: result ?? null }),
+      (error: unknown) =>
+        send({
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }),
+    );
+  });
+  process.on('disconnect', () => {
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+    void Promise.race([onShutdown().catch(() => {}), bound]).then(() => process.exit(0));
+  });
+  send({ ready: true });
+}
+
+export interface ChildHandle<H extends RpcHandlers> {
+  readonly pid: number;
+  call<K extends keyof H & string>(method: K, params: RpcParams<H, K>, timeoutMs?: number): Promise<RpcResult<H, K>>;
+  /** The last lines the child wrote to stderr, for error messages. */
+  stderrTail(): string;
+  /** Resolves once the child has exited; ends it with SIGKILL if it has not within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const live = new Set<ChildProcess>();
+
+/** Kills every child still running; called on the way out, whatever happened. */
+export function killAllChildren(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+/**
+ * Starts `bench/children/<name>.ts` under tsx and resolves once it says it is ready.
+ *
+ * @example
+ * const fakes = await startChild<FakesHandlers>('fakes');
+ * const { baseUrl } = await fakes.call('startCloudflare', { latencyMs: 50 });
+ */
+export async function startChild<H extends RpcHandlers>(
+  name: string,
+  options: { readyTimeoutMs?: number } = {},
+): Promise<ChildHandle<H>> {
+  const script = path.join(BENCH_DIR, 'children', `${name}.ts`);
+  const child = fork(script, [], {
+    cwd: path.dirname(BENCH_DIR),
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  live.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      for (const waiter of pending.values())
+        waiter.reject(new Error(`${name} exited (${signal ?? code}) before answering:\n${stderr}`));
+      pending.clear();
+      resolve();
+    });
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`)),
+      options.readyTimeoutMs ?? 30_000,
+    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} while starting:\n${stderr}`));
+    });
+    child.on('message', (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'ready' in message) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      const reply = message as RpcReply;
+      const waiter = pending.get(reply.id);
+      if (!waiter) return;
+      pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.result);
+      else waiter.reject(new Error(`${name}: ${reply.error}`));
+    });
+  });
+  await ready;
+
+  return {
+    pid: child.pid ?? -1,
+    call(method, params, timeoutMs = 60_000) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${name}.${method} did not answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+        pending.set(id, {
+          resolve: (value) => {
+            clearTimeout(timer);
+            resolve(value as RpcResult<H, typeof method>);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        });
+        child.send({ id, method, params } satisfies RpcRequest);
+      });
+    },
+    stderrTail: () => stderr,
+    async stop(graceMs = 5_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.connected) child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

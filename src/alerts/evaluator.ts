@@ -1,0 +1,313 @@
+import { isCloudflareApiError } from '../cloudflare/errors.js';
+import { toHostnameAssociation } from '../cloudflare/mapping.js';
+import type { CloudflareClient } from '../cloudflare/types.js';
+import type { AppConfig } from '../config/types.js';
+import type { HostnameCheck } from '../digest/model.js';
+import { parseCertificatePem } from '../domain/certificate.js';
+import { assessSeverity } from '../domain/severity.js';
+import type { HostnameObservation } from '../domain/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AssembledRun } from '../queue/runtime.js';
+import type { AlertButtonHandler } from '../slack/deps.js';
+import { decodeAlertValue } from '../slack/ids.js';
+import { SlackPlatformError, type SlackPoster } from '../slack/poster.js';
+import { alertStateChanged, type HostnameAlertState, initialAlertState } from './episode.js';
+import { type AlertStore, alertStateKey } from './store.js';
+import {
+  type AlertAction,
+  type AlertContext,
+  type AlertEvaluation,
+  type AlertTransition,
+  applyAcknowledge,
+  applySnooze,
+  confirmAlertAction,
+  decideAlertTransition,
+  withParentLost,
+} from './transition.js';
+
+export interface AlertEvaluatorOptions {
+  config: AppConfig;
+  store: AlertStore;
+  poster: SlackPoster;
+  cloudflare: CloudflareClient;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+}
+
+export interface EvaluationSummary {
+  hostnames: number;
+  withActions: number;
+  slackCalls: number;
+  skippedBusy: number;
+  failed: number;
+}
+
+/** Thrown after an evaluation in which some posts failed transiently, so BullMQ retries the job. */
+export class AlertDeliveryError extends Error {
+  constructor(readonly failures: number) {
+    super(`${failures} alert post(s) failed; the evaluation will be retried and resumes where it stopped`);
+  }
+}
+
+type ApplyOutcome =
+  | { kind: 'done'; state: HostnameAlertState; calls: number }
+  | { kind: 'parent_lost'; state: HostnameAlertState; calls: number };
+
+/**
+ * Alert threads: the evaluation step after every zone has been checked, and the handlers behind
+ * the Acknowledge / Snooze / Refresh buttons. The decisions are the pure transition functions;
+ * this module only loads state, holds the hostname's lock, posts, and persists after each post
+ * Slack confirmed, so a failure part-way resumes exactly where it stopped.
+ */
+export function createAlertEvaluator(options: AlertEvaluatorOptions) {
+  const { config, store, poster, logger, metrics } = options;
+  const channel = config.alerts.channel;
+  const contextAt = (now: Date, extra: Partial<AlertContext> = {}): AlertContext => ({
+    now,
+    ladderDays: config.alerts.ladderDays,
+    mentionOnCritical: config.alerts.mentionOnCritical,
+    cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+    timeZone: config.timezone,
+    channel: channel ?? '',
+    ...extra,
+  });
+
+  /** Applies actions in order, persisting the state each confirmed post leads to. */
+  const apply = async (state: HostnameAlertState, actions: AlertAction[]): Promise<ApplyOutcome> => {
+    let confirmed = state;
+    let calls = 0;
+    for (const action of actions) {
+      try {
+        if (action.type === 'update_parent') {
+          calls += 1;
+          await poster.updateMessage({
+            channel: action.parent.channel,
+            ts: action.parent.ts,
+            text: action.message.text,
+            blocks: action.message.blocks,
+            ...(action.message.metadata ? { metadata: action.message.metadata } : {}),
+          });
+          confirmed = confirmAlertAction(action, action.parent);
+        } else {
+          calls += 1;
+          const target = action.type === 'post_parent' ? action.channel : action.parent.channel;
+          const posted = await poster.postMessage({
+            channel: target,
+            text: action.message.text,
+            blocks: action.message.blocks,
+            ...(action.type === 'post_reply' ? { threadTs: action.parent.ts } : {}),
+            ...(action.message.metadata ? { metadata: action.message.metadata } : {}),
+          });
+          confirmed = confirmAlertAction(action, posted);
+        }
+        await store.save(confirmed);
+      } catch (error) {
+        const lost =
+          error instanceof SlackPlatformError &&
+          ['message_not_found', 'cant_update_message', 'thread_not_found'].includes(error.slackError);
+        if (lost) {
+          const withoutParent = withParentLost(confirmed);
+          await store.save(withoutParent);
+          logger.warn(
+            { hostname: state.hostname, slackError: (error as SlackPlatformError).slackError },
+            'alert parent is gone; posting a fresh one',
+          );
+          return { kind: 'parent_lost', state: withoutParent, calls };
+        }
+        throw error;
+      }
+    }
+    return { kind: 'done', state: confirmed, calls };
+  };
+
+  /**
+   * Decides and applies under the hostname's lock, from the state as it is in Redis at that moment
+   * (another evaluator may have just moved it on). A parent found deleted is re-posted at once.
+   */
+  const decideAndApply = async (
+    zoneId: string,
+    hostname: string,
+    decide: (state: HostnameAlertState) => AlertTransition,
+    waitMs: number,
+  ): Promise<{ calls: number } | null> =>
+    store.withLock(
+      zoneId,
+      hostname,
+      async () => {
+        let state = (await store.load(zoneId, hostname)) ?? initialAlertState(zoneId, hostname);
+        let calls = 0;
+        for (let round = 0; round < 2; round += 1) {
+          const transition = decide(state);
+          if (transition.actions.length === 0) {
+            if (alertStateChanged(state, transition.next)) await store.save(transition.next);
+            return { calls };
+          }
+          const outcome = await apply(state, transition.actions);
+          calls += outcome.calls;
+          if (outcome.kind === 'done') return { calls };
+          state = outcome.state;
+        }
+        return { calls };
+      },
+      { waitMs },
+    );
+
+  const evaluationsFromRun = (run: AssembledRun, states: Map<string, HostnameAlertState>) => {
+    const evaluations: { zoneId: string; hostname: string; evaluation: AlertEvaluation }[] = [];
+    const now = options.clock();
+    const push = (check: HostnameCheck) =>
+      evaluations.push({
+        zoneId: check.zone.id,
+        hostname: check.hostname,
+        evaluation: { observation: check.observation, assessment: check.assessment },
+      });
+    for (const result of run.results) {
+      for (const check of result.checks) push(check);
+      if (!result.failure) continue;
+      // A zone that could not be listed: every hostname we know in it could not be checked.
+      const known = new Set(result.failure.hostnames);
+      for (const state of states.values()) if (state.zoneId === result.zone.id) known.add(state.hostname);
+      for (const hostname of known) {
+        const observation: HostnameObservation = {
+          kind: 'unreachable',
+          hostname,
+          zoneId: result.zone.id,
+          errorCode: result.failure.errorCode,
+          errorMessage: result.failure.errorMessage,
+        };
+        push({
+          hostname,
+          zone: result.zone,
+          observation,
+          assessment: assessSeverity(observation, {
+            thresholds: config.thresholds,
+            now,
+            timeZone: config.timezone,
+          }),
+        });
+      }
+    }
+    return evaluations;
+  };
+
+  return {
+    /** The assemble step of an alert evaluation run. */
+    async evaluateRun(run: AssembledRun): Promise<EvaluationSummary> {
+      const log = logger.child({ slotId: run.payload.slotId, jobId: run.job.id });
+      const summary: EvaluationSummary = {
+        hostnames: 0,
+        withActions: 0,
+        slackCalls: 0,
+        skippedBusy: 0,
+        failed: 0,
+      };
+      if (!channel) return summary;
+      const now = options.clock();
+      const states = await store.loadAll();
+      const evaluations = evaluationsFromRun(run, states);
+      summary.hostnames = evaluations.length;
+      const quietUpdates: HostnameAlertState[] = [];
+      for (const { zoneId, hostname, evaluation } of evaluations) {
+        const previous = states.get(alertStateKey(zoneId, hostname)) ?? initialAlertState(zoneId, hostname);
+        const transition = decideAlertTransition(previous, evaluation, contextAt(now));
+        if (transition.actions.length === 0) {
+          // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
+          if (alertStateChanged(previous, transition.next)) quietUpdates.push(transition.next);
+          continue;
+        }
+        summary.withActions += 1;
+        try {
+          const applied = await decideAndApply(
+            zoneId,
+            hostname,
+            (state) => decideAlertTransition(state, evaluation, contextAt(now)),
+            0,
+          );
+          if (applied === null) summary.skippedBusy += 1;
+          else summary.slackCalls += applied.calls;
+        } catch (error) {
+          summary.failed += 1;
+          metrics.slackMessagesFailed.inc({ kind: 'alert' });
+          log.error(
+            { err: error, hostname, zoneId },
+            'alert post failed; state kept at the last confirmed post',
+          );
+        }
+      }
+      await store.saveMany(quietUpdates);
+      log.info(summary, 'alert evaluation done');
+      if (summary.failed > 0) throw new AlertDeliveryError(summary.failed);
+      return summary;
+    },
+
+    /** Acknowledge, Snooze and Refresh on an alert parent. */
+    buttons: {
+      async handle(action, value, context) {
+        const decoded = decodeAlertValue(value);
+        if (!decoded) return { ok: false, message: 'This button does not belong to a known alert.' };
+        const state = await store.findByEpisode(decoded.episodeId);
+        if (!state || state.episode?.id !== decoded.episodeId) {
+          return { ok: false, message: 'This alert has ended; a newer one (if any) is in its own thread.' };
+        }
+        const now = options.clock();
+        const press = {
+          userId: context.userId,
+          now,
+          timeZone: config.timezone,
+          episodeId: decoded.episodeId,
+        };
+        let decide: (current: HostnameAlertState) => AlertTransition;
+        if (action === 'acknowledge') decide = (current) => applyAcknowledge(current, press);
+        else if (action === 'snooze') decide = (current) => applySnooze(current, press);
+        else {
+          const evaluation = await evaluateOne(state.zoneId, state.hostname);
+          decide = (current) =>
+            decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }));
+        }
+        const applied = await decideAndApply(state.zoneId, state.hostname, decide, 5_000);
+        if (applied === null)
+          return { ok: false, message: 'This alert is being updated right now; try again in a moment.' };
+        return { ok: true };
+      },
+    } satisfies AlertButtonHandler,
+  };
+
+  /** Refresh: the live per-hostname status, assessed the same way the evaluation does. */
+  async function evaluateOne(zoneId: string, hostname: string): Promise<AlertEvaluation> {
+    const now = options.clock();
+    let observation: HostnameObservation;
+    let certificate = null;
+    try {
+      const status = await options.cloudflare.getHostnameStatus(zoneId, hostname);
+      const association = toHostnameAssociation(status, zoneId, hostname);
+      if (association.certificatePem) {
+        const parsed = parseCertificatePem(association.certificatePem);
+        if (parsed.ok) certificate = parsed.certificate;
+      }
+      observation = { kind: 'association', association: { ...association, certificatePem: null } };
+    } catch (error) {
+      observation = isCloudflareApiError(error, 'cloudflare_not_found')
+        ? { kind: 'no_association', hostname, zoneId }
+        : {
+            kind: 'unreachable',
+            hostname,
+            zoneId,
+            errorCode: (error as { code?: string }).code ?? 'internal_error',
+            errorMessage: error instanceof Error ? error.message : String(error),
+          };
+    }
+    return {
+      observation,
+      assessment: assessSeverity(observation, {
+        thresholds: config.thresholds,
+        now,
+        certificate,
+        timeZone: config.timezone,
+      }),
+    };
+  }
+}
+
+export type AlertEvaluator = ReturnType<typeof createAlertEvaluator>;

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import type { RedisKeys } from '../store/keys.js';
+import { deserializeAlertState, type HostnameAlertState, serializeAlertState } from './episode.js';
+
+/** The hash field of one hostname's state. */
+export function alertStateKey(zoneId: string, hostname: string): string {
+  return `${zoneId}/${hostname}`;
+}
+
+export interface AlertStore {
+  loadAll(): Promise<Map<string, HostnameAlertState>>;
+  load(zoneId: string, hostname: string): Promise<HostnameAlertState | null>;
+  /** Persists one state and indexes its episode so a button click can find it. */
+  save(state: HostnameAlertState): Promise<void>;
+  /** Persists many states in one round trip (bookkeeping that needs no Slack call). */
+  saveMany(states: HostnameAlertState[]): Promise<void>;
+  findByEpisode(episodeId: string): Promise<HostnameAlertState | null>;
+  /**
+   * Runs `fn` while holding the hostname's lock, so two evaluators (or an evaluator and a button)
+   * never decide and post for the same hostname at once. Resolves to null when the lock stays
+   * taken for `waitMs`: someone else is handling the hostname right now.
+   */
+  withLock<T>(
+    zoneId: string,
+    hostname: string,
+    fn: () => Promise<T>,
+    options?: { waitMs?: number },
+  ): Promise<T | null>;
+}
+
+const LOCK_TTL_MS = 60_000;
+
+export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger): AlertStore {
+  const parse = (field: string, json: string): HostnameAlertState | null => {
+    try {
+      return deserializeAlertState(json);
+    } catch (error) {
+      // A state that cannot be read is reported, not guessed at: treating it as new would re-post a parent.
+      logger.error(
+        { err: error, field },
+        'unreadable alert state; the hostname is skipped until it is fixed or deleted',
+      );
+      return null;
+    }
+  };
+  const episodeIndexWrite = (pipeline: ReturnType<Redis['multi']>, state: HostnameAlertState) => {
+    if (state.episode)
+      pipeline.hset(keys.alertEpisodes, state.episode.id, alertStateKey(state.zoneId, state.hostname));
+  };
+
+  return {
+    async loadAll() {
+      const all = await redis.hgetall(keys.alertStates);
+      const states = new Map<string, HostnameAlertState>();
+      for (const [field, json] of Object.entries(all)) {
+        const state = parse(field, json);
+        if (state) states.set(field, state);
+      }
+      return states;
+    },
+    async load(zoneId, hostname) {
+      const field = alertStateKey(zoneId, hostname);
+      const json = await redis.hget(keys.alertStates, field);
+      return json === null ? null : parse(field, json);
+    },
+    async save(state) {
+      const pipeline = redis
+        .multi()
+        .hset(keys.alertStates, alertStateKey(state.zoneId, state.hostname), serializeAlertState(state));
+      episodeIndexWrite(pipeline, state);
+      await pipeline.exec();
+    },
+    async saveMany(states) {
+      if (states.length === 0) return;
+      const pipeline = redis.multi();
+      for (const state of states) {
+        pipeline.hset(
+          keys.alertStates,
+          alertStateKey(state.zoneId, state.hostname),
+          serializeAlertState(state),
+        );
+        episodeIndexWrite(pipeline, state);
+      }
+      await pipeline.exec();
+    },
+    async findByEpisode(episodeId) {
+      const field = await redis.hget(keys.alertEpisodes, episodeId);
+      if (!field) return null;
+      const json = await redis.hget(keys.alertStates, field);
+      return json === null ? null : parse(field, json);
+    },
+    async withLock(zoneId, hostname, fn, options = {}) {
+      const lockKey = keys.alertLock(alertStateKey(zoneId, hostname));
+      const token = randomUUID();
+      const deadline = Date.now() + (options.waitMs ?? 0);
+      for (;;) {
+        if ((await redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') break;
+        if (Date.now() >= deadline) return null;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      try {
+        return await fn();
+      } finally {
+        await redis.eval(
+          "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+          1,
+          lockKey,
+          token,
+        );
+      }
+    },
+  };
+}

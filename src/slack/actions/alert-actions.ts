@@ -1,0 +1,61 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import { ACTION_IDS } from '../ids.js';
+import { respondSafely } from '../respond.js';
+
+const BUTTONS = [
+  [ACTION_IDS.alertAcknowledge, 'acknowledge'],
+  [ACTION_IDS.alertSnooze, 'snooze'],
+  [ACTION_IDS.alertRefresh, 'refresh'],
+] as const;
+
+/**
+ * Acknowledge, Snooze 24 h and Refresh on alert parents. The click is acked at once; the thread
+ * reply and the parent update follow through chat.postMessage / chat.update, so everyone in the
+ * channel sees them. Only a refusal goes back privately to the person who clicked.
+ */
+export function registerAlertActions(app: App, deps: SlackDeps): void {
+  for (const [actionId, action] of BUTTONS) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action: button, body, respond }) => {
+      await ack();
+      const log = deps.logger.child({ requestId: body.trigger_id, userId: body.user.id, action });
+      if (!deps.alertButtons) {
+        await respondSafely(
+          respond,
+          {
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: 'Alert buttons are handled by the worker side, which is not running here.',
+          },
+          { deps, log, kind: 'alert_button' },
+        );
+        return;
+      }
+      try {
+        const result = await deps.alertButtons.handle(action, button.value ?? '', {
+          userId: body.user.id,
+          channelId: body.channel?.id ?? null,
+          messageTs: body.message?.ts ?? null,
+        });
+        if (!result.ok) {
+          await respondSafely(
+            respond,
+            { response_type: 'ephemeral', replace_original: false, text: result.message },
+            { deps, log, kind: 'alert_button' },
+          );
+        }
+      } catch (error) {
+        log.error({ err: error }, 'alert button failed');
+        await respondSafely(
+          respond,
+          {
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: 'That did not work (Slack or Cloudflare failed); try again in a minute.',
+          },
+          { deps, log, kind: 'alert_button' },
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * What the digest says, through the real path: slash command → BullMQ tick → one zone-check job
+ * per zone against the local Cloudflare → assemble → chat.postMessage on the local Slack.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../support/app-harness.js';
+import { assertWithinBlockKitLimits } from '../../support/block-kit-limits.js';
+import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
+import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
+import {
+  associateOnOneCertificate,
+  deletePrefix,
+  expiresInDays,
+  failZone,
+  messageText,
+  NEVER,
+  NOW,
+  requestsForZone,
+  slash,
+  waitForCompleteDigest,
+  zoneId,
+} from './support.js';
+
+const CHANNEL = 'C0DIGEST';
+
+let slack: FakeSlack;
+let cloudflare: FakeCloudflare;
+let app: TestApp | undefined;
+
+beforeEach(async () => {
+  slack = await startFakeSlack();
+  cloudflare = await startFakeCloudflare();
+});
+
+afterEach(async () => {
+  await app?.stop();
+  if (app) await deletePrefix(app.prefix);
+  app = undefined;
+  await slack.close();
+  await cloudflare.close();
+});
+
+async function boot(zones: Array<{ id: string; name: string; hostnames?: string[] }>): Promise<TestApp> {
+  app = await startTestApp({
+    slackApiUrl: slack.apiUrl,
+    cloudflareBaseUrl: cloudflare.baseUrl,
+    clock: () => NOW,
+    file: { timezone: 'Europe/Berlin', zones, digest: { schedule: NEVER, channels: [] } },
+  });
+  return app;
+}
+
+async function digestNow(running: TestApp) {
+  const { responses } = await slash(running, slack, 'digest', { channelId: CHANNEL });
+  expect(responses[0]?.text).toContain('the digest will be posted in this channel shortly');
+  return waitForCompleteDigest(slack, CHANNEL, { timeoutMs: 25_000 });
+}
+
+describe('the digest groups hostnames by certificate', () => {
+  it('shows 37 hostnames on one certificate expiring in 5 days as one line', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com' });
+    const hostnames = Array.from({ length: 37 }, (_, index) => `web-${index + 1}.example.com`);
+    const certificateId = associateOnOneCertificate(cloudflare, zone.id, hostnames, {
+      expires_on: expiresInDays(5),
+    });
+    associateOnOneCertificate(cloudflare, zone.id, ['healthy.example.com'], { expires_on: expiresInDays(200) });
+    const running = await boot([{ id: zone.id, name: 'example.com' }]);
+
+    const { parent, replies } = await digestNow(running);
+
+    expect(replies).toEqual([]);
+    const text = messageText(parent);
+    const groupLines = text.split('\n').filter((line) => line.includes('1 certificate, 37 hostnames'));
+    expect(groupLines).toEqual([
+      `:red_circle: 1 certificate, 37 hostnames, expires 2026-11-25 · zone example.com · Certificate expires in 5 days (2026-11-25) · certificate \`${certificateId.slice(0, 8)}…\``,
+    ]);
+    // Every member is named once, under the group, and none gets a line of its own.
+    for (const hostname of hostnames) {
+      expect(text.split(hostname).length - 1, hostname).toBe(1);
+      expect(text).not.toContain(`*${hostname}*`);
+    }
+    expect(text).not.toContain('healthy.example.com');
+    expect(text).toContain('*37 critical*');
+    expect(text).toContain('*1 healthy*');
+    expect(parent.metadata?.event_payload).toMatchObject({ critical: 37, ok: 1, part_count: 1 });
+    // Two list requests for the zone, no per-hostname calls.
+    expect(cloudflare.requests.map((request) => request.route).sort()).toEqual([
+      'hostnameAssociations',
+      'hostnameCertificates',
+    ]);
+  });
+});
+
+describe('a 2,000-hostname inventory', () => {
+  it('splits into a parent and thread replies that each pass the limits and together name every problem', async () => {
+    // Five zones of 400: one certificate per hostname, so nothing groups and every problem is a line.
+    const zones = Array.from({ length: 5 }, (_, index) => ({ id: zoneId(100 + index), name: `zone-${index}.test` }));
+    const problems = new Set<string>();
+    const healthy = new Set<string>();
+    zones.forEach((zone, zoneIndex) => {
+      cloudflare.state.addZone({ id: zone.id, name: zone.name });
+      for (let index = 0; index < 400; index += 1) {
+        const hostname = `host-${String(index).padStart(3, '0')}.${zone.name}`;
+        const kind = (index + zoneIndex) % 5;
+        // 0: critical (3 days), 1: warning (20 days), 2: disabled, 3: pending too long (unknown/warning), 4: healthy
+        if (kind === 0) associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(3) });
+        else if (kind === 1)
+          associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(20) });
+        else if (kind === 2)
+          associateOnOneCertificate(
+            cloudflare,
+            zone.id,
+            [hostname],
+            { expires_on: expiresInDays(300) },
+            { enabled: false },
+          );
+        else if (kind === 3)
+          associateOnOneCertificate(
+            cloudflare,
+            zone.id,
+            [hostname],
+            { expires_on: expiresInDays(300), status: 'deployment_timed_out' },
+            { status: 'deployment_timed_out' },
+          );
+        else associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(300) });
+        (kind === 4 ? healthy : problems).add(hostname);
+      }
+    });
+    const running = await boot(zones);
+
+    const { parent, replies } = await digestNow(running);
+
+    console.error('TIMING', replies.length, slack.callsTo('chat.postMessage').map((c) => c.at - (slack.callsTo('chat.postMessage')[0]?.at ?? 0)), cloudflare.requests.map((r) => r.atMs));
+    expect(problems.size).toBe(1600);
+    expect(replies.length).toBeGreaterThan(1);
+    const messages = [parent, ...replies];
+    messages.forEach((message, index) => {
+      assertWithinBlockKitLimits(message, `part ${index + 1}`);
+      if (index > 0) expect(message.threadTs, `part ${index + 1} thread_ts`).toBe(parent.ts);
+      expect(message.metadata?.event_payload.part, `part ${index + 1} metadata`).toBe(index + 1);
+    });
+    expect(parent.metadata?.event_payload.part_count).toBe(messages.length);
+    const mentioned = new Set(
+      messages.flatMap((message) => messageText(message).match(/host-\d{3}\.zone-\d\.test/g) ?? []),
+    );
+    expect([...problems].filter((hostname) => !mentioned.has(hostname))).toEqual([]);
+    expect([...healthy].filter((hostname) => mentioned.has(hostname))).toEqual([]);
+    expect(parent.metadata?.event_payload).toMatchObject({ hostnames_checked: 2000, ok: 400, zones_checked: 5 });
+    // Bulk endpoints only: two requests per zone.
+    expect(cloudflare.requests).toHaveLength(10);
+  });
+});
+
+describe('zones that cannot be checked', () => {
+  it('still posts the other zones and names the zone that kept failing, and why', async () => {
+    const good = cloudflare.state.addZone({ id: zoneId(1), name: 'good.test' });
+    associateOnOneCertificate(cloudflare, good.id, ['app.good.test'], { expires_on: expiresInDays(3) });
+    const broken = cloudflare.state.addZone({ id: zoneId(2), name: 'broken.test' });
+    associateOnOneCertificate(cloudflare, broken.id, ['app.broken.test'], { expires_on: expiresInDays(3) });
+    const locked = cloudflare.state.addZone({ id: zoneId(3), name: 'locked.test' });
+    associateOnOneCertificate(cloudflare, locked.id, ['app.locked.test'], { expires_on: expiresInDays(3) });
+    failZone(cloudflare, broken.id, 'server_error');
+    failZone(cloudflare, locked.id, 'forbidden');
+    const running = await boot([
+      { id: good.id, name: 'good.test' },
+      { id: broken.id, name: 'broken.test' },
+      { id: locked.id, name: 'locked.test' },
+    ]);
+
+    const { parent } = await digestNow(running);
+
+    const text = messageText(parent);
+    expect(text).toContain('*app.good.test*');
+    const lines = text.split('\n');
+    const brokenLine = lines.find((line) => line.includes('*broken.test*'));
+    expect(brokenLine).toContain('the zone could not be listed, so none of its hostnames were checked');
+    expect(brokenLine).toContain('Cloudflare had a server error (HTTP 500');
+    expect(brokenLine).toContain('`cloudflare_server_error`');
+    const lockedLine = lines.find((line) => line.includes('*locked.test*'));
+    expect(lockedLine).toContain('Cloudflare refused access (HTTP 403');
+    expect(lockedLine).toContain('SSL and Certificates Read');
+    expect(lockedLine).toContain('`cloudflare_forbidden`');
+    expect(parent.metadata?.event_payload).toMatchObject({
+      critical: 1,
+      zones_not_listed: 2,
+      zones_checked: 1,
+      zones_total: 3,
+    });
+    // A refusal is final: asked once per list, not retried. A server error is retried by the
+    // client (3 attempts) and then by the zone-check job (3 attempts).
+    expect(requestsForZone(cloudflare, locked.id).filter((request) => request.route === 'hostnameAssociations')).toHaveLength(1);
+    expect(requestsForZone(cloudflare, broken.id).filter((request) => request.route === 'hostnameAssociations')).toHaveLength(9);
+  });
+
+  it('says every zone was not checked when the token lacks the permission everywhere', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com' });
+    associateOnOneCertificate(cloudflare, zone.id, ['app.example.com'], { expires_on: expiresInDays(3) });
+    cloudflare.state.forbiddenRoutes.add('hostnameAssociations');
+    cloudflare.state.forbiddenRoutes.add('hostnameCertificates');
+    const running = await boot([{ id: zone.id, name: 'example.com' }]);
+
+    const { parent } = await digestNow(running);
+
+    const text = messageText(parent);
+    expect(text).toContain('*example.com*: the zone could not be listed');
+    expect(text).toContain('SSL and Certificates Read');
+    expect(parent.metadata?.event_payload).toMatchObject({ zones_not_listed: 1, zones_checked: 0 });
+  });
+});
