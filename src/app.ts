@@ -1,4 +1,4 @@
-import type { CustomRoute } from '@slack/bolt';
+import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { createAlertEvaluator } from './alerts/evaluator.js';
 import { createAlertStore } from './alerts/store.js';
@@ -9,6 +9,7 @@ import type { CloudflareClient } from './cloudflare/types.js';
 import type { AppConfig } from './config/types.js';
 import { createDigestRunner } from './digest/run.js';
 import { type HealthProbe, runHealthChecks } from './http/health.js';
+import { type OpsRoute, startOpsServer } from './http/ops-server.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
 import { createWatchStore } from './inventory/watch-store.js';
@@ -17,7 +18,7 @@ import { createLookupService } from './lookup/lookup-service.js';
 import { createZoneResolver } from './lookup/zone-resolver.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createQueueRuntime, type QueueRuntime } from './queue/runtime.js';
+import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
@@ -31,18 +32,21 @@ export interface AopStatusOptions {
   cloudflareDispatcher?: Dispatcher;
   clock?: () => Date;
   metrics?: Metrics;
+  /** Job retries and backoff, Slack pacing: tests and benchmarks shorten them; production leaves them out. */
+  tuning?: { queue?: QueueTuning; slackChannelIntervalMs?: number };
 }
 
 export interface AopStatus {
   /** Resolves to the HTTP port bound (useful with PORT=0). */
   start(): Promise<{ port: number }>;
-  stop(): Promise<void>;
+  /** Stops taking work, waits up to `jobTimeoutMs` for running jobs, closes Redis. */
+  stop(options?: { jobTimeoutMs?: number }): Promise<void>;
   readonly metrics: Metrics;
   readonly cloudflare: CloudflareClient;
   readonly queues: QueueRuntime;
 }
 
-function json(response: Parameters<CustomRoute['handler']>[1], status: number, body: unknown): void {
+function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }
@@ -56,6 +60,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const clock = options.clock ?? (() => new Date());
   const metrics = options.metrics ?? createMetrics();
 
+  /** Seen by this process; /healthz also reads the time any process stored in Redis. */
+  let lastCloudflareSuccessAt: Date | null = null;
   const commandsRedis = connectRedisForCommands(config.redisUrl, { lazyConnect: true });
   commandsRedis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
 
@@ -81,6 +87,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     logger: logger.child({ component: 'cloudflare' }),
     onRequest: ({ route, status, durationMs }) => {
+      if (typeof status === 'number' && status < 400) lastCloudflareSuccessAt = clock();
       metrics.cloudflareRequests.inc({ route, status: String(status) });
       metrics.cloudflareRequestDuration.observe({ route }, durationMs / 1000);
     },
@@ -108,6 +115,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     keys,
     logger,
     metrics,
+    ...(options.tuning?.slackChannelIntervalMs === undefined
+      ? {}
+      : { channelIntervalMs: options.tuning.slackChannelIntervalMs }),
   });
   const runWorkers = config.role !== 'web';
   const alerts = createAlertEvaluator({
@@ -179,9 +189,49 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         detail: answer === 'PONG' ? 'reachable' : `unexpected answer ${answer}`,
       };
     },
+    ...(runWorkers
+      ? {
+          workers: async () => {
+            const running = queues.workersRunning();
+            return {
+              ok: running,
+              detail: running ? 'running' : 'not running (starting, stopping or lost Redis)',
+            };
+          },
+        }
+      : {}),
+    // Informational: a stale time is worth a look, but it does not make this process unhealthy.
+    lastCloudflareCheck: async () => {
+      let stored: string | null = null;
+      try {
+        stored = await commandsRedis.get(keys.lastCloudflareSuccess);
+      } catch {
+        // Redis is reported by its own probe.
+      }
+      const candidates = [stored ? new Date(stored) : null, lastCloudflareSuccessAt].filter(
+        (date): date is Date => date !== null && !Number.isNaN(date.getTime()),
+      );
+      const latest = candidates.sort((a, b) => b.getTime() - a.getTime())[0];
+      return {
+        ok: latest !== undefined,
+        required: false,
+        detail: latest ? latest.toISOString() : 'no successful check yet',
+      };
+    },
   };
 
-  const customRoutes: CustomRoute[] = [
+  const refreshQueueDepths = async () => {
+    try {
+      const depths = await queues.queueDepths();
+      for (const [queue, counts] of Object.entries(depths)) {
+        for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count);
+      }
+    } catch (error) {
+      logger.debug({ err: error }, 'queue depths unavailable for /metrics');
+    }
+  };
+
+  const opsRoutes: OpsRoute[] = [
     {
       path: '/healthz',
       method: 'GET',
@@ -195,10 +245,19 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       path: '/metrics',
       method: 'GET',
       handler: (_request, response) => {
-        void metrics.registry.metrics().then((text) => {
-          response.writeHead(200, { 'content-type': metrics.registry.contentType });
-          response.end(text);
-        });
+        void refreshQueueDepths()
+          .then(() => metrics.registry.metrics())
+          .then(
+            (text) => {
+              response.writeHead(200, { 'content-type': metrics.registry.contentType });
+              response.end(text);
+            },
+            (error: unknown) => {
+              logger.error({ err: error }, '/metrics failed');
+              response.writeHead(500);
+              response.end();
+            },
+          );
       },
     },
   ];
@@ -213,6 +272,27 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     alertButtons: alerts.buttons,
   };
   let slack: SlackApp | null = null;
+  let opsServer: { port: number; close(): Promise<void> } | null = null;
+  const runSlack = config.role !== 'worker';
+
+  /**
+   * Schedulers and workers need Redis; the Slack side must not wait for it. If Redis is away at
+   * start, the queue side keeps connecting in the background (BullMQ retries forever).
+   */
+  const startQueues = async () => {
+    const started = queues.start().then(
+      () => true,
+      (error: unknown) => {
+        logger.error({ err: error }, 'queue side failed to start');
+        return false;
+      },
+    );
+    const ready = await Promise.race([
+      started,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000).unref()),
+    ]);
+    if (ready === null) logger.warn('Redis is not answering; schedulers and workers start once it is back');
+  };
 
   return {
     metrics,
@@ -225,15 +305,23 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         // Lookups keep working without Redis; /healthz reports it until it is back.
         logger.error({ err: error }, 'Redis is unreachable at start; lookups continue, /healthz reports it');
       });
-      await queues.start();
-      slack = createSlackApp({ deps: slackDeps, customRoutes });
-      const port = await slack.start();
-      logger.info({ port, mode: slack.mode, role: config.role }, 'aop-status started');
+      await startQueues();
+      let port: number;
+      if (runSlack) {
+        slack = createSlackApp({ deps: slackDeps, customRoutes: opsRoutes });
+        port = await slack.start();
+      } else {
+        opsServer = await startOpsServer(config.port, opsRoutes);
+        port = opsServer.port;
+      }
+      logger.info({ port, mode: slack?.mode ?? 'none', role: config.role }, 'aop-status started');
       return { port };
     },
-    async stop() {
+    async stop(stopOptions = {}) {
+      // Stop taking new work first, then let running jobs finish within the bound, then close Redis.
       await slack?.stop();
-      await queues.stop();
+      await queues.stop({ timeoutMs: stopOptions.jobTimeoutMs ?? 20_000 });
+      await opsServer?.close();
       commandsRedis.disconnect();
     },
   };

@@ -185,7 +185,7 @@ const handlers = {
     return { requestedAtMs, durationMs: performance.now() - startedMs, problems: [...problems] };
   },
 
-  async memory() {
+  async memory(_params: Record<string, never>) {
     return { rssBytes: process.memoryUsage.rss(), maxRssBytes: process.resourceUsage().maxRSS * 1024 };
   },
 };

@@ -115,11 +115,11 @@ const handlers = {
     return { zones, hostnames: params.zones * params.hostnamesPerZone };
   },
 
-  async cloudflareStats() {
+  async cloudflareStats(_params: Record<string, never>) {
     return { ...cloudflareCounts, byRoute: { ...cloudflareCounts.byRoute } };
   },
 
-  async startSlack() {
+  async startSlack(_params: Record<string, never>) {
     await slack?.close();
     slack = await startFakeSlack();
     return { apiUrl: slack.apiUrl };
@@ -163,12 +163,12 @@ const handlers = {
   },
 
   /** Forgets messages and responses (a long run keeps no history it does not need). */
-  async resetSlack() {
+  async resetSlack(_params: Record<string, never>) {
     requireSlack().reset();
     return null;
   },
 
-  async closeAll() {
+  async closeAll(_params: Record<string, never>) {
     await Promise.all([cloudflare?.close(), slack?.close()]);
     cloudflare = null;
     slack = null;
@@ -179,5 +179,5 @@ const handlers = {
 export type FakesHandlers = typeof handlers;
 
 serveRpc(handlers, async () => {
-  await handlers.closeAll();
+  await handlers.closeAll({});
 });

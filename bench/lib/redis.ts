@@ -11,8 +11,13 @@ export function benchRedisUrl(): string {
  * run's rate-limit window, snapshots or jobs, and can remove exactly what it wrote.
  */
 export function benchPrefix(label: string): string {
-  return `bench-${label}-${randomUUID().slice(0, 8)}`;
+  const prefix = `bench-${label}-${randomUUID().slice(0, 8)}`;
+  usedPrefixes.push(prefix);
+  return prefix;
 }
+
+/** Every prefix handed out in this process, so the run can prove it left nothing behind. */
+export const usedPrefixes: string[] = [];
 
 export function connectBenchRedis(): Redis {
   return new Redis(benchRedisUrl(), { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false });

@@ -97,7 +97,7 @@ export async function startChild<H extends RpcHandlers>(
   const script = path.join(BENCH_DIR, 'children', `${name}.ts`);
   const child = fork(script, [], {
     cwd: path.dirname(BENCH_DIR),
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -26,6 +26,24 @@ export interface DigestRunOptions {
 export class DeliveryBusyError extends Error {
   constructor(channels: string[]) {
     super(`digest delivery is in progress elsewhere for ${channels.join(', ')}; retrying`);
+    this.name = 'DeliveryBusyError';
+  }
+}
+
+/**
+ * Raised when some channels did not get their digest this attempt (Slack kept failing, or another
+ * worker held the channel): BullMQ retries the job, and the channels already done are skipped.
+ */
+export class DigestDeliveryIncompleteError extends Error {
+  constructor(
+    readonly pending: Array<{ channel: string; reason: string }>,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `digest not yet delivered to ${pending.map((entry) => `${entry.channel} (${entry.reason})`).join(', ')}; retrying`,
+      options,
+    );
+    this.name = 'DigestDeliveryIncompleteError';
   }
 }
 
@@ -64,12 +82,39 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
       log.warn('digest ready but no channel is configured or subscribed; nothing posted');
       return;
     }
-    const busy: string[] = [];
+    // One channel's trouble must not hold back the others: each is tried, and the job is retried
+    // for the ones left (the delivery records skip what is already posted).
+    const pending: Array<{ channel: string; reason: string; error: unknown }> = [];
     for (const channel of channels) {
-      const outcome = await deliverDigest(channel, run.payload.slotId, rendered.messages, options);
-      if (outcome === 'busy') busy.push(channel);
+      try {
+        const outcome = await deliverDigest(channel, run.payload.slotId, rendered.messages, options);
+        if (outcome === 'busy') {
+          pending.push({ channel, reason: 'delivery in progress elsewhere', error: null });
+        }
+      } catch (error) {
+        pending.push({ channel, reason: error instanceof Error ? error.message : String(error), error });
+      }
     }
-    if (busy.length > 0) throw new DeliveryBusyError(busy);
+    if (pending.length > 0) {
+      const finalAttempt = run.job.attemptsMade + 1 >= (run.job.opts.attempts ?? 1);
+      if (finalAttempt) {
+        // The last chance: after this the digest is lost for these channels, so say so loudly.
+        for (const entry of pending) {
+          options.metrics.slackMessagesFailed.inc({ kind: 'digest' });
+          log.error(
+            { channel: entry.channel, err: entry.error ?? undefined, reason: entry.reason },
+            'digest could not be delivered to this channel after every retry',
+          );
+        }
+      }
+      const firstError = pending.find((entry) => entry.error !== null)?.error;
+      throw pending.every((entry) => entry.error === null)
+        ? new DeliveryBusyError(pending.map((entry) => entry.channel))
+        : new DigestDeliveryIncompleteError(
+            pending.map(({ channel, reason }) => ({ channel, reason })),
+            { cause: firstError },
+          );
+    }
     log.info(
       { channels: channels.length, messages: rendered.messages.length, kind: rendered.kind },
       'digest run done',

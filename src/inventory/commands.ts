@@ -21,6 +21,14 @@ export interface InventoryCommandOptions {
   clock: () => Date;
 }
 
+/** True when a stored zone result answers for every listed hostname (a failed zone answers for all). */
+export function snapshotCovers(snapshot: ZoneCheckResult | undefined, hostnames: readonly string[]): boolean {
+  if (!snapshot) return false;
+  if (snapshot.failure) return true;
+  const checked = new Set(snapshot.checks.map((check) => check.hostname));
+  return hostnames.every((hostname) => checked.has(hostname));
+}
+
 function reply(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
@@ -42,7 +50,11 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
     ]);
     const plans = buildZonePlans(options.config.zones, watched, ignored);
     const snapshots = new Map((await options.readSnapshots()).map((result) => [result.zone.id, result]));
-    const missing = plans.filter((plan) => !snapshots.has(plan.zone.id)).map((plan) => plan.zone.id);
+    // A zone is checked live when no run has stored it yet, or when its stored result predates a
+    // hostname added since (`watch`): the list promises every watched hostname.
+    const missing = plans
+      .filter((plan) => !snapshotCovers(snapshots.get(plan.zone.id), plan.hostnames))
+      .map((plan) => plan.zone.id);
     if (missing.length > 0)
       for (const result of await options.checkZonesNow(missing)) snapshots.set(result.zone.id, result);
     const checks: HostnameCheck[] = [];

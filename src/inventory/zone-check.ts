@@ -45,8 +45,11 @@ function errorCodeOf(error: unknown): string {
     : 'internal_error';
 }
 
+/** The error's message and, when it has one, what a person can do about it: the digest shows both. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const hint = 'hint' in error && typeof error.hint === 'string' ? error.hint : '';
+  return hint && !error.message.includes(hint) ? `${error.message} ${hint}` : error.message;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping order. */

@@ -30,7 +30,10 @@ export interface TickPayload {
   /** On-demand digests go to this channel only. */
   channel?: string;
   requestedBy?: string;
-  /** On-demand runs name their own slot (the request time). */
+  /**
+   * On-demand runs name their own slot (the request time); so do catch-up ticks for a slot whose
+   * scheduler job was replaced. Scheduler jobs leave it out: BullMQ records their slot.
+   */
   slotTimeMs?: number;
 }
 
@@ -38,8 +41,13 @@ export interface AssemblePayload {
   purpose: RunPurpose;
   slotId: string;
   slotTimeMs: number;
-  /** When the tick ran; the digest says it is late when this is far after the slot. */
+  /** When the tick ran (BullMQ's clock, the one the slot is measured with). */
   startedAtMs: number;
+  /**
+   * How late the run started, or 0 when on time (see `lateByMs` in schedule.ts). Absent in
+   * payloads written before it existed; readers then compare startedAtMs with the slot themselves.
+   */
+  lateByMs?: number;
   trigger: 'schedule' | 'on_demand';
   channel: string | null;
   zonesTotal: number;

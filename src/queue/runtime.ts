@@ -1,5 +1,4 @@
-import { FlowProducer, type Job, Queue, Worker } from 'bullmq';
-import { CronExpressionParser } from 'cron-parser';
+import { FlowProducer, type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
@@ -22,10 +21,59 @@ import {
   type TickPayload,
   type ZoneCheckPayload,
 } from './names.js';
+import {
+  type ExistingScheduler,
+  LATE_AFTER_MS,
+  lateByMs,
+  nextScheduledRun,
+  planSchedulerStart,
+  slotTimeOfTick,
+} from './schedule.js';
 import { reviveZoneCheck, serializeZoneCheck } from './serialization.js';
 
-/** A scheduled run that starts this long after its slot says it is late. */
-export const LATE_AFTER_MS = 5 * 60_000;
+export { LATE_AFTER_MS } from './schedule.js';
+
+/**
+ * Retry and timing knobs of the jobs. Production uses the defaults; tests and benchmarks shorten
+ * them so that a run that has to exhaust its retries still finishes in seconds.
+ */
+export interface QueueTuning {
+  /** Attempts of a tick (scheduled, catch-up or on demand). Default 3. */
+  tickAttempts?: number;
+  /** First retry delay of a tick, doubling. Default 1,000 ms. */
+  tickBackoffMs?: number;
+  /** Attempts of one zone's check before the run reports the zone as not checked. Default 3. */
+  zoneCheckAttempts?: number;
+  /** First retry delay of a zone check, doubling. Default 2,000 ms. */
+  zoneCheckBackoffMs?: number;
+  /** Attempts of the assemble step (rendering and posting). Default 8. */
+  assembleAttempts?: number;
+  /** First retry delay of the assemble step, doubling. Default 2,000 ms. */
+  assembleBackoffMs?: number;
+  /** A scheduled run that starts more than this after its slot says it is late. Default 5 minutes. */
+  lateAfterMs?: number;
+}
+
+const DEFAULT_TUNING: Required<QueueTuning> = {
+  tickAttempts: 3,
+  tickBackoffMs: 1_000,
+  zoneCheckAttempts: 3,
+  zoneCheckBackoffMs: 2_000,
+  assembleAttempts: 8,
+  assembleBackoffMs: 2_000,
+  lateAfterMs: LATE_AFTER_MS,
+};
+
+/**
+ * Zone failures that another attempt a few seconds later cannot fix (a token without the
+ * permission, a zone id Cloudflare does not know): reported at once instead of after the retries.
+ */
+const FINAL_ZONE_FAILURES = new Set([
+  'cloudflare_forbidden',
+  'cloudflare_unauthorized',
+  'cloudflare_bad_request',
+  'cloudflare_not_found',
+]);
 
 /** What the assemble step of a run receives: every zone's result, failed zones included. */
 export interface AssembledRun {
@@ -52,6 +100,8 @@ export interface QueueRuntimeOptions {
   runWorkers: boolean;
   /** Zone checks in flight per worker process. */
   zoneCheckConcurrency?: number;
+  /** Retries, backoff and lateness; defaults suit production. */
+  tuning?: QueueTuning;
 }
 
 export interface QueueRuntime {
@@ -77,6 +127,12 @@ const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnF
  */
 export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   const { config, keys, logger, metrics, clock } = options;
+  const tuning: Required<QueueTuning> = { ...DEFAULT_TUNING, ...options.tuning };
+  const tickJobOptions: JobsOptions = {
+    attempts: tuning.tickAttempts,
+    backoff: { type: 'exponential', delay: tuning.tickBackoffMs },
+    ...KEEP_JOBS,
+  };
   const connection = connectRedisForQueues(config.redisUrl);
   connection.on('error', (error) => logger.warn({ err: error }, 'queue Redis connection error'));
   const prefix = keys.queuePrefix;
@@ -95,15 +151,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
 
   const scheduleOf = (purpose: RunPurpose) =>
     purpose === 'digest' ? config.digest.schedule : config.alerts.schedule;
-  const nextRunAt = (purpose: RunPurpose, after: Date): Date | null => {
-    try {
-      return CronExpressionParser.parse(scheduleOf(purpose), { tz: config.timezone, currentDate: after })
-        .next()
-        .toDate();
-    } catch {
-      return null;
-    }
-  };
+  const nextRunAt = (purpose: RunPurpose, after: Date): Date | null =>
+    nextScheduledRun(scheduleOf(purpose), config.timezone, after);
 
   const planZones = async (): Promise<ZonePlan[]> => {
     const [watched, ignored] = await Promise.all([
@@ -115,9 +164,11 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
 
   /** Tick: work out the slot, then add the whole fan-out atomically as one flow. */
   const processTick = async (purpose: RunPurpose, job: Job<TickPayload>) => {
-    const now = clock();
     const trigger = job.data.trigger;
-    const slotTimeMs = job.data.slotTimeMs ?? job.opts.prevMillis ?? job.timestamp;
+    const slotTimeMs = slotTimeOfTick(job);
+    // The slot is on BullMQ's clock (the wall clock), so lateness is measured on it too, never on
+    // the injected domain clock.
+    const startedAtMs = job.processedOn ?? Date.now();
     const slotId =
       trigger === 'on_demand'
         ? safeJobId(purpose, 'now', job.data.channel ?? 'all', slotTimeMs)
@@ -127,7 +178,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       purpose,
       slotId,
       slotTimeMs,
-      startedAtMs: now.getTime(),
+      startedAtMs,
+      lateByMs: lateByMs({ trigger, slotTimeMs, startedAtMs, lateAfterMs: tuning.lateAfterMs }),
       trigger,
       channel: job.data.channel ?? null,
       zonesTotal: plans.length,
@@ -149,15 +201,18 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         data: { purpose, slotId, plan } satisfies ZoneCheckPayload,
         opts: {
           jobId: safeJobId('zone', slotId, plan.zone.id),
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 2_000 },
+          attempts: tuning.zoneCheckAttempts,
+          backoff: { type: 'exponential', delay: tuning.zoneCheckBackoffMs },
           // A zone that keeps failing must not hold back the others: the assemble step reports it.
           ignoreDependencyOnFailure: true,
           ...KEEP_JOBS,
         },
       })),
     });
-    logger.info({ purpose, slotId, zones: plans.length, trigger }, 'run fanned out');
+    logger.info(
+      { purpose, slotId, zones: plans.length, trigger, lateByMs: payload.lateByMs },
+      'run fanned out',
+    );
   };
 
   const processZoneCheck = async (job: Job<ZoneCheckPayload>) => {
@@ -168,8 +223,13 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       now: clock,
       concurrency: config.cloudflare.concurrency,
     });
-    // A zone whose lists failed is retried by BullMQ before the run reports it as not checked.
-    if (result.failure && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+    // A zone whose lists failed is retried by BullMQ before the run reports it as not checked,
+    // unless retrying cannot help.
+    if (
+      result.failure &&
+      !FINAL_ZONE_FAILURES.has(result.failure.errorCode) &&
+      job.attemptsMade + 1 < (job.opts.attempts ?? 1)
+    ) {
       throw new Error(`zone ${job.data.plan.zone.id}: ${result.failure.errorMessage}`);
     }
     await recordSnapshot(result);
@@ -246,22 +306,61 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     }
   };
 
+  /**
+   * Makes the job scheduler match the config without losing a slot (see planSchedulerStart): an
+   * unchanged scheduler is left alone, so a slot that fell due while every process was down is
+   * still run, late, by the first worker back; a changed one is upserted after its overdue slot,
+   * if any, was queued as a catch-up tick.
+   */
+  const ensureScheduler = async (purpose: RunPurpose, schedulerId: string, tickName: string) => {
+    const queue = queues[purpose];
+    const pattern = scheduleOf(purpose);
+    const template = { name: tickName, data: { trigger: 'schedule' } satisfies TickPayload, opts: tickJobOptions };
+    const found = await queue.getJobScheduler(schedulerId);
+    let existing: ExistingScheduler | null = null;
+    if (found) {
+      const nextMs = typeof found.next === 'number' ? found.next : null;
+      const pending = nextMs === null ? undefined : await queue.getJob(`repeat:${schedulerId}:${nextMs}`);
+      existing = {
+        pattern: found.pattern ?? null,
+        timeZone: found.tz ?? null,
+        template: { name: found.name, data: found.template?.data, opts: found.template?.opts },
+        nextMs,
+        pendingJobState: pending ? await pending.getState() : null,
+      };
+    }
+    // BullMQ schedules on the wall clock, so "already due" is judged on it too.
+    const plan = planSchedulerStart({ pattern, timeZone: config.timezone, template }, existing, Date.now());
+    if (plan.catchUpSlotMs !== null) {
+      await queue.add(
+        tickName,
+        { trigger: 'schedule', slotTimeMs: plan.catchUpSlotMs },
+        { ...tickJobOptions, jobId: safeJobId('catch-up', purpose, plan.catchUpSlotMs) },
+      );
+      logger.warn(
+        { purpose, slotTime: new Date(plan.catchUpSlotMs).toISOString() },
+        'a scheduled run was due while no worker ran; running it now, late',
+      );
+    }
+    if (plan.upsert) {
+      await queue.upsertJobScheduler(schedulerId, { pattern, tz: config.timezone }, template);
+      logger.info({ purpose, pattern, timeZone: config.timezone }, 'job scheduler upserted');
+    } else {
+      logger.info(
+        { purpose, pattern, timeZone: config.timezone, next: existing?.nextMs },
+        'job scheduler unchanged; its pending run is kept',
+      );
+    }
+  };
+
   return {
     nextRunAt,
     async start() {
       if (started) return;
       started = true;
-      await queues.digest.upsertJobScheduler(
-        SCHEDULER_IDS.digest,
-        { pattern: config.digest.schedule, tz: config.timezone },
-        { name: JOB_NAMES.digestTick, data: { trigger: 'schedule' }, opts: KEEP_JOBS },
-      );
+      await ensureScheduler('digest', SCHEDULER_IDS.digest, JOB_NAMES.digestTick);
       if (config.alerts.channel) {
-        await queues.alerts.upsertJobScheduler(
-          SCHEDULER_IDS.alerts,
-          { pattern: config.alerts.schedule, tz: config.timezone },
-          { name: JOB_NAMES.alertsTick, data: { trigger: 'schedule' }, opts: KEEP_JOBS },
-        );
+        await ensureScheduler('alerts', SCHEDULER_IDS.alerts, JOB_NAMES.alertsTick);
       } else {
         await queues.alerts.removeJobScheduler(SCHEDULER_IDS.alerts);
       }
@@ -305,7 +404,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       await queues.digest.add(
         JOB_NAMES.digestTick,
         { trigger: 'on_demand', channel, requestedBy, slotTimeMs: clock().getTime() },
-        { jobId, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...KEEP_JOBS },
+        { ...tickJobOptions, jobId },
       );
       return { queued: true };
     },
@@ -313,7 +412,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       await queues.alerts.add(
         JOB_NAMES.alertsTick,
         { trigger: 'on_demand', slotTimeMs: clock().getTime() },
-        { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...KEEP_JOBS },
+        tickJobOptions,
       );
     },
     async readSnapshots() {
@@ -331,21 +430,26 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   };
 }
 
-/** Builds the digest's input from an assembled run. */
+/**
+ * Builds the digest's input from an assembled run.
+ *
+ * @example
+ * renderDigest(digestInputFromRun(run, { timeZone: 'Europe/Berlin', now: clock(), nextDigestAt }))
+ */
 export function digestInputFromRun(
-  run: AssembledRun,
+  run: Pick<AssembledRun, 'payload' | 'results'>,
   context: { timeZone: string; now: Date; nextDigestAt: Date | null },
 ): DigestInput {
-  const lateByMs = run.payload.startedAtMs - run.payload.slotTimeMs;
+  const { payload } = run;
   return {
-    slotTime: new Date(run.payload.slotTimeMs),
+    slotTime: new Date(payload.slotTimeMs),
     generatedAt: context.now,
-    lateByMs: run.payload.trigger === 'schedule' && lateByMs > LATE_AFTER_MS ? lateByMs : 0,
+    lateByMs: payload.lateByMs ?? lateByMs(payload),
     nextDigestAt: context.nextDigestAt,
     timeZone: context.timeZone,
     checks: run.results.flatMap((result) => result.checks),
     zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
-    zonesTotal: run.payload.zonesTotal,
-    trigger: run.payload.trigger,
+    zonesTotal: payload.zonesTotal,
+    trigger: payload.trigger,
   };
 }

@@ -39,6 +39,17 @@ export class SlackPlatformError extends AopError {
   }
 }
 
+/**
+ * `ok: false` answers that describe trouble on Slack's side rather than a mistake of ours; another
+ * attempt can succeed, so they are retried like an HTTP 5xx instead of failing the channel for good.
+ */
+const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
 function hintFor(slackError: string): string {
   switch (slackError) {
     case 'channel_not_found':
@@ -161,8 +172,11 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
         return result;
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (code === ErrorCode.PlatformError) {
-          const slackError = String((error as { data?: { error?: string } }).data?.error ?? 'unknown_error');
+        const slackError =
+          code === ErrorCode.PlatformError
+            ? String((error as { data?: { error?: string } }).data?.error ?? 'unknown_error')
+            : null;
+        if (slackError !== null && !TRANSIENT_SLACK_ERRORS.has(slackError)) {
           options.metrics.slackCalls.inc({ method, outcome: slackError });
           throw new SlackPlatformError(method, slackError);
         }
@@ -175,7 +189,7 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
           );
           await pauseEveryone(retryAfterSeconds);
         } else {
-          options.metrics.slackCalls.inc({ method, outcome: 'error' });
+          options.metrics.slackCalls.inc({ method, outcome: slackError ?? 'error' });
           log.warn({ method, channel, attempt, err: error }, 'Slack call failed; retrying');
         }
         if (attempt >= maxAttempts) {
