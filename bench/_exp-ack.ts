@@ -16,19 +16,26 @@ const bot = await startBot(context, { label: 'exp', cloudflareBaseUrl: baseUrl, 
 const bare = await startBareBolt({ slackApiUrl: apiUrl });
 let n = 0;
 const mode = process.argv[2] ?? 'distinct';
-async function run(origin: string, text: (i: number) => string, count = 1000) {
+async function run(origin: string, text: (i: number) => string, count = 1000, rate?: number) {
   const urls = await fakes.call('responseUrls', { count });
-  const r = await runSlashCommandLoad({ origin, signingSecret: BENCH_SIGNING_SECRET, concurrency: 20, commands: urls.map((u, i) => ({ text: text(i), responseUrl: u })) });
+  const cpu0 = [await bot.handle.cpuMs(), await bare.handle.cpuMs(), await fakes.cpuMs(), process.cpuUsage()];
+  const r = await runSlashCommandLoad({ origin, signingSecret: BENCH_SIGNING_SECRET, concurrency: rate ? 200 : 20, ...(rate ? { ratePerSecond: rate } : {}), commands: urls.map((u, i) => ({ text: text(i), responseUrl: u })) });
   await new Promise((r) => setTimeout(r, 1500));
+  const cpu1 = [await bot.handle.cpuMs(), await bare.handle.cpuMs(), await fakes.cpuMs(), process.cpuUsage()];
+  const client = (process.cpuUsage(cpu0[3] as NodeJS.CpuUsage).user + process.cpuUsage(cpu0[3] as NodeJS.CpuUsage).system) / 1000;
   const s = summarizeLatencies(r.latenciesMs);
-  return `p50 ${s.p50Ms.toFixed(1)} p95 ${s.p95Ms.toFixed(1)} p99 ${s.p99Ms.toFixed(1)} wall ${r.wallMs.toFixed(0)} fail ${r.failures.length}`;
+  const per = (a: number) => (a / count).toFixed(2);
+  return `p50 ${s.p50Ms.toFixed(1)} p95 ${s.p95Ms.toFixed(1)} p99 ${s.p99Ms.toFixed(1)} wall ${r.wallMs.toFixed(0)} fail ${r.failures.length} cpu/req bot ${per((cpu1[0] as number) - (cpu0[0] as number))} bare ${per((cpu1[1] as number) - (cpu0[1] as number))} fakes ${per((cpu1[2] as number) - (cpu0[2] as number))} client ${per(client)}`;
 }
 const host = () => `app-${String(n++).padStart(5, '0')}.ack.bench.example`;
 await run(bare.origin, () => 'help', 200); await run(bot.origin, () => 'help', 200);
-for (let round = 0; round < 1; round++) {
+for (let round = 0; round < 2; round++) {
   console.log('bare         ', await run(bare.origin, host));
   console.log('bot help     ', await run(bot.origin, () => 'help'));
-  console.log('bot same host', await run(bot.origin, () => 'app-05999.ack.bench.example'));
   console.log('bot distinct ', await run(bot.origin, host));
+  console.log('bare  @100/s ', await run(bare.origin, host, 500, 100));
+  console.log('bot   @100/s ', await run(bot.origin, host, 500, 100));
+  console.log('bare  @50/s  ', await run(bare.origin, host, 300, 50));
+  console.log('bot   @50/s  ', await run(bot.origin, host, 300, 50));
 }
 await bot.stop(); await bare.stop(); await fakes.stop(); killAllChildren(); redis.disconnect();

@@ -22,6 +22,7 @@ import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
+import { createReplayCache } from './slack/replay-cache.js';
 import { redisKeys } from './store/keys.js';
 import { connectRedisForCommands } from './store/redis.js';
 
@@ -155,6 +156,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     onAlertsAssembled: async (run) => {
       await alerts.evaluateRun(run);
     },
+    ...(options.tuning?.queue ? { tuning: options.tuning.queue } : {}),
   });
   const checkZonesNow = async (zoneIds: string[]) => {
     const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
@@ -308,7 +310,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       await startQueues();
       let port: number;
       if (runSlack) {
-        slack = createSlackApp({ deps: slackDeps, customRoutes: opsRoutes });
+        slack = createSlackApp({
+          deps: slackDeps,
+          customRoutes: opsRoutes,
+          replayCache: createReplayCache(commandsRedis, keys),
+        });
         port = await slack.start();
       } else {
         opsServer = await startOpsServer(config.port, opsRoutes);

@@ -4,6 +4,7 @@
  * the bare Bolt app, so the client's own cost is the same on both sides of the comparison.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { slackSignatureHeaders, slashCommandBody } from '../../test/support/fake-slack.js';
 
@@ -14,6 +15,12 @@ export interface SlashCommandLoad {
   /** One request per entry: the command text and the response_url Slack would send. */
   commands: { text: string; responseUrl: string }[];
   concurrency: number;
+  /**
+   * Open loop: start request i at i / ratePerSecond seconds, whether or not earlier ones were
+   * answered (as Slack does), with at most `concurrency` in flight. Without it, closed loop: a
+   * new request as soon as one is answered.
+   */
+  ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -48,6 +55,11 @@ export async function runSlashCommandLoad(load: SlashCommandLoad): Promise<LoadR
   const lane = async () => {
     while (next < bodies.length) {
       const index = next++;
+      if (load.ratePerSecond !== undefined) {
+        const dueMs = startedMs + (index * 1000) / load.ratePerSecond;
+        const waitMs = dueMs - performance.now();
+        if (waitMs > 1) await sleep(waitMs);
+      }
       const body = bodies[index] as string;
       // Signing is the client's work, done before the clock starts.
       const headers = slackSignatureHeaders(load.signingSecret, body);

@@ -28,6 +28,13 @@ interface ReadyMessage {
   ready: true;
 }
 
+/** Answered by every child: its CPU time so far (user + system), for per-request CPU figures. */
+const CPU_METHOD = '__cpuMs';
+const cpuHandler = async () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
 function isRequest(message: unknown): message is RpcRequest {
   return typeof message === 'object' && message !== null && 'id' in message && 'method' in message;
 }
@@ -43,7 +50,7 @@ export function serveRpc(handlers: RpcHandlers, onShutdown: () => Promise<void> 
   };
   process.on('message', (message: unknown) => {
     if (!isRequest(message)) return;
-    const handler = handlers[message.method];
+    const handler = message.method === CPU_METHOD ? cpuHandler : handlers[message.method];
     if (!handler) {
       send({ id: message.id, ok: false, error: `unknown method ${message.method}` });
       return;
@@ -68,6 +75,8 @@ export function serveRpc(handlers: RpcHandlers, onShutdown: () => Promise<void> 
 export interface ChildHandle<H extends RpcHandlers> {
   readonly pid: number;
   call<K extends keyof H & string>(method: K, params: RpcParams<H, K>, timeoutMs?: number): Promise<RpcResult<H, K>>;
+  /** CPU time (user + system) the child has used so far, in ms. */
+  cpuMs(): Promise<number>;
   /** The last lines the child wrote to stderr, for error messages. */
   stderrTail(): string;
   /** Resolves once the child has exited; ends it with SIGKILL if it has not within `graceMs`. */
@@ -142,28 +151,32 @@ export async function startChild<H extends RpcHandlers>(
   });
   await ready;
 
+  const send = <T>(method: string, params: unknown, timeoutMs: number): Promise<T> => {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${name}.${method} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      child.send({ id, method, params } satisfies RpcRequest);
+    });
+  };
+
   return {
     pid: child.pid ?? -1,
-    call(method, params, timeoutMs = 60_000) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`${name}.${method} did not answer within ${timeoutMs} ms`));
-        }, timeoutMs);
-        pending.set(id, {
-          resolve: (value) => {
-            clearTimeout(timer);
-            resolve(value as RpcResult<H, typeof method>);
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        });
-        child.send({ id, method, params } satisfies RpcRequest);
-      });
-    },
+    call: (method, params, timeoutMs = 60_000) =>
+      send(method, params, timeoutMs) as Promise<RpcResult<H, typeof method>>,
+    cpuMs: () => send<number>(CPU_METHOD, null, 10_000),
     stderrTail: () => stderr,
     async stop(graceMs = 5_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,6 +1,50 @@
 import type { RateLimiter, Sleep } from './rate-limiter.js';
 import { abortableSleep } from './rate-limiter.js';
 
+export interface LocalRateLimiterOptions {
+  /** At most this many requests ... */
+  requests: number;
+  /** ... in any sliding window of this many seconds, in this process. */
+  perSeconds: number;
+  nowMs?: () => number;
+  sleep?: Sleep;
+}
+
+/**
+ * An in-process sliding window: the fallback of the resilient limiter, and the whole limiter for a
+ * process that talks to Cloudflare on its own without Redis (the command line).
+ *
+ * @example
+ * const limiter = createLocalRateLimiter({ requests: 1200, perSeconds: 300 });
+ * await limiter.acquire();
+ */
+export function createLocalRateLimiter(options: LocalRateLimiterOptions): RateLimiter {
+  const nowMs = options.nowMs ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  const windowMs = options.perSeconds * 1000;
+  const stamps: number[] = [];
+  let pausedUntilMs = 0;
+
+  return {
+    async acquire(signal) {
+      for (;;) {
+        const now = nowMs();
+        while (stamps.length > 0 && (stamps[0] ?? 0) <= now - windowMs) stamps.shift();
+        const waitForPauseMs = pausedUntilMs - now;
+        if (waitForPauseMs <= 0 && stamps.length < options.requests) {
+          stamps.push(now);
+          return;
+        }
+        const waitForSlotMs = stamps.length >= options.requests ? (stamps[0] ?? now) + windowMs - now : 0;
+        await sleep(Math.max(waitForPauseMs, waitForSlotMs, 1), signal);
+      }
+    },
+    async pauseUntil(epochMs) {
+      pausedUntilMs = Math.max(pausedUntilMs, epochMs);
+    },
+  };
+}
+
 /**
  * A limiter that keeps the bot answering while Redis is away: it uses the shared Redis limiter
  * and, whenever Redis cannot answer, an in-process sliding window with the same budget. A lookup
@@ -14,25 +58,7 @@ export function createResilientRateLimiter(options: {
   sleep?: Sleep;
   onFallback?: (error: unknown) => void;
 }): RateLimiter {
-  const nowMs = options.nowMs ?? Date.now;
-  const sleep = options.sleep ?? abortableSleep;
-  const windowMs = options.perSeconds * 1000;
-  const stamps: number[] = [];
-  let localPausedUntilMs = 0;
-
-  const acquireLocally = async (signal?: AbortSignal): Promise<void> => {
-    for (;;) {
-      const now = nowMs();
-      while (stamps.length > 0 && (stamps[0] ?? 0) <= now - windowMs) stamps.shift();
-      const waitForPauseMs = localPausedUntilMs - now;
-      if (waitForPauseMs <= 0 && stamps.length < options.requests) {
-        stamps.push(now);
-        return;
-      }
-      const waitForSlotMs = stamps.length >= options.requests ? (stamps[0] ?? now) + windowMs - now : 0;
-      await sleep(Math.max(waitForPauseMs, waitForSlotMs, 1), signal);
-    }
-  };
+  const local = createLocalRateLimiter(options);
 
   return {
     async acquire(signal) {
@@ -41,11 +67,11 @@ export function createResilientRateLimiter(options: {
       } catch (error) {
         if (signal?.aborted) throw error;
         options.onFallback?.(error);
-        await acquireLocally(signal);
+        await local.acquire(signal);
       }
     },
     async pauseUntil(epochMs) {
-      localPausedUntilMs = Math.max(localPausedUntilMs, epochMs);
+      await local.pauseUntil(epochMs);
       try {
         await options.shared.pauseUntil(epochMs);
       } catch (error) {

@@ -1,17 +1,21 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { OpsRoute } from '../http/ops-server.js';
 import { toBoltLogger } from '../observability/logger.js';
 import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
 import { registerAopStatusCommand } from './commands/aop-status.js';
 import type { SlackDeps } from './deps.js';
 import { ACTION_IDS } from './ids.js';
+import { createSlackRequestGuard, type ReplayCache } from './request-guard.js';
 
 export interface SlackAppOptions {
   deps: SlackDeps;
   /** `/healthz`, `/metrics`: served on PORT in both modes. */
-  customRoutes: CustomRoute[];
+  customRoutes: OpsRoute[];
+  /** Remembers request signatures so a captured request cannot be replayed (HTTP mode). */
+  replayCache: ReplayCache;
 }
 
 export interface SlackApp {
@@ -46,21 +50,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   let app: App;
   let mode: SlackApp['mode'];
   let httpServer: Server | null = null;
+  let receiver: HTTPReceiver | null = null;
   if (config.slack.appToken) {
     mode = 'socket';
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: boltLogger,
-      customRoutes: options.customRoutes,
+      customRoutes: options.customRoutes.map((route) => ({ ...route })),
       installerOptions: { port: config.port },
     });
     app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
   } else {
     mode = 'http';
-    const receiver = new HTTPReceiver({
+    receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret ?? '',
       endpoints: '/slack/events',
-      customRoutes: options.customRoutes,
       logger: boltLogger,
       // A listener error must never turn into a user-facing stack trace; the listeners answer themselves.
       processEventErrorHandler: async ({ error, response }) => {
@@ -91,19 +95,64 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger.info({ actionId }, 'ignored an unknown action');
   });
 
+  /**
+   * HTTP mode serves through a server of our own: the guard checks every Slack request (future
+   * timestamps, replays) before Bolt's listener gets the buffered body; the ops routes sit beside it.
+   */
+  const startHttp = async (boltReceiver: HTTPReceiver): Promise<number> => {
+    const guard = createSlackRequestGuard({
+      signingSecret: config.slack.signingSecret ?? '',
+      replayCache: options.replayCache,
+      next: (request, response) => boltReceiver.requestListener(request, response),
+      onRejected: (reason) => logger.warn({ reason }, 'rejected a request to /slack/events'),
+    });
+    httpServer = createServer((request, response) => {
+      const path = new URL(request.url ?? '/', 'http://bot').pathname;
+      if (path === '/slack/events' && request.method === 'POST') {
+        guard(request, response).catch((error: unknown) => {
+          logger.error({ err: error }, 'request guard failed');
+          if (!response.headersSent) response.writeHead(500);
+          response.end();
+        });
+        return;
+      }
+      const route = options.customRoutes.find(
+        (candidate) => candidate.path === path && candidate.method === request.method,
+      );
+      if (route) {
+        route.handler(request, response);
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end();
+    });
+    const server = httpServer;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, resolve);
+    });
+    return (server.address() as AddressInfo).port;
+  };
+
   return {
     app,
     mode,
     async start() {
-      const started = mode === 'http' ? await app.start(config.port) : await app.start();
-      if (mode === 'http') {
-        httpServer = started as Server;
-        return (httpServer.address() as AddressInfo).port;
-      }
+      if (receiver) return startHttp(receiver);
+      await app.start();
       return config.port;
     },
     async stop() {
-      await app.stop();
+      if (!receiver) {
+        await app.stop();
+        return;
+      }
+      const server = httpServer;
+      if (!server) return;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
     },
   };
 }

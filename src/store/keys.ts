@@ -21,6 +21,8 @@ export function redisKeys(prefix: string) {
     digestDelivery: (channel: string, slotId: string) => `${prefix}:digest:delivery:${slotId}:${channel}`,
     /** String per channel: present while the channel's one-message-per-second slot is taken. */
     channelPace: (channel: string) => `${prefix}:slack:pace:${channel}`,
+    /** String per request signature seen recently: a second request with it is a replay. */
+    slackSeenSignature: (signature: string) => `${prefix}:slack:seen:${signature}`,
     /** String: Slack asked everyone to wait (Retry-After) until this epoch ms. */
     slackPausedUntil: `${prefix}:slack:paused-until`,
     /** Hash: `${zoneId}/${hostname}` → JSON HostnameAlertState. */

@@ -179,6 +179,25 @@ describe('/aop-status <hostname> end to end', () => {
     expect(slack.responsesTo(responseUrl)).toHaveLength(0);
   });
 
+  it('rejects replays, stale or future timestamps and missing headers with 401 and no side effect', async () => {
+    const responseUrl = slack.responseUrl();
+    const body = slashCommandBody({ text: 'app.example.com', response_url: responseUrl });
+    const captured = slackSignatureHeaders(SIGNING_SECRET, body);
+    const send = (headers: Record<string, string>) =>
+      fetch(`${app.url}/slack/events`, { method: 'POST', headers, body }).then((response) => response.status);
+    expect(await send(captured)).toBe(200);
+    await cardAt(responseUrl);
+    const requestsAfterFirst = cloudflare.requests.length;
+    expect(await send(captured)).toBe(401);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    expect(await send(slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds + 6 * 60))).toBe(401);
+    expect(await send(slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds - 6 * 60))).toBe(401);
+    expect(await send({ 'content-type': 'application/x-www-form-urlencoded' })).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slack.responsesTo(responseUrl)).toHaveLength(1);
+    expect(cloudflare.requests.length).toBe(requestsAfterFirst);
+  });
+
   it('refuses channels outside access.allowed_channels', async () => {
     const { answer } = await lookup('app.example.com', { channel_id: 'C0RANDOM' });
     expect(answer.body).toContain('not enabled in this channel');

@@ -3,17 +3,25 @@
  * faults scoped to one zone (the fake's own faults are scoped to a route), reading digests back
  * from the local Slack, and cleaning Redis.
  */
-import { QUEUE_NAMES } from '../../../src/queue/names.js';
+import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
+import { stringify } from 'yaml';
+import { type AopStatusOptions, createAopStatus } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { JOB_NAMES, QUEUE_NAMES, safeJobId, type TickPayload } from '../../../src/queue/names.js';
 import { redisKeys } from '../../../src/store/keys.js';
-import { SIGNING_SECRET, type TestApp } from '../../support/app-harness.js';
+import { SIGNING_SECRET, type TestApp, type TestAppOptions } from '../../support/app-harness.js';
 import {
   type AddCertificateInput,
   AUTHENTICATION_ERROR,
+  FAKE_API_TOKEN,
   type FakeCloudflare,
   type FakeOutcome,
 } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, sendSlashCommand, type StoredMessage } from '../../support/fake-slack.js';
-import { connectTestRedis, deleteKeysWithPrefix } from '../../support/redis.js';
+import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 /** The domain clock of these tests: severities are computed as of this instant. */
 export const NOW = new Date('2026-11-20T12:00:00Z');
@@ -172,11 +180,6 @@ export async function slash(
   return { ack, responses: posts.map((post) => post.body as { text: string; blocks?: unknown[] }) };
 }
 
-/** The BullMQ queue name and prefix of an app, to inspect its scheduler from a test. */
-export function digestQueueOf(app: TestApp): { name: string; prefix: string } {
-  return { name: QUEUE_NAMES.digest, prefix: redisKeys(app.prefix).queuePrefix };
-}
-
 /** Deletes every key of `prefix` (app keys and BullMQ keys alike). */
 export async function deletePrefix(prefix: string): Promise<void> {
   const redis = connectTestRedis();
@@ -194,4 +197,98 @@ export async function metricValue(app: TestApp, name: string, labels: Record<str
     Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
   );
   return sample?.value ?? 0;
+}
+
+/** Short retries for runs that must exhaust them; Slack pacing kept at its production value unless asked. */
+export const FAST_QUEUE: NonNullable<AopStatusOptions['tuning']>['queue'] = {
+  tickBackoffMs: 100,
+  zoneCheckBackoffMs: 100,
+  assembleBackoffMs: 200,
+};
+
+/**
+ * `startTestApp` plus the app's `tuning` (job backoff, Slack pacing), which the shared harness
+ * does not pass on. Same config loading, logs and metrics as the harness.
+ */
+export async function startTunedTestApp(
+  options: TestAppOptions & { tuning: NonNullable<AopStatusOptions['tuning']> },
+): Promise<TestApp> {
+  const prefix = options.prefix ?? uniquePrefix('app');
+  const yamlText = stringify(options.file ?? {});
+  const result = loadConfig({
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: options.slackApiUrl,
+      PORT: '0',
+      CLOUDFLARE_API_TOKEN: FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '',
+      CLOUDFLARE_API_BASE_URL: options.cloudflareBaseUrl,
+      REDIS_URL: testRedisUrl(),
+      AOP_REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    cwd: '/virtual',
+    fileExists: (file) => file === '/virtual/aop-status.yml',
+    readFile: () => yamlText,
+  });
+  if (!result.ok) throw new Error(`test config invalid:\n${result.problems.join('\n')}`);
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const service = createAopStatus({
+    config: result.config,
+    logger: createLogger({ level: result.config.logLevel, destination }),
+    metrics: createMetrics({ collectProcessMetrics: false }),
+    tuning: options.tuning,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const { port } = await service.start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    config: result.config,
+    service,
+    prefix,
+    logs,
+    stop: () => service.stop(),
+  };
+}
+
+/**
+ * Runs `fn` with the app's digest queue (same Redis, same prefix), to inspect or feed it, and
+ * closes it afterwards.
+ */
+export async function withDigestQueue<T>(app: { prefix: string }, fn: (queue: Queue) => Promise<T>): Promise<T> {
+  const connection = connectTestRedis();
+  const queue = new Queue(QUEUE_NAMES.digest, { connection, prefix: redisKeys(app.prefix).queuePrefix });
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/**
+ * Queues a scheduled tick for `slotTimeMs`, as a job scheduler (or a catch-up at start) would:
+ * the app's workers fan it out and post the digest to every configured and subscribed channel.
+ */
+export async function enqueueScheduledTick(app: { prefix: string }, slotTimeMs: number): Promise<void> {
+  await withDigestQueue(app, async (queue) => {
+    const data: TickPayload = { trigger: 'schedule', slotTimeMs };
+    await queue.add(JOB_NAMES.digestTick, data, { jobId: safeJobId('test-tick', slotTimeMs) });
+  });
+}
+
+/** Log lines at `level` or worse whose message contains `text`. */
+export function logLines(app: TestApp, text: string, minimumLevel = 10): Record<string, unknown>[] {
+  return app.logs.filter(
+    (line) => typeof line.msg === 'string' && line.msg.includes(text) && Number(line.level) >= minimumLevel,
+  );
 }
