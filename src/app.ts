@@ -309,16 +309,24 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       });
       await startQueues();
       let port: number;
-      if (runSlack) {
-        slack = createSlackApp({
-          deps: slackDeps,
-          customRoutes: opsRoutes,
-          replayCache: createReplayCache(commandsRedis, keys),
-        });
-        port = await slack.start();
-      } else {
-        opsServer = await startOpsServer(config.port, opsRoutes);
-        port = opsServer.port;
+      try {
+        if (runSlack) {
+          const starting = createSlackApp({
+            deps: slackDeps,
+            customRoutes: opsRoutes,
+            replayCache: createReplayCache(commandsRedis, keys),
+          });
+          port = await starting.start();
+          slack = starting;
+        } else {
+          opsServer = await startOpsServer(config.port, config.host, opsRoutes);
+          port = opsServer.port;
+        }
+      } catch (error) {
+        // Leave nothing running behind a failed start (workers would otherwise keep taking jobs).
+        await queues.stop({ timeoutMs: 5_000 });
+        commandsRedis.disconnect();
+        throw error;
       }
       logger.info({ port, mode: slack?.mode ?? 'none', role: config.role }, 'aop-status started');
       return { port };

@@ -1,5 +1,6 @@
 import { createAopStatus } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { isAopError } from './errors.js';
 import { createLogger } from './observability/logger.js';
 
 /**
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('aop-status failed to start:', error instanceof Error ? error.message : error);
-  process.exit(1);
+  const hint = isAopError(error) && error.hint ? `\n${error.hint}` : '';
+  console.error(`aop-status failed to start: ${error instanceof Error ? error.message : String(error)}${hint}`);
+  process.exit(isAopError(error, 'config_invalid') ? 78 : 1);
 });

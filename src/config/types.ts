@@ -36,6 +36,8 @@ export type ProcessRole = 'all' | 'web' | 'worker';
 export interface AppConfig {
   role: ProcessRole;
   port: number;
+  /** Interface the HTTP server binds; null = every interface (Node's default). */
+  host: string | null;
   logLevel: string;
   redisUrl: string;
   /** Namespace for every Redis key and BullMQ queue this deployment owns. */

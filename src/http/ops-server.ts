@@ -13,6 +13,7 @@ export interface OpsRoute {
  */
 export async function startOpsServer(
   port: number,
+  host: string | null,
   routes: OpsRoute[],
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
@@ -27,7 +28,8 @@ export async function startOpsServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    if (host) server.listen(port, host, resolve);
+    else server.listen(port, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { OpsRoute } from '../http/ops-server.js';
-import { toBoltLogger } from '../observability/logger.js';
+import { AopError } from '../errors.js';
+import { type Logger, toBoltLogger } from '../observability/logger.js';
 import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
 import { registerAopStatusCommand } from './commands/aop-status.js';
@@ -33,6 +34,27 @@ const UNKNOWN_ACTION_ID = new RegExp(
     .join('|')})$)`,
 );
 
+const REFUSED_TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/**
+ * Asks Slack who the bot token belongs to. A refused token stops the start with a message naming
+ * the variable; Slack being unreachable only warns, since the web side may still serve health.
+ */
+async function verifyBotToken(app: App, logger: Logger): Promise<void> {
+  try {
+    const identity = await app.client.auth.test();
+    logger.info({ team: identity.team, botUser: identity.user }, 'Slack accepted the bot token');
+  } catch (error) {
+    const slackError = (error as { data?: { error?: string } }).data?.error;
+    if (slackError && REFUSED_TOKEN_ERRORS.has(slackError)) {
+      throw new AopError('config_invalid', `SLACK_BOT_TOKEN was refused by Slack (${slackError}).`, {
+        hint: 'Copy the Bot User OAuth Token (xoxb-…) from the app\'s OAuth & Permissions page, or reinstall the app.',
+      });
+    }
+    logger.warn({ err: error }, 'could not verify the Slack bot token (Slack unreachable?); continuing');
+  }
+}
+
 /**
  * Builds the Bolt app. HTTP mode (`POST /slack/events`, signed requests) unless SLACK_APP_TOKEN
  * is set, in which case Socket Mode; either way the custom routes answer on PORT.
@@ -57,9 +79,17 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       appToken: config.slack.appToken,
       logger: boltLogger,
       customRoutes: options.customRoutes.map((route) => ({ ...route })),
-      installerOptions: { port: config.port },
+      // clientOptions here too, so apps.connections.open honours SLACK_API_URL like every other call.
+      installerOptions: { port: config.port, clientOptions },
     });
-    app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
+    app = new App({
+      token: config.slack.botToken,
+      receiver,
+      logger: boltLogger,
+      clientOptions,
+      // Checked in start() instead, where a refused token stops the process with a clear message.
+      tokenVerificationEnabled: false,
+    });
   } else {
     mode = 'http';
     receiver = new HTTPReceiver({
@@ -76,7 +106,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         return true;
       },
     });
-    app = new App({ token: config.slack.botToken, receiver, logger: boltLogger, clientOptions });
+    app = new App({
+      token: config.slack.botToken,
+      receiver,
+      logger: boltLogger,
+      clientOptions,
+      // Checked in start() instead, where a refused token stops the process with a clear message.
+      tokenVerificationEnabled: false,
+    });
   }
 
   app.error(async (error) => {
@@ -129,7 +166,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const server = httpServer;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, resolve);
+      if (config.host) server.listen(config.port, config.host, resolve);
+      else server.listen(config.port, resolve);
     });
     return (server.address() as AddressInfo).port;
   };
@@ -138,6 +176,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     app,
     mode,
     async start() {
+      await verifyBotToken(app, logger);
       if (receiver) return startHttp(receiver);
       await app.start();
       return config.port;

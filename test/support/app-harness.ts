@@ -42,6 +42,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: options.slackApiUrl,
       PORT: '0',
+      HOST: '127.0.0.1',
       CLOUDFLARE_API_TOKEN: token,
       CLOUDFLARE_API_BASE_URL: options.cloudflareBaseUrl,
       REDIS_URL: testRedisUrl(),
