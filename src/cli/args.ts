@@ -26,11 +26,14 @@ export const EXIT_CODES = {
 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
-export const CLI_USAGE = `Usage:
+/** The three ways to call it; shown under a usage error. */
+export const CLI_SYNOPSIS = `Usage:
   npm run cli -- check <hostname> [zone]   Print the status card of one hostname.
   npm run cli -- digest --dry-run          Check every configured zone and print the digest; nothing is posted.
-  npm run cli -- --help                    Show this help.
+  npm run cli -- --help                    Show the configuration it reads and the exit statuses.
+`;
 
+export const CLI_USAGE = `${CLI_SYNOPSIS}
 [zone] is a zone name (example.com) or a 32-character zone id. Without it the zone comes from the
 config file, then from Cloudflare (the token then needs Zone Read).
 

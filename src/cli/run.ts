@@ -14,11 +14,17 @@ import { buildZonePlans } from '../inventory/plan.js';
 import { checkZone, mapWithConcurrency } from '../inventory/zone-check.js';
 import { createLookupService } from '../lookup/lookup-service.js';
 import { createZoneResolver } from '../lookup/zone-resolver.js';
-import { hintForErrorCode } from '../render/common.js';
 import { renderDigest } from '../render/digest.js';
 import { renderStatusCard } from '../render/status-card.js';
 import { blocksToTerminalText } from '../render/terminal.js';
-import { CLI_USAGE, type CliCommand, EXIT_CODES, type ExitCode, parseCliArguments } from './args.js';
+import {
+  CLI_SYNOPSIS,
+  CLI_USAGE,
+  type CliCommand,
+  EXIT_CODES,
+  type ExitCode,
+  parseCliArguments,
+} from './args.js';
 import { type CliSettings, createCliCloudflareClient, loadCliSettings } from './settings.js';
 
 /** Where text goes; `process.stdout` and `process.stderr` qualify. */
@@ -84,16 +90,20 @@ export function describeCliError(error: unknown, context: { hostname?: string } 
   return `${lines.join('\n')}\n`;
 }
 
-/** A zone that could not be listed, for stderr; the digest shows it too, without the advice. */
+/**
+ * A zone that could not be listed, for stderr: the digest shows it too, but a pipeline log wants
+ * the code. The zone check's message usually carries the advice already; a 403 always gets it,
+ * since a zone check reads only the origin_tls_client_auth endpoints and so needs this permission.
+ */
 function describeZoneFailure(failure: ZoneFailure): string {
-  // A zone check reads only the origin_tls_client_auth endpoints, so a 403 there means this permission.
-  const hint =
-    failure.errorCode === 'cloudflare_forbidden'
-      ? 'Give the API token the "SSL and Certificates Read" permission for this zone.'
-      : hintForErrorCode(failure.errorCode);
+  const permission = 'Give the API token the "SSL and Certificates Read" permission for this zone';
+  const advice =
+    failure.errorCode === 'cloudflare_forbidden' && !failure.errorMessage.includes(permission)
+      ? `What to do: ${permission}.\n`
+      : '';
   return (
     `${PROGRAM}: zone ${failure.zone.name ?? failure.zone.id} could not be checked: ${failure.errorMessage}\n` +
-    `What to do: ${hint}\n(error code ${failure.errorCode})\n`
+    `${advice}(error code ${failure.errorCode})\n`
   );
 }
 
@@ -180,7 +190,9 @@ async function runDigestDryRun(
   messages.forEach((message, index) => {
     if (messages.length > 1) {
       const role = message.isThreadReply ? 'thread reply' : 'parent message';
-      context.stdout.write(`${index === 0 ? '' : '\n'}── Digest part ${index + 1} of ${messages.length} (${role}) ──\n\n`);
+      context.stdout.write(
+        `${index === 0 ? '' : '\n'}── Digest part ${index + 1} of ${messages.length} (${role}) ──\n\n`,
+      );
     }
     context.stdout.write(`${blocksToTerminalText(message)}\n`);
   });
@@ -207,7 +219,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     return EXIT_CODES.ok;
   }
   if (command.kind === 'usage_error') {
-    context.stderr.write(`${PROGRAM}: ${command.message}\n\n${CLI_USAGE}`);
+    context.stderr.write(`${PROGRAM}: ${command.message}\n\n${CLI_SYNOPSIS}`);
     return EXIT_CODES.usage;
   }
   const loaded = loadCliSettings({

@@ -107,7 +107,10 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
   const warnings: string[] = [];
 
   const auth = readCloudflareAuth(env, problems, warnings);
-  const baseUrl = (nonEmpty(env, 'CLOUDFLARE_API_BASE_URL') ?? DEFAULTS.cloudflareBaseUrl).replace(/\/+$/, '');
+  const baseUrl = (nonEmpty(env, 'CLOUDFLARE_API_BASE_URL') ?? DEFAULTS.cloudflareBaseUrl).replace(
+    /\/+$/,
+    '',
+  );
   let baseUrlValid = false;
   try {
     baseUrlValid = ['http:', 'https:'].includes(new URL(baseUrl).protocol);
@@ -120,7 +123,9 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
   const label = file.filePath ?? path.resolve(sources.cwd, DEFAULTS.configFile);
   const validated = validateFileConfig(file.data);
   for (const issue of validated.issues) {
-    problems.push(`${label}: ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`);
+    problems.push(
+      `${label}: ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`,
+    );
   }
   if (problems.length > 0 || !validated.config || !auth) return { ok: false, problems, warnings };
 

@@ -89,7 +89,10 @@ function spellOutSpecial(inner: string): string {
  */
 function stripMarker(text: string, marker: '*' | '_' | '~'): string {
   const m = marker === '*' ? '\\*' : marker;
-  const pattern = new RegExp(`(^|[^\\p{L}\\p{N}${m}])${m}([^\\s${m}](?:[^${m}\\n]*?[^\\s${m}])?)${m}(?![\\p{L}\\p{N}])`, 'gu');
+  const pattern = new RegExp(
+    `(^|[^\\p{L}\\p{N}${m}])${m}([^\\s${m}](?:[^${m}\\n]*?[^\\s${m}])?)${m}(?![\\p{L}\\p{N}])`,
+    'gu',
+  );
   let previous: string;
   let current = text;
   do {

@@ -13,7 +13,13 @@ import {
   ZONE_B,
   zoneFailure,
 } from '../digest/builders.js';
-import { associationObservation, lookupResult, NOW, parsedCertificate, TIME_ZONE } from '../domain/fixtures.js';
+import {
+  associationObservation,
+  lookupResult,
+  NOW,
+  parsedCertificate,
+  TIME_ZONE,
+} from '../domain/fixtures.js';
 
 describe('mrkdwnToPlainText', () => {
   it('unescapes &lt; &gt; &amp; exactly once', () => {
@@ -75,7 +81,9 @@ describe('blocksToTerminalText', () => {
     const result = lookupResult(associationObservation({ certificatePem: APP_PEM }), {
       certificate: parsedCertificate(),
     });
-    const text = blocksToTerminalText(renderStatusCard(result, { timeZone: TIME_ZONE, now: NOW, shareable: true }));
+    const text = blocksToTerminalText(
+      renderStatusCard(result, { timeZone: TIME_ZONE, now: NOW, shareable: true }),
+    );
     const lines = text.split('\n');
     expect(lines.slice(0, 6)).toEqual([
       '🟢 app.example.com',
@@ -129,7 +137,10 @@ describe('blocksToTerminalText', () => {
         checks: [
           associationCheck('pay.a.example', 'critical', { expiresOn: daysAfterSlot(3) }),
           associationCheck('www.a.example', 'warning', { certificateId: 'c1', expiresOn: daysAfterSlot(12) }),
-          associationCheck('static.a.example', 'warning', { certificateId: 'c1', expiresOn: daysAfterSlot(12) }),
+          associationCheck('static.a.example', 'warning', {
+            certificateId: 'c1',
+            expiresOn: daysAfterSlot(12),
+          }),
           noAssociationCheck('cart.a.example'),
           associationCheck('ok.a.example', 'ok'),
         ],
@@ -227,7 +238,10 @@ describe('blocksToTerminalText', () => {
       blocksToTerminalText({
         text: 'ignored',
         blocks: [
-          { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'hi' }] }] },
+          {
+            type: 'rich_text',
+            elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'hi' }] }],
+          },
           { type: 'divider' },
         ],
       }),

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../../src/demo/run.js';
+import type { DemoStandIns } from '../../../src/demo/stand-ins.js';
+import {
+  certificateFields,
+  generateSelfSignedCertificate,
+  startFakeCloudflare,
+} from '../../support/fake-cloudflare.js';
+import { sendSlashCommand, startFakeSlack } from '../../support/fake-slack.js';
+import { connectTestRedis, testRedisUrl } from '../../support/redis.js';
+
+// The demo loads these at run time (the build compiles src/ alone); this line fails to compile
+// the day test/support stops matching what the demo expects of it.
+({
+  startFakeCloudflare,
+  startFakeSlack,
+  sendSlashCommand,
+  generateSelfSignedCertificate,
+  certificateFields,
+}) satisfies DemoStandIns;
+
+/** The text printed under a heading, up to the next heading or section. */
+function messageUnder(output: string, heading: string): string {
+  const start = output.indexOf(`━━ ${heading} `);
+  if (start < 0) throw new Error(`no message headed "${heading}" in:\n${output}`);
+  const body = output.slice(output.indexOf('\n', start) + 1);
+  const end = body.search(/\n(━━ |▌ |━{20})/);
+  return (end < 0 ? body : body.slice(0, end)).trim();
+}
+
+describe('npm run demo', () => {
+  it('runs the real app against the stand-ins and prints the card, the digest and the alert parents', async () => {
+    let output = '';
+    const summary = await runDemo({
+      output: { write: (text: string) => (output += text) },
+      env: { REDIS_URL: testRedisUrl() },
+    });
+
+    // The status card, answered through the response_url.
+    const card = messageUnder(output, '/aop-status app.demo.example → response_url (ephemeral)');
+    expect(card.split('\n').slice(0, 5)).toEqual([
+      '🟢 app.demo.example',
+      '═══════════════════',
+      '',
+      'OK',
+      '• 🟢 Certificate valid for 200 more days',
+    ]);
+    expect(card).toContain('Zone: demo.example (de700000000000000000000000000001)');
+    expect(card.split('\n').at(-1)).toBe('[Refresh] [Share in channel]');
+    expect(
+      messageUnder(output, '/aop-status pay.demo.example demo.example → response_url (ephemeral)'),
+    ).toContain('• 🔴 Certificate expires in 3 days');
+
+    // help and a bad input are answered in the ack itself.
+    expect(messageUnder(output, '/aop-status help → ack (ephemeral)').split('\n')[0]).toBe(
+      '/aop-status help',
+    );
+    expect(messageUnder(output, '/aop-status app..demo.example → ack (ephemeral)').split('\n')[0]).toBe(
+      '⚠️ “app..demo.example” is not a valid hostname: It has an empty label (two dots in a row, or a leading dot).',
+    );
+    expect(messageUnder(output, '/aop-status list → response_url (ephemeral)').split('\n')[0]).toBe(
+      'Watched hostnames: 13 in 3 zones, worst first',
+    );
+
+    // The digest, with every section, the shared certificate grouped, and the unreadable zone.
+    const digest = messageUnder(output, 'chat.postMessage #C0DIGEST (digest)');
+    const digestLines = digest.split('\n');
+    expect(digestLines[0]).toMatch(/^AOP digest · \d{4}-\d{2}-\d{2} \(on request\)$/);
+    expect(digestLines).toContain(
+      '🔴 3 critical   🟠 4 warning   ❔ 1 unknown   🔵 3 disabled   🟢 2 healthy',
+    );
+    expect(digestLines).toContain('🔴 Critical — 3 hostnames');
+    expect(digestLines).toContain('🟠 Warnings — 4 hostnames');
+    expect(digestLines).toContain('❔ Unknown or could not be checked — 1 hostname');
+    expect(digestLines).toContain('🔵 Disabled, voided or not associated — 3 hostnames');
+    expect(digestLines).toContain('\u2003\u21B3 static.demo.example, www.demo.example');
+    expect(digest).toContain('Give the API token the "SSL and Certificates Read" permission for this zone');
+
+    // One alert parent per problem hostname, the critical ones with the configured mention.
+    const parents = output.split('━━ chat.postMessage #C0ALERTS (alert parent) ').length - 1;
+    expect(parents).toBe(7);
+    const critical = output.slice(output.indexOf('🔴 Critical: pay.demo.example'));
+    expect(critical.split('\n').slice(0, 4)).toEqual([
+      '🔴 Critical: pay.demo.example',
+      '═════════════════════════════',
+      '',
+      '@aop-oncall',
+    ]);
+    expect(output).toContain('[Acknowledge] [Snooze 24 h] [Refresh]');
+
+    // Every printed message has its heading; the run is bounded and leaves nothing behind.
+    expect(summary.messagesPrinted).toBe(output.split('\n━━ ').length - 1);
+    expect(summary.messagesPrinted).toBe(14);
+    expect(summary.durationMs).toBeLessThan(60_000);
+    const redis = connectTestRedis();
+    try {
+      const [, keys] = await redis.scan('0', 'MATCH', `*${summary.redisPrefix}*`, 'COUNT', 10_000);
+      expect(keys).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
