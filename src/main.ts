@@ -49,6 +49,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const hint = isAopError(error) && error.hint ? `\n${error.hint}` : '';
-  console.error(`aop-status failed to start: ${error instanceof Error ? error.message : String(error)}${hint}`);
+  console.error(
+    `aop-status failed to start: ${error instanceof Error ? error.message : String(error)}${hint}`,
+  );
   process.exit(isAopError(error, 'config_invalid') ? 78 : 1);
 });

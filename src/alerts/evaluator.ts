@@ -41,7 +41,10 @@ export interface EvaluationSummary {
   withActions: number;
   slackCalls: number;
   skippedBusy: number;
+  /** Hostnames whose posts failed transiently (Slack 5xx, 429 past the poster's retries, network). */
   failed: number;
+  /** Hostnames whose posts Slack refused for good (`channel_not_found`, `not_in_channel`, …). */
+  refused: number;
 }
 
 /** Thrown after an evaluation in which some posts failed transiently, so BullMQ retries the job. */
@@ -202,7 +205,10 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         slackCalls: 0,
         skippedBusy: 0,
         failed: 0,
+        refused: 0,
       };
+      // Retrying the job is for failures another attempt can fix; the last attempt has no one after it.
+      const finalAttempt = run.job.attemptsMade + 1 >= (run.job.opts.attempts ?? 1);
       if (!channel) return summary;
       const now = options.clock();
       const states = await store.loadAll();
@@ -228,12 +234,30 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           if (applied === null) summary.skippedBusy += 1;
           else summary.slackCalls += applied.calls;
         } catch (error) {
-          summary.failed += 1;
-          metrics.slackMessagesFailed.inc({ kind: 'alert' });
-          log.error(
-            { err: error, hostname, zoneId },
-            'alert post failed; state kept at the last confirmed post',
-          );
+          // A platform error (missing channel, bot not invited) fails the same way on every retry:
+          // it is reported once now, and the next scheduled evaluation tries again from the state
+          // of the last confirmed post. Anything else is retried with the job, and reported only
+          // when no retry is left, so the metric counts messages given up on, not attempts.
+          const permanent = error instanceof SlackPlatformError;
+          if (permanent) summary.refused += 1;
+          else summary.failed += 1;
+          if (permanent || finalAttempt) {
+            metrics.slackMessagesFailed.inc({ kind: 'alert' });
+            log.error(
+              {
+                err: error,
+                hostname,
+                zoneId,
+                ...(permanent ? { slackError: error.slackError, hint: error.hint } : {}),
+              },
+              'alert post failed; state kept at the last confirmed post',
+            );
+          } else {
+            log.warn(
+              { err: error, hostname, zoneId },
+              'alert post failed; the evaluation will be retried from the last confirmed post',
+            );
+          }
         }
       }
       await store.saveMany(quietUpdates);

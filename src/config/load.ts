@@ -163,7 +163,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     problems.push(`PORT "${portText}" must be a port number (0-65535)`);
 
   const host = nonEmpty(env, 'HOST');
-  if (host !== null && !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(host)) problems.push(`HOST "${host}" is not an interface address or name`);
+  if (host !== null && !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(host))
+    problems.push(`HOST "${host}" is not an interface address or name`);
 
   const cloudflareAuth = readCloudflareAuth(env, problems, warnings);
   const cloudflareBaseUrl = (nonEmpty(env, 'CLOUDFLARE_API_BASE_URL') ?? DEFAULTS.cloudflareBaseUrl).replace(
@@ -192,8 +193,15 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   }
 
   // The values shipped in .env.example pass every format check; say plainly they were never filled in.
-  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY']) {
-    if (nonEmpty(env, name)?.includes('replace-me')) problems.push(`${name} is still the placeholder from .env.example`);
+  for (const name of [
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'SLACK_APP_TOKEN',
+    'CLOUDFLARE_API_TOKEN',
+    'CLOUDFLARE_API_KEY',
+  ]) {
+    if (nonEmpty(env, name)?.includes('replace-me'))
+      problems.push(`${name} is still the placeholder from .env.example`);
   }
 
   const file = readConfigFile(sources, problems);

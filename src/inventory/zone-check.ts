@@ -36,6 +36,29 @@ export interface ZoneCheckOptions {
   concurrency: number;
 }
 
+/**
+ * Zone failures another attempt a few seconds later cannot fix: a token without the permission, a
+ * zone id Cloudflare does not know. The zone-check job reports these at once instead of retrying.
+ */
+const FINAL_ZONE_FAILURES: ReadonlySet<string> = new Set([
+  'cloudflare_forbidden',
+  'cloudflare_unauthorized',
+  'cloudflare_bad_request',
+  'cloudflare_not_found',
+]);
+
+/**
+ * True when a zone that failed with `errorCode` may succeed if checked again (server errors,
+ * timeouts, network trouble, rate limits, anything unknown).
+ *
+ * @example
+ * isRetryableZoneFailure('cloudflare_server_error') // true
+ * isRetryableZoneFailure('cloudflare_forbidden') // false
+ */
+export function isRetryableZoneFailure(errorCode: string): boolean {
+  return !FINAL_ZONE_FAILURES.has(errorCode);
+}
+
 /** Association states that no longer describe anything Cloudflare does. */
 const GONE = new Set(['deleted']);
 
@@ -155,11 +178,15 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
   let listError: unknown = null;
   try {
     requests += 2;
-    const [rows, certificates] = await Promise.all([
+    // Both lists are awaited even when one fails, so no retry of the other is still running (and
+    // spending the rate limit) after this check, or this job attempt, has ended.
+    const [rows, certificates] = await Promise.allSettled([
       options.cloudflare.listHostnameAssociations(zoneId),
       options.cloudflare.listHostnameCertificates(zoneId),
     ]);
-    listed = pickCurrent(joinAssociationsWithCertificates(rows, certificates, zoneId));
+    if (rows.status === 'rejected') throw rows.reason;
+    if (certificates.status === 'rejected') throw certificates.reason;
+    listed = pickCurrent(joinAssociationsWithCertificates(rows.value, certificates.value, zoneId));
   } catch (error) {
     listError = error;
   }
@@ -181,7 +208,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     return failure(listError, plan.hostnames);
   }
   const known = listed;
-  const missing = plan.hostnames.filter((hostname) => !known?.has(hostname));
+  const missing = plan.hostnames.filter((hostname) => !known?.has(hostname.toLowerCase()));
   const fetched = new Map(
     (await mapWithConcurrency(missing, options.concurrency, fetchOne)).map((check) => [
       check.hostname,
@@ -191,9 +218,10 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
   const reported = new Set<string>();
   const checks: HostnameCheck[] = [];
   for (const hostname of plan.hostnames) {
-    if (reported.has(hostname)) continue;
-    reported.add(hostname);
-    const association = known?.get(hostname);
+    const key = hostname.toLowerCase();
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const association = known?.get(key);
     checks.push(
       association
         ? toCheck(hostname, { kind: 'association', association })
@@ -201,11 +229,13 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     );
   }
   if (plan.discoverAll && known) {
-    const ignored = new Set(plan.ignored);
-    for (const association of known.values()) {
-      if (reported.has(association.hostname) || ignored.has(association.hostname)) continue;
+    // `known` is keyed by the lower-cased hostname, as are the configured and ignored names, so a
+    // hostname Cloudflare spells with capitals is not reported twice.
+    const ignored = new Set(plan.ignored.map((hostname) => hostname.toLowerCase()));
+    for (const [key, association] of known) {
+      if (reported.has(key) || ignored.has(key)) continue;
       if (GONE.has(association.associationStatus ?? '')) continue;
-      reported.add(association.hostname);
+      reported.add(key);
       checks.push(toCheck(association.hostname, { kind: 'association', association }));
     }
   }

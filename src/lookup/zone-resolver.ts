@@ -64,7 +64,9 @@ export function createZoneResolver(options: ZoneResolverOptions): ZoneResolver {
     try {
       found = pickZone(await options.cloudflare.findZonesByName(name), name);
     } catch (error) {
-      if (isAopError(error, 'cloudflare_forbidden', 'cloudflare_unauthorized')) {
+      // Only a refusal means "this token may not list zones". A 401 means the credentials
+      // themselves were rejected (expired, revoked): that error already says so, and which setting to fix.
+      if (isAopError(error, 'cloudflare_forbidden')) {
         throw new AopError(
           'zone_not_found',
           `The Cloudflare token may not list zones, so the zone of ${name} is unknown.`,

@@ -6,7 +6,12 @@ import type { DigestInput } from '../digest/model.js';
 import { SEVERITIES } from '../domain/types.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import type { WatchStore } from '../inventory/watch-store.js';
-import { checkZone, type ZoneCheckResult, type ZonePlan } from '../inventory/zone-check.js';
+import {
+  checkZone,
+  isRetryableZoneFailure,
+  type ZoneCheckResult,
+  type ZonePlan,
+} from '../inventory/zone-check.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -63,17 +68,6 @@ const DEFAULT_TUNING: Required<QueueTuning> = {
   assembleBackoffMs: 2_000,
   lateAfterMs: LATE_AFTER_MS,
 };
-
-/**
- * Zone failures that another attempt a few seconds later cannot fix (a token without the
- * permission, a zone id Cloudflare does not know): reported at once instead of after the retries.
- */
-const FINAL_ZONE_FAILURES = new Set([
-  'cloudflare_forbidden',
-  'cloudflare_unauthorized',
-  'cloudflare_bad_request',
-  'cloudflare_not_found',
-]);
 
 /** What the assemble step of a run receives: every zone's result, failed zones included. */
 export interface AssembledRun {
@@ -191,8 +185,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       data: payload,
       opts: {
         jobId: safeJobId('assemble', slotId),
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 2_000 },
+        attempts: tuning.assembleAttempts,
+        backoff: { type: 'exponential', delay: tuning.assembleBackoffMs },
         ...KEEP_JOBS,
       },
       children: plans.map((plan) => ({
@@ -227,7 +221,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     // unless retrying cannot help.
     if (
       result.failure &&
-      !FINAL_ZONE_FAILURES.has(result.failure.errorCode) &&
+      isRetryableZoneFailure(result.failure.errorCode) &&
       job.attemptsMade + 1 < (job.opts.attempts ?? 1)
     ) {
       throw new Error(`zone ${job.data.plan.zone.id}: ${result.failure.errorMessage}`);
@@ -315,7 +309,11 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   const ensureScheduler = async (purpose: RunPurpose, schedulerId: string, tickName: string) => {
     const queue = queues[purpose];
     const pattern = scheduleOf(purpose);
-    const template = { name: tickName, data: { trigger: 'schedule' } satisfies TickPayload, opts: tickJobOptions };
+    const template = {
+      name: tickName,
+      data: { trigger: 'schedule' } satisfies TickPayload,
+      opts: tickJobOptions,
+    };
     const found = await queue.getJobScheduler(schedulerId);
     let existing: ExistingScheduler | null = null;
     if (found) {
@@ -376,12 +374,15 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       );
       for (const worker of workers) {
         worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
-        worker.on('failed', (job, error) =>
-          logger.warn(
-            { err: error, jobId: job?.id, queue: worker.name, attempts: job?.attemptsMade },
-            'job failed',
-          ),
-        );
+        worker.on('failed', (job, error) => {
+          const details = { err: error, jobId: job?.id, queue: worker.name, attempts: job?.attemptsMade };
+          // The last failure is the one a person must hear about: nothing retries it after this.
+          if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+            logger.error(details, 'job failed after every retry');
+          } else {
+            logger.warn(details, 'job failed; it will be retried');
+          }
+        });
       }
     },
     async stop(stopOptions = {}) {

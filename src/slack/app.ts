@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import type { OpsRoute } from '../http/ops-server.js';
 import { AopError } from '../errors.js';
+import type { OpsRoute } from '../http/ops-server.js';
 import { type Logger, toBoltLogger } from '../observability/logger.js';
 import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
@@ -34,7 +34,13 @@ const UNKNOWN_ACTION_ID = new RegExp(
     .join('|')})$)`,
 );
 
-const REFUSED_TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+const REFUSED_TOKEN_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+]);
 
 /**
  * Asks Slack who the bot token belongs to. A refused token stops the start with a message naming
@@ -48,7 +54,7 @@ async function verifyBotToken(app: App, logger: Logger): Promise<void> {
     const slackError = (error as { data?: { error?: string } }).data?.error;
     if (slackError && REFUSED_TOKEN_ERRORS.has(slackError)) {
       throw new AopError('config_invalid', `SLACK_BOT_TOKEN was refused by Slack (${slackError}).`, {
-        hint: 'Copy the Bot User OAuth Token (xoxb-…) from the app\'s OAuth & Permissions page, or reinstall the app.',
+        hint: "Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page, or reinstall the app.",
       });
     }
     logger.warn({ err: error }, 'could not verify the Slack bot token (Slack unreachable?); continuing');

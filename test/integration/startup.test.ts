@@ -19,7 +19,9 @@ afterAll(async () => {
 describe('start-up', () => {
   it('stops with a message naming SLACK_BOT_TOKEN when Slack refuses the token', async () => {
     slack.failNext('auth.test', { error: 'invalid_auth' });
-    await expect(startTestApp({ slackApiUrl: slack.apiUrl, cloudflareBaseUrl: cloudflare.baseUrl })).rejects.toMatchObject({
+    await expect(
+      startTestApp({ slackApiUrl: slack.apiUrl, cloudflareBaseUrl: cloudflare.baseUrl }),
+    ).rejects.toMatchObject({
       code: 'config_invalid',
       message: expect.stringContaining('SLACK_BOT_TOKEN was refused by Slack (invalid_auth)'),
     });

@@ -34,16 +34,16 @@ async function answerButton(args: {
     action: share ? 'share' : 'refresh',
   });
   const channelId = body.channel?.id ?? body.container?.channel_id;
-  if (typeof channelId === 'string') {
-    const access = checkChannelAllowed(deps.config.access, channelId);
-    if (!access.allowed) {
-      await respondSafely(
-        respond,
-        { response_type: 'ephemeral', replace_original: false, text: access.message },
-        { deps, log, kind: 'refusal' },
-      );
-      return;
-    }
+  // A click that names no channel (App Home, a tampered payload) is checked as an unknown channel,
+  // so an allow-list fails closed instead of letting Share post anywhere.
+  const access = checkChannelAllowed(deps.config.access, typeof channelId === 'string' ? channelId : '');
+  if (!access.allowed) {
+    await respondSafely(
+      respond,
+      { response_type: 'ephemeral', replace_original: false, text: access.message },
+      { deps, log, kind: 'refusal' },
+    );
+    return;
   }
   const target = args.value === undefined ? null : decodeLookupValue(args.value);
   if (!target) {

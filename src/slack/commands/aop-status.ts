@@ -36,9 +36,11 @@ export async function handleAopStatusCommand(
   });
   const parsed = parseCommandText(command.text ?? '');
 
+  // Refusals are counted and logged: someone probing the bot from the wrong place should be visible.
   const channelAccess = checkChannelAllowed(deps.config.access, command.channel_id);
   if (!channelAccess.allowed) {
     deps.metrics.lookups.inc({ outcome: 'channel_not_allowed' });
+    log.info({ command: parsed.kind }, 'refused a command from a channel outside access.allowed_channels');
     await ack({ response_type: 'ephemeral', text: channelAccess.message });
     return;
   }
@@ -46,6 +48,8 @@ export async function handleAopStatusCommand(
   if (changing) {
     const adminAccess = checkAdmin(deps.config.access, command.user_id, changing);
     if (!adminAccess.allowed) {
+      deps.metrics.lookups.inc({ outcome: 'not_an_admin' });
+      log.info({ command: parsed.kind }, 'refused a change by someone outside access.admins');
       await ack({ response_type: 'ephemeral', text: adminAccess.message });
       return;
     }

@@ -10,9 +10,12 @@ import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import {
   associateOnOneCertificate,
   deletePrefix,
+  digestParents,
+  enqueueScheduledTick,
   expiresInDays,
   FAST_QUEUE,
   failZone,
+  logLines,
   messageText,
   NEVER,
   NOW,
@@ -42,7 +45,10 @@ afterEach(async () => {
   await cloudflare.close();
 });
 
-async function boot(zones: Array<{ id: string; name: string; hostnames?: string[] }>): Promise<TestApp> {
+async function boot(
+  zones: Array<{ id: string; name: string; hostnames?: string[] }>,
+  digest: { post_when_all_clear?: boolean; channels?: string[] } = {},
+): Promise<TestApp> {
   // Short job backoff and Slack pacing: a 17-part digest would otherwise take 17 s to post
   // (pacing itself is covered in delivery.e2e.test.ts).
   app = await startTunedTestApp({
@@ -50,7 +56,7 @@ async function boot(zones: Array<{ id: string; name: string; hostnames?: string[
     cloudflareBaseUrl: cloudflare.baseUrl,
     clock: () => NOW,
     tuning: { queue: FAST_QUEUE, slackChannelIntervalMs: 20 },
-    file: { timezone: 'Europe/Berlin', zones, digest: { schedule: NEVER, channels: [] } },
+    file: { timezone: 'Europe/Berlin', zones, digest: { schedule: NEVER, channels: [], ...digest } },
   });
   return app;
 }
@@ -68,7 +74,9 @@ describe('the digest groups hostnames by certificate', () => {
     const certificateId = associateOnOneCertificate(cloudflare, zone.id, hostnames, {
       expires_on: expiresInDays(5),
     });
-    associateOnOneCertificate(cloudflare, zone.id, ['healthy.example.com'], { expires_on: expiresInDays(200) });
+    associateOnOneCertificate(cloudflare, zone.id, ['healthy.example.com'], {
+      expires_on: expiresInDays(200),
+    });
     const running = await boot([{ id: zone.id, name: 'example.com' }]);
 
     const { parent, replies } = await digestNow(running);
@@ -99,7 +107,10 @@ describe('the digest groups hostnames by certificate', () => {
 describe('a 2,000-hostname inventory', () => {
   it('splits into a parent and thread replies that each pass the limits and together name every problem', async () => {
     // Five zones of 400: one certificate per hostname, so nothing groups and every problem is a line.
-    const zones = Array.from({ length: 5 }, (_, index) => ({ id: zoneId(100 + index), name: `zone-${index}.test` }));
+    const zones = Array.from({ length: 5 }, (_, index) => ({
+      id: zoneId(100 + index),
+      name: `zone-${index}.test`,
+    }));
     const problems = new Set<string>();
     const healthy = new Set<string>();
     zones.forEach((zone, zoneIndex) => {
@@ -108,7 +119,8 @@ describe('a 2,000-hostname inventory', () => {
         const hostname = `host-${String(index).padStart(3, '0')}.${zone.name}`;
         const kind = (index + zoneIndex) % 5;
         // 0: critical (3 days), 1: warning (20 days), 2: disabled, 3: pending too long (unknown/warning), 4: healthy
-        if (kind === 0) associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(3) });
+        if (kind === 0)
+          associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(3) });
         else if (kind === 1)
           associateOnOneCertificate(cloudflare, zone.id, [hostname], { expires_on: expiresInDays(20) });
         else if (kind === 2)
@@ -149,7 +161,11 @@ describe('a 2,000-hostname inventory', () => {
     );
     expect([...problems].filter((hostname) => !mentioned.has(hostname))).toEqual([]);
     expect([...healthy].filter((hostname) => mentioned.has(hostname))).toEqual([]);
-    expect(parent.metadata?.event_payload).toMatchObject({ hostnames_checked: 2000, ok: 400, zones_checked: 5 });
+    expect(parent.metadata?.event_payload).toMatchObject({
+      hostnames_checked: 2000,
+      ok: 400,
+      zones_checked: 5,
+    });
     // Bulk endpoints only: two requests per zone.
     expect(cloudflare.requests).toHaveLength(10);
   });
@@ -192,8 +208,12 @@ describe('zones that cannot be checked', () => {
     });
     // A refusal is final: asked once per list, not retried. A server error is retried by the
     // client (3 attempts) and then by the zone-check job (3 attempts).
-    expect(requestsForZone(cloudflare, locked.id).filter((request) => request.route === 'hostnameAssociations')).toHaveLength(1);
-    expect(requestsForZone(cloudflare, broken.id).filter((request) => request.route === 'hostnameAssociations')).toHaveLength(9);
+    expect(
+      requestsForZone(cloudflare, locked.id).filter((request) => request.route === 'hostnameAssociations'),
+    ).toHaveLength(1);
+    expect(
+      requestsForZone(cloudflare, broken.id).filter((request) => request.route === 'hostnameAssociations'),
+    ).toHaveLength(9);
   });
 
   it('says every zone was not checked when the token lacks the permission everywhere', async () => {
@@ -209,5 +229,55 @@ describe('zones that cannot be checked', () => {
     expect(text).toContain('*example.com*: the zone could not be listed');
     expect(text).toContain('SSL and Certificates Read');
     expect(parent.metadata?.event_payload).toMatchObject({ zones_not_listed: 1, zones_checked: 0 });
+  });
+});
+
+describe('when nothing needs attention', () => {
+  it('says so in one short message', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com' });
+    associateOnOneCertificate(cloudflare, zone.id, ['a.example.com', 'b.example.com'], {
+      expires_on: expiresInDays(200),
+    });
+    const running = await boot([{ id: zone.id, name: 'example.com' }], { channels: [CHANNEL] });
+
+    await enqueueScheduledTick(running, Date.now());
+    const { parent, replies } = await waitForCompleteDigest(slack, CHANNEL);
+
+    expect(replies).toEqual([]);
+    expect(parent.blocks).toHaveLength(1);
+    expect(messageText(parent)).toMatch(
+      /^:large_green_circle: \*AOP digest for \d{4}-\d\d-\d\d\*: all 2 hostnames in 1 zone are healthy; next digest Fri 2027-01-01 00:00 CET\.$/,
+    );
+    expect(parent.metadata?.event_payload).toMatchObject({ kind: 'all_clear', ok: 2, part_count: 1 });
+  });
+
+  it('stays silent on schedule when post_when_all_clear is false, but answers a digest asked for', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com' });
+    associateOnOneCertificate(cloudflare, zone.id, ['a.example.com'], { expires_on: expiresInDays(200) });
+    const running = await boot([{ id: zone.id, name: 'example.com' }], {
+      channels: [CHANNEL],
+      post_when_all_clear: false,
+    });
+
+    await enqueueScheduledTick(running, Date.now());
+    await slack.waitFor(() => logLines(running, 'post_when_all_clear is false').length > 0, {
+      what: 'the run to decide to stay silent',
+    });
+    expect(slack.messages).toEqual([]);
+
+    await slash(running, slack, 'digest', { channelId: 'C0ASKING' });
+    const { parent } = await waitForCompleteDigest(slack, 'C0ASKING');
+    expect(parent.metadata?.event_payload).toMatchObject({ kind: 'all_clear', trigger: 'on_demand' });
+    expect(digestParents(slack, CHANNEL)).toEqual([]);
+  });
+
+  it('says there is nothing to check when no zone is configured and nothing is watched', async () => {
+    const running = await boot([], { channels: [CHANNEL] });
+
+    await enqueueScheduledTick(running, Date.now());
+    const { parent } = await waitForCompleteDigest(slack, CHANNEL);
+
+    expect(messageText(parent)).toContain('no hostnames to check in 0 zones');
+    expect(cloudflare.requests).toEqual([]);
   });
 });

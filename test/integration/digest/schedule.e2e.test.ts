@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../../src/queue/names.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
-import { type FakeSlack, startFakeSlack, type StoredMessage } from '../../support/fake-slack.js';
+import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../support/fake-slack.js';
 import {
   associateOnOneCertificate,
   DAY_MS,
@@ -69,7 +69,15 @@ function slotOf(message: StoredMessage): string {
 function nextWorkingDayNineInBerlin(nowMs: number): number {
   const today = new TZDate(nowMs, BERLIN);
   for (let offset = 0; offset <= 7; offset += 1) {
-    const candidate = new TZDate(today.getFullYear(), today.getMonth(), today.getDate() + offset, 9, 0, 0, BERLIN);
+    const candidate = new TZDate(
+      today.getFullYear(),
+      today.getMonth(),
+      today.getDate() + offset,
+      9,
+      0,
+      0,
+      BERLIN,
+    );
     const weekday = candidate.getDay();
     if (candidate.getTime() > nowMs && weekday >= 1 && weekday <= 5) return candidate.getTime();
   }
@@ -89,18 +97,23 @@ describe('the digest schedule', () => {
       }),
     );
 
-    const { scheduler, pending } = await withDigestQueue(app, async (queue) => {
+    const { scheduler, pending, pendingState } = await withDigestQueue(app, async (queue) => {
       const found = await queue.getJobScheduler(SCHEDULER_IDS.digest);
-      const job = found?.next === undefined ? undefined : await queue.getJob(`repeat:${SCHEDULER_IDS.digest}:${found.next}`);
-      return { scheduler: found, pending: job };
+      const job =
+        found?.next === undefined
+          ? undefined
+          : await queue.getJob(`repeat:${SCHEDULER_IDS.digest}:${found.next}`);
+      return { scheduler: found, pending: job, pendingState: await job?.getState() };
     });
 
     const expected = nextWorkingDayNineInBerlin(before);
     expect(scheduler).toMatchObject({ pattern: '0 9 * * 1-5', tz: BERLIN, next: expected });
     expect(format(new TZDate(expected, BERLIN), 'HH:mm')).toBe('09:00');
     // The delayed job BullMQ holds is due exactly then.
-    expect(pending?.timestamp === undefined ? null : pending.timestamp + (pending.opts.delay ?? 0)).toBe(expected);
-    expect(await pending?.getState()).toBe('delayed');
+    expect(pending?.timestamp === undefined ? null : pending.timestamp + (pending.opts.delay ?? 0)).toBe(
+      expected,
+    );
+    expect(pendingState).toBe('delayed');
     // The footer's "next digest" agrees with BullMQ.
     expect(app.service.queues.nextRunAt('digest', new Date(before))?.getTime()).toBe(expected);
   });
@@ -112,14 +125,21 @@ describe('the digest schedule', () => {
         slackApiUrl: slack.apiUrl,
         cloudflareBaseUrl: cloudflare.baseUrl,
         clock: () => NOW,
-        file: { timezone: BERLIN, zones: [ZONE], digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL] } },
+        file: {
+          timezone: BERLIN,
+          zones: [ZONE],
+          digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL] },
+        },
       }),
     );
 
-    const [digest] = await slack.waitFor(() => digestParents(slack, CHANNEL).slice(0, 1).at(0) && digestParents(slack, CHANNEL), {
-      timeoutMs: 10_000,
-      what: 'a scheduled digest',
-    });
+    const [digest] = await slack.waitFor(
+      () => digestParents(slack, CHANNEL).slice(0, 1).at(0) && digestParents(slack, CHANNEL),
+      {
+        timeoutMs: 10_000,
+        what: 'a scheduled digest',
+      },
+    );
 
     expect(digest?.metadata?.event_type).toBe('aop_digest');
     expect(digest?.metadata?.event_payload).toMatchObject({ trigger: 'schedule', late: false, critical: 1 });
@@ -137,7 +157,12 @@ describe('the digest schedule', () => {
       digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL, TEAM_CHANNEL] },
     };
     const first = remember(
-      await startTestApp({ slackApiUrl: slack.apiUrl, cloudflareBaseUrl: cloudflare.baseUrl, clock: () => NOW, file }),
+      await startTestApp({
+        slackApiUrl: slack.apiUrl,
+        cloudflareBaseUrl: cloudflare.baseUrl,
+        clock: () => NOW,
+        file,
+      }),
     );
     const second = remember(
       await startTestApp({
@@ -159,9 +184,10 @@ describe('the digest schedule', () => {
       const perSlot = new Map<string, number>();
       for (const message of digestParents(slack, channel))
         perSlot.set(slotOf(message), (perSlot.get(slotOf(message)) ?? 0) + 1);
-      expect([...perSlot.values()].every((count) => count === 1), `${channel}: ${JSON.stringify([...perSlot])}`).toBe(
-        true,
-      );
+      expect(
+        [...perSlot.values()].every((count) => count === 1),
+        `${channel}: ${JSON.stringify([...perSlot])}`,
+      ).toBe(true);
     }
     // Each slot was fanned out once, by one of the two processes.
     const fannedOut = [...first.logs, ...second.logs]
@@ -175,7 +201,11 @@ describe('the digest schedule', () => {
 
   it('runs a slot that fell due while no worker ran once a worker is back, and says it is late', async () => {
     seedOneCriticalHostname();
-    const file = { timezone: BERLIN, zones: [ZONE], digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL] } };
+    const file = {
+      timezone: BERLIN,
+      zones: [ZONE],
+      digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL] },
+    };
     const tuning = { queue: { lateAfterMs: 1_000 } };
     // A process without workers creates the scheduler, then everything stops.
     const web = remember(
@@ -187,11 +217,16 @@ describe('the digest schedule', () => {
         tuning,
       }),
     );
-    const missedSlotMs = await withDigestQueue(web, async (queue) => (await queue.getJobScheduler(SCHEDULER_IDS.digest))?.next);
+    const missedSlotMs = await withDigestQueue(
+      web,
+      async (queue) => (await queue.getJobScheduler(SCHEDULER_IDS.digest))?.next,
+    );
     expect(missedSlotMs).toBeTypeOf('number');
     await web.stop();
     apps.splice(apps.indexOf(web), 1);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, (missedSlotMs ?? 0) + 1_500 - Date.now())));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, (missedSlotMs ?? 0) + 1_500 - Date.now())),
+    );
 
     const worker = remember(
       await startTunedTestApp({
@@ -203,15 +238,73 @@ describe('the digest schedule', () => {
       }),
     );
 
-    const [digest] = await slack.waitFor(() => digestParents(slack, CHANNEL).length > 0 && digestParents(slack, CHANNEL), {
-      timeoutMs: 10_000,
-      what: 'the missed digest',
-    });
+    const [digest] = await slack.waitFor(
+      () => digestParents(slack, CHANNEL).length > 0 && digestParents(slack, CHANNEL),
+      {
+        timeoutMs: 10_000,
+        what: 'the missed digest',
+      },
+    );
     expect(logLines(worker, 'job scheduler unchanged')).toHaveLength(1);
     expect(slotOf(digest as StoredMessage)).toBe(new Date(missedSlotMs ?? 0).toISOString());
     expect(digest?.metadata?.event_payload.late).toBe(true);
     expect(Number(digest?.metadata?.event_payload.late_by_ms)).toBeGreaterThan(1_000);
-    expect(messageText(digest as StoredMessage)).toContain(':hourglass_flowing_sand: This digest is late: scheduled for');
+    expect(messageText(digest as StoredMessage)).toContain(
+      ':hourglass_flowing_sand: This digest is late: scheduled for',
+    );
+  });
+
+  it('still runs the missed slot, late, when the schedule changed while no worker ran', async () => {
+    seedOneCriticalHostname();
+    const file = {
+      timezone: BERLIN,
+      zones: [ZONE],
+      digest: { schedule: EVERY_TWO_SECONDS, channels: [CHANNEL] },
+    };
+    const tuning = { queue: { lateAfterMs: 1_000 } };
+    const web = remember(
+      await startTunedTestApp({
+        slackApiUrl: slack.apiUrl,
+        cloudflareBaseUrl: cloudflare.baseUrl,
+        env: { AOP_ROLE: 'web' },
+        file,
+        tuning,
+      }),
+    );
+    const missedSlotMs = await withDigestQueue(
+      web,
+      async (queue) => (await queue.getJobScheduler(SCHEDULER_IDS.digest))?.next,
+    );
+    await web.stop();
+    apps.splice(apps.indexOf(web), 1);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, (missedSlotMs ?? 0) + 1_500 - Date.now())),
+    );
+
+    const worker = remember(
+      await startTunedTestApp({
+        slackApiUrl: slack.apiUrl,
+        cloudflareBaseUrl: cloudflare.baseUrl,
+        file: { ...file, digest: { schedule: NEVER, channels: [CHANNEL] } },
+        tuning,
+        prefix: web.prefix,
+      }),
+    );
+
+    const [digest] = await slack.waitFor(
+      () => digestParents(slack, CHANNEL).length > 0 && digestParents(slack, CHANNEL),
+      {
+        timeoutMs: 10_000,
+        what: 'the missed digest',
+      },
+    );
+    expect(logLines(worker, 'running it now, late')).toHaveLength(1);
+    expect(slotOf(digest as StoredMessage)).toBe(new Date(missedSlotMs ?? 0).toISOString());
+    expect(digest?.metadata?.event_payload.late).toBe(true);
+    const scheduler = await withDigestQueue(worker, (queue) => queue.getJobScheduler(SCHEDULER_IDS.digest));
+    expect(scheduler).toMatchObject({ pattern: NEVER, tz: BERLIN });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(digestParents(slack, CHANNEL)).toHaveLength(1);
   });
 
   it('says a scheduled run that starts more than 5 minutes after its slot is late, and one 4 minutes after is not', async () => {
@@ -243,7 +336,9 @@ describe('the digest schedule', () => {
     expect(Number(late?.metadata?.event_payload.late_by_ms)).toBeGreaterThanOrEqual(10 * 60_000 - 1_000);
     const scheduledAt = format(new TZDate(lateSlotMs, BERLIN), 'HH:mm');
     expect(messageText(late as StoredMessage)).toMatch(
-      new RegExp(`This digest is late: scheduled for ${scheduledAt} CES?T, posted \\d\\d:\\d\\d CES?T \\(the bot was down\\)`),
+      new RegExp(
+        `This digest is late: scheduled for ${scheduledAt} CES?T, posted \\d\\d:\\d\\d CES?T \\(the bot was down\\)`,
+      ),
     );
     expect(onTime?.metadata?.event_payload).toMatchObject({ late: false, late_by_ms: 0 });
     expect(messageText(onTime as StoredMessage)).not.toContain('late');

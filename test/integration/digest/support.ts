@@ -11,6 +11,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { JOB_NAMES, QUEUE_NAMES, safeJobId, type TickPayload } from '../../../src/queue/names.js';
+import type { QueueTuning } from '../../../src/queue/runtime.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { SIGNING_SECRET, type TestApp, type TestAppOptions } from '../../support/app-harness.js';
 import {
@@ -20,7 +21,7 @@ import {
   type FakeCloudflare,
   type FakeOutcome,
 } from '../../support/fake-cloudflare.js';
-import { type FakeSlack, sendSlashCommand, type StoredMessage } from '../../support/fake-slack.js';
+import { type FakeSlack, type StoredMessage, sendSlashCommand } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 /** The domain clock of these tests: severities are computed as of this instant. */
@@ -58,7 +59,8 @@ export function associateOnOneCertificate(
   association: { enabled?: boolean | null; status?: string } = {},
 ): string {
   const added = cloudflare.state.addCertificate(zone, certificate);
-  for (const hostname of hostnames) cloudflare.state.associate(zone, { hostname, cert_id: added.id, ...association });
+  for (const hostname of hostnames)
+    cloudflare.state.associate(zone, { hostname, cert_id: added.id, ...association });
   return added.id;
 }
 
@@ -68,7 +70,11 @@ const ZONE_PATH = /^\/zones\/([^/]+)\//;
  * Makes every request for `zone` meet `fault` (the fake's `inject` and `forbiddenRoutes` apply to
  * a route across all zones). Requests are still recorded. Returns a function that undoes it.
  */
-export function failZone(cloudflare: FakeCloudflare, zone: string, fault: 'server_error' | 'forbidden'): () => void {
+export function failZone(
+  cloudflare: FakeCloudflare,
+  zone: string,
+  fault: 'server_error' | 'forbidden',
+): () => void {
   const original = cloudflare.handle.bind(cloudflare);
   const outcome: FakeOutcome =
     fault === 'server_error'
@@ -87,7 +93,12 @@ export function failZone(cloudflare: FakeCloudflare, zone: string, fault: 'serve
           kind: 'respond',
           status: 403,
           headers: { 'content-type': 'application/json' },
-          rawBody: JSON.stringify({ success: false, errors: [AUTHENTICATION_ERROR], messages: [], result: null }),
+          rawBody: JSON.stringify({
+            success: false,
+            errors: [AUTHENTICATION_ERROR],
+            messages: [],
+            result: null,
+          }),
         };
   cloudflare.handle = (request) => {
     const answer = original(request);
@@ -160,7 +171,10 @@ export async function slash(
   slack: FakeSlack,
   text: string,
   options: { channelId?: string; userId?: string; expectResponses?: number } = {},
-): Promise<{ ack: { status: number; body: string }; responses: Array<{ text: string; blocks?: unknown[] }> }> {
+): Promise<{
+  ack: { status: number; body: string };
+  responses: Array<{ text: string; blocks?: unknown[] }>;
+}> {
   const responseUrl = slack.responseUrl();
   const ack = await sendSlashCommand(app.url, SIGNING_SECRET, {
     text,
@@ -191,7 +205,11 @@ export async function deletePrefix(prefix: string): Promise<void> {
 }
 
 /** The value of one Prometheus sample from the app's registry, 0 when absent. */
-export async function metricValue(app: TestApp, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  app: TestApp,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = await app.service.metrics.registry.getSingleMetric(name)?.get();
   const sample = metric?.values.find((value) =>
     Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
@@ -200,7 +218,7 @@ export async function metricValue(app: TestApp, name: string, labels: Record<str
 }
 
 /** Short retries for runs that must exhaust them; Slack pacing kept at its production value unless asked. */
-export const FAST_QUEUE: NonNullable<AopStatusOptions['tuning']>['queue'] = {
+export const FAST_QUEUE: QueueTuning = {
   tickBackoffMs: 100,
   zoneCheckBackoffMs: 100,
   assembleBackoffMs: 200,
@@ -264,14 +282,20 @@ export async function startTunedTestApp(
  * Runs `fn` with the app's digest queue (same Redis, same prefix), to inspect or feed it, and
  * closes it afterwards.
  */
-export async function withDigestQueue<T>(app: { prefix: string }, fn: (queue: Queue) => Promise<T>): Promise<T> {
-  const connection = connectTestRedis();
-  const queue = new Queue(QUEUE_NAMES.digest, { connection, prefix: redisKeys(app.prefix).queuePrefix });
+export async function withDigestQueue<T>(
+  app: { prefix: string },
+  fn: (queue: Queue) => Promise<T>,
+): Promise<T> {
+  const url = new URL(testRedisUrl());
+  // The queue owns its connection, so close() ends it after any command still in flight.
+  const queue = new Queue(QUEUE_NAMES.digest, {
+    connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
+    prefix: redisKeys(app.prefix).queuePrefix,
+  });
   try {
     return await fn(queue);
   } finally {
     await queue.close();
-    connection.disconnect();
   }
 }
 

@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { httpFailureError } from '../../../src/cloudflare/errors.js';
+import type {
+  CfHostnameAssociationRow,
+  CfHostnameCertificate,
+  CfHostnameStatus,
+  CloudflareClient,
+} from '../../../src/cloudflare/types.js';
+import { checkZone, isRetryableZoneFailure, type ZonePlan } from '../../../src/inventory/zone-check.js';
+
+const NOW = new Date('2026-11-20T12:00:00Z');
+const DAY_MS = 86_400_000;
+const ZONE = { id: 'zone-1', name: 'example.com' };
+const THRESHOLDS = { warningDays: 30, criticalDays: 7, stuckPendingMinutes: 120 };
+
+const inDays = (days: number) => new Date(NOW.getTime() + days * DAY_MS).toISOString();
+
+function failure(status: number, path: string) {
+  return httpFailureError({
+    status,
+    cloudflareErrors: [
+      {
+        code: status === 403 ? 10000 : 10001,
+        message: status === 403 ? 'Authentication error' : 'Internal error',
+      },
+    ],
+    method: 'GET',
+    path,
+    retryAfterSeconds: null,
+    attempts: status === 403 ? 1 : 3,
+  });
+}
+
+interface FakeZoneData {
+  rows?: CfHostnameAssociationRow[];
+  certificates?: CfHostnameCertificate[];
+  statuses?: Record<string, CfHostnameStatus>;
+  listError?: Error;
+}
+
+/** A CloudflareClient answering from canned data and recording the calls it got. */
+function fakeCloudflare(data: FakeZoneData): CloudflareClient & { calls: string[] } {
+  const calls: string[] = [];
+  const listPath = `/zones/${ZONE.id}/origin_tls_client_auth/hostnames`;
+  return {
+    calls,
+    async listHostnameAssociations() {
+      calls.push('listHostnameAssociations');
+      if (data.listError) throw data.listError;
+      return data.rows ?? [];
+    },
+    async listHostnameCertificates() {
+      calls.push('listHostnameCertificates');
+      return data.certificates ?? [];
+    },
+    async getHostnameStatus(_zoneId, hostname) {
+      calls.push(`getHostnameStatus ${hostname}`);
+      const status = data.statuses?.[hostname];
+      if (!status) throw failure(404, `${listPath}/${hostname}`);
+      return status;
+    },
+    async getZoneAopSetting() {
+      throw new Error('not used by zone checks');
+    },
+    async getZoneTlsClientAuth() {
+      throw new Error('not used by zone checks');
+    },
+    async findZonesByName() {
+      throw new Error('not used by zone checks');
+    },
+  };
+}
+
+function plan(overrides: Partial<ZonePlan> = {}): ZonePlan {
+  return { zone: ZONE, discoverAll: false, hostnames: [], ignored: [], ...overrides };
+}
+
+function options(cloudflare: CloudflareClient) {
+  return { cloudflare, thresholds: THRESHOLDS, timeZone: 'Europe/Berlin', now: () => NOW, concurrency: 4 };
+}
+
+const CERTIFICATES: CfHostnameCertificate[] = [
+  { id: 'cert-soon', expires_on: inDays(3), status: 'active' },
+  { id: 'cert-later', expires_on: inDays(200), status: 'active' },
+];
+
+describe('checkZone', () => {
+  it('checks a whole zone with the two list requests, joined by certificate id', async () => {
+    const cloudflare = fakeCloudflare({
+      rows: [
+        { hostname: 'a.example.com', cert_id: 'cert-soon', enabled: true, status: 'active' },
+        { hostname: 'b.example.com', cert_id: 'cert-soon', enabled: true, status: 'active' },
+        { hostname: 'c.example.com', cert_id: 'cert-later', enabled: false, status: 'active' },
+        { hostname: 'gone.example.com', cert_id: 'cert-later', enabled: true, status: 'deleted' },
+        { hostname: 'skipped.example.com', cert_id: 'cert-later', enabled: true, status: 'active' },
+      ],
+      certificates: CERTIFICATES,
+    });
+
+    const result = await checkZone(
+      plan({ discoverAll: true, ignored: ['skipped.example.com'] }),
+      options(cloudflare),
+    );
+
+    expect(cloudflare.calls.sort()).toEqual(['listHostnameAssociations', 'listHostnameCertificates']);
+    expect(result.failure).toBeNull();
+    expect(result.requests).toBe(2);
+    expect(result.checks.map((check) => [check.hostname, check.assessment.severity])).toEqual([
+      ['a.example.com', 'critical'],
+      ['b.example.com', 'critical'],
+      ['c.example.com', 'info'],
+    ]);
+    // The PEM is dropped once assessed, to keep job results and snapshots small.
+    for (const check of result.checks)
+      if (check.observation.kind === 'association')
+        expect(check.observation.association.certificatePem).toBeNull();
+  });
+
+  it('asks for a listed hostname the association list does not have, and reports it as not associated', async () => {
+    const cloudflare = fakeCloudflare({
+      rows: [{ hostname: 'a.example.com', cert_id: 'cert-later', enabled: true, status: 'active' }],
+      certificates: CERTIFICATES,
+    });
+
+    const result = await checkZone(
+      plan({ hostnames: ['a.example.com', 'missing.example.com'] }),
+      options(cloudflare),
+    );
+
+    expect(cloudflare.calls.filter((call) => call.startsWith('getHostnameStatus'))).toEqual([
+      'getHostnameStatus missing.example.com',
+    ]);
+    expect(result.checks.map((check) => [check.hostname, check.observation.kind])).toEqual([
+      ['a.example.com', 'association'],
+      ['missing.example.com', 'no_association'],
+    ]);
+  });
+
+  it('falls back to one status call per listed hostname when the list endpoint fails', async () => {
+    const cloudflare = fakeCloudflare({
+      listError: failure(500, `/zones/${ZONE.id}/origin_tls_client_auth/hostnames`),
+      statuses: {
+        'a.example.com': {
+          hostname: 'a.example.com',
+          enabled: true,
+          status: 'active',
+          expires_on: inDays(20),
+        },
+      },
+    });
+
+    const result = await checkZone(plan({ hostnames: ['a.example.com'] }), options(cloudflare));
+
+    expect(result.failure).toBeNull();
+    expect(result.checks.map((check) => [check.hostname, check.assessment.severity])).toEqual([
+      ['a.example.com', 'warning'],
+    ]);
+    expect(cloudflare.calls).toContain('getHostnameStatus a.example.com');
+  });
+
+  it('reports a zone it cannot list and has to discover as not checked, with the reason and what to do', async () => {
+    const cloudflare = fakeCloudflare({
+      listError: failure(500, `/zones/${ZONE.id}/origin_tls_client_auth/hostnames`),
+    });
+
+    const result = await checkZone(
+      plan({ discoverAll: true, hostnames: ['a.example.com'] }),
+      options(cloudflare),
+    );
+
+    expect(result.checks).toEqual([]);
+    expect(result.failure).toMatchObject({
+      zone: ZONE,
+      errorCode: 'cloudflare_server_error',
+      hostnames: ['a.example.com'],
+    });
+    expect(result.failure?.errorMessage).toContain('Cloudflare had a server error (HTTP 500');
+  });
+
+  it('says once for the zone that the token lacks the permission, naming it, without per-hostname calls', async () => {
+    const cloudflare = fakeCloudflare({
+      listError: failure(403, `/zones/${ZONE.id}/origin_tls_client_auth/hostnames`),
+    });
+
+    const result = await checkZone(
+      plan({ hostnames: ['a.example.com', 'b.example.com'] }),
+      options(cloudflare),
+    );
+
+    expect(cloudflare.calls.filter((call) => call.startsWith('getHostnameStatus'))).toEqual([]);
+    expect(result.failure?.errorCode).toBe('cloudflare_forbidden');
+    expect(result.failure?.errorMessage).toMatch(
+      /^Cloudflare refused access \(HTTP 403 .*\. Give the API token the "SSL and Certificates Read" permission/,
+    );
+  });
+
+  it('reports the live association when an old one sits next to its replacement', async () => {
+    const cloudflare = fakeCloudflare({
+      rows: [
+        {
+          hostname: 'a.example.com',
+          cert_id: 'cert-soon',
+          enabled: true,
+          status: 'deleted',
+          updated_at: inDays(-1),
+        },
+        {
+          hostname: 'a.example.com',
+          cert_id: 'cert-later',
+          enabled: true,
+          status: 'active',
+          updated_at: inDays(-2),
+        },
+      ],
+      certificates: CERTIFICATES,
+    });
+
+    const result = await checkZone(plan({ hostnames: ['a.example.com'] }), options(cloudflare));
+
+    expect(result.checks.map((check) => [check.hostname, check.assessment.severity])).toEqual([
+      ['a.example.com', 'ok'],
+    ]);
+  });
+
+  it('does not report a hostname twice when Cloudflare spells it with capitals', async () => {
+    const cloudflare = fakeCloudflare({
+      rows: [{ hostname: 'App.Example.com', cert_id: 'cert-later', enabled: true, status: 'active' }],
+      certificates: CERTIFICATES,
+    });
+
+    const result = await checkZone(
+      plan({ discoverAll: true, hostnames: ['app.example.com'] }),
+      options(cloudflare),
+    );
+
+    expect(result.checks.map((check) => check.hostname)).toEqual(['app.example.com']);
+    expect(cloudflare.calls.filter((call) => call.startsWith('getHostnameStatus'))).toEqual([]);
+  });
+});
+
+describe('isRetryableZoneFailure', () => {
+  it('retries what time can fix and nothing else', () => {
+    expect(
+      [
+        'cloudflare_server_error',
+        'cloudflare_timeout',
+        'cloudflare_network',
+        'cloudflare_rate_limited',
+        'internal_error',
+      ].map(isRetryableZoneFailure),
+    ).toEqual([true, true, true, true, true]);
+    expect(
+      [
+        'cloudflare_forbidden',
+        'cloudflare_unauthorized',
+        'cloudflare_bad_request',
+        'cloudflare_not_found',
+      ].map(isRetryableZoneFailure),
+    ).toEqual([false, false, false, false]);
+  });
+});
