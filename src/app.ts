@@ -16,6 +16,7 @@ import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
 import { createZoneResolver } from './lookup/zone-resolver.js';
+import { exportHostnameGauges } from './observability/hostname-gauges.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
@@ -64,7 +65,18 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   /** Seen by this process; /healthz also reads the time any process stored in Redis. */
   let lastCloudflareSuccessAt: Date | null = null;
   const commandsRedis = connectRedisForCommands(config.redisUrl, { lazyConnect: true });
-  commandsRedis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error'));
+  // One line when Redis goes away and one when it is back, not one per reconnection attempt.
+  let redisDown = false;
+  commandsRedis.on('error', (error) => {
+    if (redisDown) return;
+    redisDown = true;
+    logger.error({ err: error }, 'Redis connection lost; retrying in the background');
+  });
+  commandsRedis.on('ready', () => {
+    if (!redisDown) return;
+    redisDown = false;
+    logger.info('Redis connection is back');
+  });
 
   const rateLimiter = createResilientRateLimiter({
     shared: createRedisRateLimiter({
@@ -185,6 +197,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
 
   const probes: Record<string, HealthProbe> = {
     redis: async () => {
+      if (commandsRedis.status !== 'ready') {
+        return { ok: false, detail: `unreachable (connection ${commandsRedis.status}); retrying` };
+      }
       const answer = await commandsRedis.ping();
       return {
         ok: answer === 'PONG',
@@ -222,15 +237,28 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     },
   };
 
-  const refreshQueueDepths = async () => {
-    try {
-      const depths = await queues.queueDepths();
-      for (const [queue, counts] of Object.entries(depths)) {
+  /**
+   * Gauges read from Redis at scrape time, each bounded: with Redis away, /metrics still answers
+   * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
+   */
+  const refreshScrapedGauges = async () => {
+    const withinMs = <T>(promise: Promise<T>, ms: number) =>
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
+        ),
+      ]);
+    const [depths, snapshots] = await Promise.allSettled([
+      withinMs(queues.queueDepths(), 1_000),
+      withinMs(queues.readSnapshots(), 1_000),
+    ]);
+    if (depths.status === 'fulfilled') {
+      for (const [queue, counts] of Object.entries(depths.value)) {
         for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count);
       }
-    } catch (error) {
-      logger.debug({ err: error }, 'queue depths unavailable for /metrics');
     }
+    if (snapshots.status === 'fulfilled') exportHostnameGauges(metrics, snapshots.value);
   };
 
   const opsRoutes: OpsRoute[] = [
@@ -247,7 +275,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       path: '/metrics',
       method: 'GET',
       handler: (_request, response) => {
-        void refreshQueueDepths()
+        void refreshScrapedGauges()
           .then(() => metrics.registry.metrics())
           .then(
             (text) => {

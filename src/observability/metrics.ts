@@ -54,16 +54,17 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       registers: [registry],
     }),
     jobDuration: new Histogram({
-      name: 'aop_job_duration_seconds',
-      help: 'Digest and evaluation duration',
-      labelNames: ['job'] as const,
+      name: 'aop_run_duration_seconds',
+      help: 'Digest and evaluation duration, by run (digest or alerts)',
+      // Not `job`: Prometheus sets that label itself and would rename ours to exported_job.
+      labelNames: ['run'] as const,
       buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     }),
     jobLastSuccess: new Gauge({
-      name: 'aop_job_last_success_timestamp_seconds',
-      help: 'When each job kind last completed successfully, as a Unix time',
-      labelNames: ['job'] as const,
+      name: 'aop_run_last_success_timestamp_seconds',
+      help: 'When each run (digest or alerts) last completed successfully, as a Unix time',
+      labelNames: ['run'] as const,
       registers: [registry],
     }),
     queueDepth: new Gauge({

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
 import type { DigestInput } from '../digest/model.js';
-import { SEVERITIES } from '../domain/types.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
@@ -240,15 +239,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     } catch (error) {
       logger.warn({ err: error }, 'could not store the zone snapshot');
     }
-    for (const check of result.checks) {
-      const labels = { zone: check.zone.name ?? check.zone.id, hostname: check.hostname };
-      const expiry = check.assessment.effectiveExpiry;
-      if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
-      metrics.hostnameSeverity.set(
-        labels,
-        SEVERITIES.length - 1 - SEVERITIES.indexOf(check.assessment.severity),
-      );
-    }
+    // The per-hostname gauges are exported from these snapshots when /metrics is scraped, so every
+    // process reports the same, current values (src/observability/hostname-gauges.ts).
   };
 
   const collect = async (job: Job<AssemblePayload>): Promise<ZoneCheckResult[]> => {
@@ -286,8 +278,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     const run = { payload: job.data, results, job };
     if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
     else await options.onAlertsAssembled(run);
-    metrics.jobDuration.observe({ job: job.data.purpose }, (Date.now() - startedMs) / 1000);
-    metrics.jobLastSuccess.set({ job: job.data.purpose }, Math.floor(clock().getTime() / 1000));
+    metrics.jobDuration.observe({ run: job.data.purpose }, (Date.now() - startedMs) / 1000);
+    metrics.jobLastSuccess.set({ run: job.data.purpose }, Math.floor(clock().getTime() / 1000));
   };
 
   const runQueue = (purpose: RunPurpose) => async (job: Job<TickPayload | AssemblePayload>) => {
@@ -422,8 +414,14 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     },
     async queueDepths() {
       const depths: Record<string, Record<string, number>> = {};
-      for (const [name, queue] of Object.entries(queues)) {
-        depths[name] = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'waiting-children');
+      for (const queue of Object.values(queues)) {
+        depths[queue.name] = await queue.getJobCounts(
+          'waiting',
+          'delayed',
+          'active',
+          'failed',
+          'waiting-children',
+        );
       }
       return depths;
     },

@@ -86,6 +86,13 @@ describe('forged and replayed requests', () => {
     expect(await post(buttonBody, buttonHeaders)).toBe(200);
     await waitForPosts(buttonUrl, 1);
 
+    // Two copies of one new request at the same moment: exactly one gets through.
+    const raceUrl = slack.responseUrl();
+    const raceBody = slashCommandBody({ text: 'help', response_url: raceUrl });
+    const raceHeaders = slackSignatureHeaders(SIGNING_SECRET, raceBody);
+    const raced = await Promise.all([post(raceBody, raceHeaders), post(raceBody, raceHeaders)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
     const redis = connectTestRedis();
     try {
       const stateBefore = await snapshotState(redis, app.prefix);
@@ -165,11 +172,6 @@ describe('forged and replayed requests', () => {
 
       const statuses: Record<string, number> = {};
       for (const forgery of forgeries) statuses[forgery.name] = await post(forgery.body, forgery.headers);
-      // Two copies of one new request at the same moment: exactly one gets through.
-      const raceUrl = slack.responseUrl();
-      const raceBody = slashCommandBody({ text: 'help', response_url: raceUrl });
-      const raceHeaders = slackSignatureHeaders(SIGNING_SECRET, raceBody);
-      const raced = await Promise.all([post(raceBody, raceHeaders), post(raceBody, raceHeaders)]);
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       const rejected = Object.values(statuses).filter((status) => status === 401).length;
@@ -208,7 +210,7 @@ describe('forged and replayed requests', () => {
       expect(cloudflareRequests).toBe(0);
       expect(slackCalls).toBe(0);
       expect(responsePosts).toBe(0);
-      expect(rejectionsLogged).toBe(forgeries.length + 1);
+      expect(rejectionsLogged).toBe(forgeries.length);
       expect(raced.sort()).toEqual([200, 401]);
       expect(slack.responsesTo(freshUrl)).toHaveLength(0);
     } finally {

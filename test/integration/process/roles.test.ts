@@ -123,7 +123,7 @@ describe('running as separate web and worker processes', () => {
       let metrics = '';
       const deadline = Date.now() + 10_000;
       while (
-        !metrics.includes('aop_job_last_success_timestamp_seconds{job="digest"}') &&
+        !metrics.includes('aop_run_last_success_timestamp_seconds{run="digest"}') &&
         Date.now() < deadline
       ) {
         metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
@@ -133,7 +133,7 @@ describe('running as separate web and worker processes', () => {
         'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="app.example.com"} 1577836800',
       );
       expect(metrics).toContain('aop_hostname_severity{zone="example.com",hostname="app.example.com"} 4');
-      expect(metrics).toMatch(/aop_job_last_success_timestamp_seconds\{job="digest"\} \d+/);
+      expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest"\} \d+/);
       expect(metrics).toMatch(/aop_cloudflare_requests_total\{route="GET [^"]+",status="200"\} \d+/);
       expect(metrics).toMatch(/aop_slack_calls_total\{method="chat.postMessage",outcome="ok"\} 1/);
       expect(metrics).toContain('process_resident_memory_bytes');

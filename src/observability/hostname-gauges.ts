@@ -1,0 +1,26 @@
+import { SEVERITIES } from '../domain/types.js';
+import type { ZoneCheckResult } from '../inventory/zone-check.js';
+import type { Metrics } from './metrics.js';
+
+/** `aop_hostname_severity` values: higher is worse, so `>= 4` means critical. */
+export function severityGaugeValue(severity: (typeof SEVERITIES)[number]): number {
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(severity);
+}
+
+/**
+ * Rebuilds the per-hostname gauges from the latest stored zone checks. Done at scrape time from
+ * Redis rather than by the worker that ran a check, so every process exports the same current
+ * values and a hostname that left the inventory stops being exported.
+ */
+export function exportHostnameGauges(metrics: Metrics, snapshots: readonly ZoneCheckResult[]): void {
+  metrics.certificateExpiry.reset();
+  metrics.hostnameSeverity.reset();
+  for (const snapshot of snapshots) {
+    for (const check of snapshot.checks) {
+      const labels = { zone: check.zone.name ?? check.zone.id, hostname: check.hostname };
+      const expiry = check.assessment.effectiveExpiry;
+      if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
+      metrics.hostnameSeverity.set(labels, severityGaugeValue(check.assessment.severity));
+    }
+  }
+}
