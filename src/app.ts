@@ -97,7 +97,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     ...(options.cloudflareDispatcher ? { dispatcher: options.cloudflareDispatcher } : {}),
     rateLimiter,
     requestTimeoutMs: config.cloudflare.requestTimeoutMs,
-    clock,
+    // No domain clock here: retry-after pauses and durations are wall-clock facts, and the shared
+    // limiter measures them against real time (a frozen test clock would drop the pause).
     logger: logger.child({ component: 'cloudflare' }),
     onRequest: ({ route, status, durationMs }) => {
       if (typeof status === 'number' && status < 400) lastCloudflareSuccessAt = clock();

@@ -214,13 +214,15 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       const states = await store.loadAll();
       const evaluations = evaluationsFromRun(run, states);
       summary.hostnames = evaluations.length;
-      const quietUpdates: HostnameAlertState[] = [];
+      const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
       for (const { zoneId, hostname, evaluation } of evaluations) {
-        const previous = states.get(alertStateKey(zoneId, hostname)) ?? initialAlertState(zoneId, hostname);
+        const stored = states.get(alertStateKey(zoneId, hostname)) ?? null;
+        const previous = stored ?? initialAlertState(zoneId, hostname);
         const transition = decideAlertTransition(previous, evaluation, contextAt(now));
         if (transition.actions.length === 0) {
           // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
-          if (alertStateChanged(previous, transition.next)) quietUpdates.push(transition.next);
+          if (alertStateChanged(previous, transition.next))
+            quietUpdates.push({ previous: stored, next: transition.next });
           continue;
         }
         summary.withActions += 1;
@@ -260,7 +262,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           }
         }
       }
-      await store.saveMany(quietUpdates);
+      await store.saveManyIfUnchanged(quietUpdates);
       log.info(summary, 'alert evaluation done');
       if (summary.failed > 0) throw new AlertDeliveryError(summary.failed);
       return summary;

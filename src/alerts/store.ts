@@ -14,8 +14,14 @@ export interface AlertStore {
   load(zoneId: string, hostname: string): Promise<HostnameAlertState | null>;
   /** Persists one state and indexes its episode so a button click can find it. */
   save(state: HostnameAlertState): Promise<void>;
-  /** Persists many states in one round trip (bookkeeping that needs no Slack call). */
-  saveMany(states: HostnameAlertState[]): Promise<void>;
+  /**
+   * Persists bookkeeping that needs no Slack call (failure counters, the last switch seen) in one
+   * round trip, each only if the stored state is still the one the decision was made from. An
+   * evaluator working from an older read must never overwrite what another one just posted.
+   */
+  saveManyIfUnchanged(
+    updates: { previous: HostnameAlertState | null; next: HostnameAlertState }[],
+  ): Promise<number>;
   findByEpisode(episodeId: string): Promise<HostnameAlertState | null>;
   /**
    * Runs `fn` while holding the hostname's lock, so two evaluators (or an evaluator and a button)
@@ -31,6 +37,23 @@ export interface AlertStore {
 }
 
 const LOCK_TTL_MS = 60_000;
+
+/**
+ * KEYS[1] states hash, KEYS[2] episode index; ARGV in fours: field, expected JSON ('' = absent),
+ * new JSON, episode id ('' = none). Writes each field only when it still holds the expected JSON.
+ */
+const COMPARE_AND_SET_SCRIPT = `
+local written = 0
+for i = 1, #ARGV, 4 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if (current == false and ARGV[i + 1] == '') or current == ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    if ARGV[i + 3] ~= '' then redis.call('HSET', KEYS[2], ARGV[i + 3], ARGV[i]) end
+    written = written + 1
+  end
+end
+return written
+`;
 
 export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger): AlertStore {
   const parse = (field: string, json: string): HostnameAlertState | null => {
@@ -72,18 +95,25 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       episodeIndexWrite(pipeline, state);
       await pipeline.exec();
     },
-    async saveMany(states) {
-      if (states.length === 0) return;
-      const pipeline = redis.multi();
-      for (const state of states) {
-        pipeline.hset(
-          keys.alertStates,
-          alertStateKey(state.zoneId, state.hostname),
-          serializeAlertState(state),
+    async saveManyIfUnchanged(updates) {
+      if (updates.length === 0) return 0;
+      const argv: string[] = [];
+      for (const { previous, next } of updates) {
+        argv.push(
+          alertStateKey(next.zoneId, next.hostname),
+          previous ? serializeAlertState(previous) : '',
+          serializeAlertState(next),
+          next.episode?.id ?? '',
         );
-        episodeIndexWrite(pipeline, state);
       }
-      await pipeline.exec();
+      const written = await redis.eval(
+        COMPARE_AND_SET_SCRIPT,
+        2,
+        keys.alertStates,
+        keys.alertEpisodes,
+        ...argv,
+      );
+      return Number(written);
     },
     async findByEpisode(episodeId) {
       const field = await redis.hget(keys.alertEpisodes, episodeId);

@@ -267,6 +267,10 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       admins: [...new Set(fileConfig.access.admins)],
       allowedChannels: [...new Set(fileConfig.access.allowed_channels)],
     },
+    jobs: {
+      lockDurationMs: Math.round(fileConfig.jobs.lock_seconds * 1000),
+      stalledIntervalMs: Math.round(fileConfig.jobs.stalled_check_seconds * 1000),
+    },
   };
   return { ok: true, config, warnings };
 }

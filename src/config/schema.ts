@@ -130,6 +130,14 @@ const sectionSchemas = {
       concurrency: 8,
       request_timeout_seconds: 10,
     }),
+  jobs: z
+    .strictObject({
+      // A worker holds a job's lock this long, renewing it while alive; when a worker dies, its job
+      // is taken over once the lock lapses and the next stalled check runs.
+      lock_seconds: z.number().min(1).max(600).default(30),
+      stalled_check_seconds: z.number().min(1).max(600).default(30),
+    })
+    .default({ lock_seconds: 30, stalled_check_seconds: 30 }),
 };
 
 /**

@@ -64,4 +64,6 @@ export interface AppConfig {
   digest: DigestConfig;
   alerts: AlertsConfig;
   access: { admins: string[]; allowedChannels: string[] };
+  /** How fast a job of a dead worker is taken over: lock lapse plus the next stalled check. */
+  jobs: { lockDurationMs: number; stalledIntervalMs: number };
 }

@@ -355,7 +355,13 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         await queues.alerts.removeJobScheduler(SCHEDULER_IDS.alerts);
       }
       if (!options.runWorkers) return;
-      const workerOptions = { connection, prefix, concurrency: 1 };
+      const workerOptions = {
+        connection,
+        prefix,
+        concurrency: 1,
+        lockDuration: config.jobs.lockDurationMs,
+        stalledInterval: config.jobs.stalledIntervalMs,
+      };
       workers.push(
         new Worker(QUEUE_NAMES.digest, runQueue('digest'), workerOptions),
         new Worker(QUEUE_NAMES.alerts, runQueue('alerts'), workerOptions),

@@ -34,6 +34,13 @@ const UNKNOWN_ACTION_ID = new RegExp(
     .join('|')})$)`,
 );
 
+/** What Bolt's authorize hands every listener; filled in by `verifyBotToken` when Slack answers. */
+interface BotIdentity {
+  botToken: string;
+  botId?: string;
+  botUserId?: string;
+}
+
 const REFUSED_TOKEN_ERRORS = new Set([
   'invalid_auth',
   'not_authed',
@@ -46,10 +53,12 @@ const REFUSED_TOKEN_ERRORS = new Set([
  * Asks Slack who the bot token belongs to. A refused token stops the start with a message naming
  * the variable; Slack being unreachable only warns, since the web side may still serve health.
  */
-async function verifyBotToken(app: App, logger: Logger): Promise<void> {
+async function verifyBotToken(app: App, identity: BotIdentity, logger: Logger): Promise<void> {
   try {
-    const identity = await app.client.auth.test();
-    logger.info({ team: identity.team, botUser: identity.user }, 'Slack accepted the bot token');
+    const answer = await app.client.auth.test({ token: identity.botToken });
+    if (answer.bot_id) identity.botId = answer.bot_id;
+    if (answer.user_id) identity.botUserId = answer.user_id;
+    logger.info({ team: answer.team, botUser: answer.user }, 'Slack accepted the bot token');
   } catch (error) {
     const slackError = (error as { data?: { error?: string } }).data?.error;
     if (slackError && REFUSED_TOKEN_ERRORS.has(slackError)) {
@@ -75,6 +84,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
   };
 
+  const identity: BotIdentity = { botToken: config.slack.botToken };
   let app: App;
   let mode: SlackApp['mode'];
   let httpServer: Server | null = null;
@@ -89,12 +99,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       installerOptions: { port: config.port, clientOptions },
     });
     app = new App({
-      token: config.slack.botToken,
+      // A fixed identity instead of `token`: Bolt would otherwise call auth.test on every request,
+      // and a slash command must be answered even while Slack's Web API is failing.
+      authorize: async () => identity,
       receiver,
       logger: boltLogger,
       clientOptions,
-      // Checked in start() instead, where a refused token stops the process with a clear message.
-      tokenVerificationEnabled: false,
     });
   } else {
     mode = 'http';
@@ -102,6 +112,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       signingSecret: config.slack.signingSecret ?? '',
       endpoints: '/slack/events',
       logger: boltLogger,
+      // A payload no listener acknowledges (an empty or malformed actions list) still gets its 200
+      // inside Slack's 3 seconds instead of Bolt's late 404.
+      unhandledRequestTimeoutMillis: 2_000,
+      unhandledRequestHandler: ({ logger: receiverLogger, response }) => {
+        receiverLogger.info('acknowledged a request no listener handled');
+        if (!response.headersSent) {
+          response.writeHead(200);
+          response.end();
+        }
+      },
       // A listener error must never turn into a user-facing stack trace; the listeners answer themselves.
       processEventErrorHandler: async ({ error, response }) => {
         logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -113,12 +133,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       },
     });
     app = new App({
-      token: config.slack.botToken,
+      // A fixed identity instead of `token`: Bolt would otherwise call auth.test on every request,
+      // and a slash command must be answered even while Slack's Web API is failing.
+      authorize: async () => identity,
       receiver,
       logger: boltLogger,
       clientOptions,
-      // Checked in start() instead, where a refused token stops the process with a clear message.
-      tokenVerificationEnabled: false,
     });
   }
 
@@ -182,7 +202,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     app,
     mode,
     async start() {
-      await verifyBotToken(app, logger);
+      await verifyBotToken(app, identity, logger);
       if (receiver) return startHttp(receiver);
       await app.start();
       return config.port;

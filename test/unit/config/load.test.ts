@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       cannotCheckAfterEvaluations: 3,
     });
     expect(config.access).toEqual({ admins: [], allowedChannels: [] });
+    expect(config.jobs).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
   });
 
   it('reports every problem at once instead of stopping at the first', () => {
