@@ -65,7 +65,7 @@ function validUrl(value: string, protocols: string[]): boolean {
  * Reads the YAML file, if any. A missing default file is fine (no inventory yet); a missing file
  * that AOP_CONFIG names explicitly is a problem, since the user clearly meant one.
  */
-function readConfigFile(
+export function readConfigFile(
   sources: ConfigSources,
   problems: string[],
 ): { filePath: string | null; data: Record<string, unknown>; label: string } {
@@ -99,7 +99,11 @@ function readConfigFile(
   return { filePath, data: data as Record<string, unknown>, label: filePath };
 }
 
-function readCloudflareAuth(env: Environment, problems: string[], warnings: string[]): CloudflareAuth | null {
+export function readCloudflareAuth(
+  env: Environment,
+  problems: string[],
+  warnings: string[],
+): CloudflareAuth | null {
   const token = nonEmpty(env, 'CLOUDFLARE_API_TOKEN');
   const email = nonEmpty(env, 'CLOUDFLARE_API_EMAIL');
   const key = nonEmpty(env, 'CLOUDFLARE_API_KEY');
@@ -119,6 +123,46 @@ function readCloudflareAuth(env: Environment, problems: string[], warnings: stri
     'Cloudflare credentials are missing: set CLOUDFLARE_API_TOKEN (an API token with SSL and Certificates Read, plus Zone Read), or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY',
   );
   return null;
+}
+
+/** CLOUDFLARE_API_BASE_URL without trailing slashes; a problem when it is not an http(s) URL. */
+export function readCloudflareBaseUrl(env: Environment, problems: string[]): string {
+  const baseUrl = (nonEmpty(env, 'CLOUDFLARE_API_BASE_URL') ?? DEFAULTS.cloudflareBaseUrl).replace(
+    /\/+$/,
+    '',
+  );
+  if (!validUrl(baseUrl, ['http:', 'https:']))
+    problems.push(`CLOUDFLARE_API_BASE_URL "${baseUrl}" is not an http(s) URL`);
+  return baseUrl;
+}
+
+/** The file's Cloudflare section, zones and thresholds in the shape the rest of the code uses. */
+export function inventoryFromFile(
+  fileConfig: FileConfig,
+  cloudflare: { baseUrl: string; auth: CloudflareAuth },
+): Pick<AppConfig, 'zones' | 'thresholds' | 'cloudflare'> {
+  return {
+    cloudflare: {
+      baseUrl: cloudflare.baseUrl,
+      auth: cloudflare.auth,
+      rateLimit: {
+        requests: fileConfig.cloudflare.rate_limit.requests,
+        perSeconds: fileConfig.cloudflare.rate_limit.per_seconds,
+      },
+      concurrency: fileConfig.cloudflare.concurrency,
+      requestTimeoutMs: Math.round(fileConfig.cloudflare.request_timeout_seconds * 1000),
+    },
+    zones: fileConfig.zones.map((zone) => ({
+      id: zone.id,
+      name: zone.name ?? null,
+      hostnames: zone.hostnames ? [...new Set(zone.hostnames)] : null,
+    })),
+    thresholds: {
+      warningDays: fileConfig.thresholds.warning_days,
+      criticalDays: fileConfig.thresholds.critical_days,
+      stuckPendingMinutes: fileConfig.thresholds.stuck_pending_minutes,
+    },
+  };
 }
 
 /**
@@ -167,13 +211,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     problems.push(`HOST "${host}" is not an interface address or name`);
 
   const cloudflareAuth = readCloudflareAuth(env, problems, warnings);
-  const cloudflareBaseUrl = (nonEmpty(env, 'CLOUDFLARE_API_BASE_URL') ?? DEFAULTS.cloudflareBaseUrl).replace(
-    /\/+$/,
-    '',
-  );
-  if (!validUrl(cloudflareBaseUrl, ['http:', 'https:'])) {
-    problems.push(`CLOUDFLARE_API_BASE_URL "${cloudflareBaseUrl}" is not an http(s) URL`);
-  }
+  const cloudflareBaseUrl = readCloudflareBaseUrl(env, problems);
 
   const redisUrl = nonEmpty(env, 'REDIS_URL') ?? DEFAULTS.redisUrl;
   if (!validUrl(redisUrl, ['redis:', 'rediss:'])) {
@@ -230,27 +268,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       appToken,
       apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
     },
-    cloudflare: {
-      baseUrl: cloudflareBaseUrl,
-      auth: cloudflareAuth,
-      rateLimit: {
-        requests: fileConfig.cloudflare.rate_limit.requests,
-        perSeconds: fileConfig.cloudflare.rate_limit.per_seconds,
-      },
-      concurrency: fileConfig.cloudflare.concurrency,
-      requestTimeoutMs: Math.round(fileConfig.cloudflare.request_timeout_seconds * 1000),
-    },
+    ...inventoryFromFile(fileConfig, { baseUrl: cloudflareBaseUrl, auth: cloudflareAuth }),
     timezone: fileConfig.timezone,
-    zones: fileConfig.zones.map((zone) => ({
-      id: zone.id,
-      name: zone.name ?? null,
-      hostnames: zone.hostnames ? [...new Set(zone.hostnames)] : null,
-    })),
-    thresholds: {
-      warningDays: fileConfig.thresholds.warning_days,
-      criticalDays: fileConfig.thresholds.critical_days,
-      stuckPendingMinutes: fileConfig.thresholds.stuck_pending_minutes,
-    },
     digest: {
       schedule: fileConfig.digest.schedule,
       channels: [...new Set(fileConfig.digest.channels)],

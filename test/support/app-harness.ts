@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
-import { type AopStatus, createAopStatus } from '../../src/app.js';
+import { type AopStatus, type AopStatusOptions, createAopStatus } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -29,6 +29,8 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   clock?: () => Date;
   prefix?: string;
+  /** Job backoff and Slack pacing, shortened for tests that must exhaust retries. */
+  tuning?: AopStatusOptions['tuning'];
 }
 
 /** Boots the real app (HTTP mode, PORT=0) against the local Slack and Cloudflare servers and the test Redis. */
@@ -69,6 +71,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     logger,
     metrics: createMetrics({ collectProcessMetrics: false }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tuning ? { tuning: options.tuning } : {}),
   });
   const { port } = await service.start();
   return {

@@ -1,28 +1,22 @@
-/**
- * Helpers shared by the digest and inventory end-to-end tests: seeding the local Cloudflare,
- * faults scoped to one zone (the fake's own faults are scoped to a route), reading digests back
- * from the local Slack, and cleaning Redis.
- */
-import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
-import { stringify } from 'yaml';
-import { type AopStatusOptions, createAopStatus } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config/load.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { createMetrics } from '../../../src/observability/metrics.js';
+import type { AopStatusOptions } from '../../../src/app.js';
 import { JOB_NAMES, QUEUE_NAMES, safeJobId, type TickPayload } from '../../../src/queue/names.js';
 import type { QueueTuning } from '../../../src/queue/runtime.js';
 import { redisKeys } from '../../../src/store/keys.js';
-import { SIGNING_SECRET, type TestApp, type TestAppOptions } from '../../support/app-harness.js';
+import {
+  SIGNING_SECRET,
+  startTestApp,
+  type TestApp,
+  type TestAppOptions,
+} from '../../support/app-harness.js';
 import {
   type AddCertificateInput,
   AUTHENTICATION_ERROR,
-  FAKE_API_TOKEN,
   type FakeCloudflare,
   type FakeOutcome,
 } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, type StoredMessage, sendSlashCommand } from '../../support/fake-slack.js';
-import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl } from '../../support/redis.js';
 
 /** The domain clock of these tests: severities are computed as of this instant. */
 export const NOW = new Date('2026-11-20T12:00:00Z');
@@ -224,58 +218,11 @@ export const FAST_QUEUE: QueueTuning = {
   assembleBackoffMs: 200,
 };
 
-/**
- * `startTestApp` plus the app's `tuning` (job backoff, Slack pacing), which the shared harness
- * does not pass on. Same config loading, logs and metrics as the harness.
- */
-export async function startTunedTestApp(
+/** `startTestApp` with the app's `tuning` (job backoff, Slack pacing) required. */
+export function startTunedTestApp(
   options: TestAppOptions & { tuning: NonNullable<AopStatusOptions['tuning']> },
 ): Promise<TestApp> {
-  const prefix = options.prefix ?? uniquePrefix('app');
-  const yamlText = stringify(options.file ?? {});
-  const result = loadConfig({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: options.slackApiUrl,
-      PORT: '0',
-      CLOUDFLARE_API_TOKEN: FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '',
-      CLOUDFLARE_API_BASE_URL: options.cloudflareBaseUrl,
-      REDIS_URL: testRedisUrl(),
-      AOP_REDIS_PREFIX: prefix,
-      LOG_LEVEL: 'debug',
-      ...options.env,
-    },
-    cwd: '/virtual',
-    fileExists: (file) => file === '/virtual/aop-status.yml',
-    readFile: () => yamlText,
-  });
-  if (!result.ok) throw new Error(`test config invalid:\n${result.problems.join('\n')}`);
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const service = createAopStatus({
-    config: result.config,
-    logger: createLogger({ level: result.config.logLevel, destination }),
-    metrics: createMetrics({ collectProcessMetrics: false }),
-    tuning: options.tuning,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  const { port } = await service.start();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    config: result.config,
-    service,
-    prefix,
-    logs,
-    stop: () => service.stop(),
-  };
+  return startTestApp(options);
 }
 
 /**
