@@ -10,13 +10,14 @@
  * Everything listens on 127.0.0.1; Redis is REDIS_URL or 127.0.0.1:6379, with a fresh key prefix
  * per app instance, removed afterwards. BENCH_BUDGET_SECONDS (default 600) bounds the whole run.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FakesHandlers } from './children/fakes.js';
+import { compileForChildren } from './lib/compile.js';
 import type { BenchContext } from './lib/context.js';
 import {
   benchRedisUrl,
@@ -26,11 +27,19 @@ import {
   redisServerVersion,
   usedPrefixes,
 } from './lib/redis.js';
-import { describeMachine, renderBenchmarks, type ScenarioOutcome, type ScenarioReport } from './lib/report.js';
-import { killAllChildren, startChild } from './lib/rpc.js';
+import {
+  describeMachine,
+  renderBenchmarks,
+  type ScenarioOutcome,
+  type ScenarioReport,
+} from './lib/report.js';
+import { killAllChildren, startChild, useCompiledChildren } from './lib/rpc.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 const REPO_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/** The transpiled children (see lib/compile.ts), removed on the way out. */
+let compiledRoot: string | null = null;
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -76,14 +85,22 @@ async function main(): Promise<number> {
   const budgetMs = Number(process.env.BENCH_BUDGET_SECONDS ?? 600) * 1000;
 
   const startedAt = new Date();
+  const loadAtStart = os.loadavg();
   const startedMs = performance.now();
   const redis = connectBenchRedis();
   const redisVersion = await redisServerVersion(redis).catch((error: unknown) => {
     throw new Error(`Redis at ${benchRedisUrl()} does not answer (${String(error)}); set REDIS_URL.`);
   });
   const machine = describeMachine(redisVersion);
-  log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, redis ${redisVersion}`);
+  log(
+    `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, redis ${redisVersion}`,
+  );
 
+  const useTsx = process.env.BENCH_TSX === '1';
+  if (!useTsx) {
+    compiledRoot = compileForChildren(REPO_ROOT);
+    useCompiledChildren(compiledRoot);
+  }
   const fakes = await startChild<FakesHandlers>('fakes');
   const memos = new Map<string, Promise<unknown>>();
   const context: BenchContext = {
@@ -110,7 +127,9 @@ async function main(): Promise<number> {
       const scenarioStartedMs = performance.now();
       let report: ScenarioReport;
       if (budgetGone) {
-        report = failedReport('Not run: the time budget of the whole run was used up by the scenarios before it.');
+        report = failedReport(
+          'Not run: the time budget of the whole run was used up by the scenarios before it.',
+        );
       } else {
         log(`${scenario.title}: starting`);
         try {
@@ -134,6 +153,7 @@ async function main(): Promise<number> {
   } finally {
     await fakes.stop().catch(() => {});
     killAllChildren();
+    if (compiledRoot) rmSync(compiledRoot, { recursive: true, force: true });
   }
 
   let keysLeft = 0;
@@ -145,12 +165,16 @@ async function main(): Promise<number> {
 
   const markdown = renderBenchmarks({
     machine,
+    loadAverage: { start: loadAtStart, end: os.loadavg() },
     startedAt,
     totalMs: performance.now() - startedMs,
     outcomes,
     method: [
-      'Each app under test runs in a process of its own (started with tsx, as `npm run dev` does), the load ' +
-        'generator in another and the local Cloudflare and Slack servers in a third, all on 127.0.0.1; a ' +
+      `Each app under test runs in a process of its own (${
+        useTsx
+          ? 'under tsx, because BENCH_TSX=1 was set: its RSS includes about 60 MB of tsx loader'
+          : 'as plain JavaScript, transpiled from the sources at the start of the run, as `npm start` runs it'
+      }), the load generator in another and the local Cloudflare and Slack servers in a third, all on 127.0.0.1; a ` +
         "process's peak RSS is its own and no side's work runs on another side's event loop.",
       'Latencies are percentiles of many samples; counts, times and memory are the median of several runs, each ' +
         'in a fresh process against a fresh local Cloudflare server. Comparisons are measured in the same run.',
@@ -168,7 +192,17 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     killAllChildren();
-    process.exit(130);
+    // Best effort, bounded: the keys of the instances that were running.
+    const redis = connectBenchRedis();
+    const cleanup = Promise.all(usedPrefixes.map((prefix) => deleteKeysWithPrefix(redis, prefix)));
+    const bound = new Promise((resolve) => setTimeout(resolve, 3_000));
+    void Promise.race([cleanup, bound])
+      .catch(() => {})
+      .finally(() => {
+        redis.disconnect();
+        if (compiledRoot) rmSync(compiledRoot, { recursive: true, force: true });
+        process.exit(130);
+      });
   });
 }
 

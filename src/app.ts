@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { createAlertEvaluator } from './alerts/evaluator.js';
 import { createAlertStore } from './alerts/store.js';
@@ -47,6 +48,9 @@ export interface AopStatus {
   readonly cloudflare: CloudflareClient;
   readonly queues: QueueRuntime;
 }
+
+/** Lookups rendered at once per process; see `SlackDeps.lookupSlots`. */
+const LOOKUP_SLOTS = 4;
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -293,6 +297,10 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     },
   ];
 
+  // Lookups waiting for a slot start after the acks already queued on the event loop.
+  const lookupSlotLimit = pLimit(LOOKUP_SLOTS);
+  const lookupLimit = <T>(work: () => Promise<T>): Promise<T> =>
+    lookupSlotLimit(() => new Promise<void>((resolve) => setImmediate(resolve)).then(work));
   const slackDeps: SlackDeps = {
     config,
     lookup,
@@ -301,6 +309,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     inventory,
     alertButtons: alerts.buttons,
+    lookupSlots: lookupLimit,
   };
   let slack: SlackApp | null = null;
   let opsServer: { port: number; close(): Promise<void> } | null = null;

@@ -36,7 +36,8 @@ const destination = new Writable({
       for (const raw of text.split('\n')) {
         if (!raw.trim()) continue;
         const line = JSON.parse(raw) as LogLine;
-        if ((line.level ?? 0) >= 40 && problems.length < 20) problems.push(`${line.msg ?? ''} ${raw.slice(0, 300)}`);
+        if ((line.level ?? 0) >= 40 && problems.length < 20)
+          problems.push(`${line.msg ?? ''} ${raw.slice(0, 300)}`);
         for (const waiter of waiters) {
           if (waiter.match(line)) {
             waiters.delete(waiter);
@@ -131,7 +132,9 @@ const handlers = {
     const baseline = process.memoryUsage();
     const sampler = startMemorySampler(20);
     const done = waitForLog(
-      (line) => line.msg === 'digest run done' || line.msg === 'digest ready but no channel is configured or subscribed; nothing posted',
+      (line) =>
+        line.msg === 'digest run done' ||
+        line.msg === 'digest ready but no channel is configured or subscribed; nothing posted',
       params.timeoutMs,
       'digest run done',
     );
@@ -171,15 +174,16 @@ const handlers = {
     await app.queues.requestEvaluation();
     const deadline = Date.now() + params.timeoutMs;
     let idlePolls = 0;
+    let depths: Record<string, Record<string, number>> = {};
     while (idlePolls < 2) {
-      if (Date.now() > deadline) throw new Error(`evaluation not idle within ${params.timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`evaluation not idle within ${params.timeoutMs} ms: ${JSON.stringify(depths)}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
-      const depths = await app.queues.queueDepths();
-      // `delayed` is left out: the alerts job scheduler always keeps its next tick there.
-      const busy = ['alerts', 'zoneChecks'].some((queue) => {
-        const counts = depths[queue] ?? {};
-        return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts['waiting-children'] ?? 0) > 0;
-      });
+      depths = await app.queues.queueDepths();
+      // `delayed` is left out: each job scheduler always keeps its next tick there.
+      const busy = Object.values(depths).some(
+        (counts) => (counts.waiting ?? 0) + (counts.active ?? 0) + (counts['waiting-children'] ?? 0) > 0,
+      );
       idlePolls = busy ? 0 : idlePolls + 1;
     }
     return { requestedAtMs, durationMs: performance.now() - startedMs, problems: [...problems] };

@@ -18,7 +18,17 @@ const DAY_MS = 86_400_000;
 
 let cloudflare: FakeCloudflare | null = null;
 let slack: FakeSlack | null = null;
-let cloudflareCounts = { requests: 0, rateLimited: 0, byRoute: {} as Record<string, number> };
+let cloudflareCounts = freshCounts();
+
+function freshCounts() {
+  return {
+    requests: 0,
+    rateLimited: 0,
+    byRoute: {} as Record<string, number>,
+    /** Epoch ms at which the last request arrived (its answer leaves `latencyMs` later). */
+    lastAtMs: null as number | null,
+  };
+}
 
 function requireCloudflare(): FakeCloudflare {
   if (!cloudflare) throw new Error('startCloudflare first');
@@ -37,7 +47,9 @@ function zoneIdFor(label: string): string {
 
 function certificateExpiringIn(hostname: string, days: number) {
   const notAfter = new Date(Math.floor((Date.now() + days * DAY_MS) / 1000) * 1000);
-  return certificateFields(generateSelfSignedCertificate({ hostname, notAfter }));
+  // Issued a month ago, whatever the expiry: a certificate not yet valid would be critical.
+  const notBefore = new Date(Date.now() - 30 * DAY_MS);
+  return certificateFields(generateSelfSignedCertificate({ hostname, notAfter, notBefore }));
 }
 
 export interface SeededZone {
@@ -52,7 +64,7 @@ const handlers = {
       latencyMs: params.latencyMs,
       ...(params.rateLimit ? { rateLimit: params.rateLimit } : {}),
     });
-    cloudflareCounts = { requests: 0, rateLimited: 0, byRoute: {} };
+    cloudflareCounts = freshCounts();
     // Count outcomes as they are decided; the request log itself would keep every header object.
     const api = cloudflare;
     const handle = api.handle.bind(api);
@@ -60,6 +72,7 @@ const handlers = {
       const outcome = handle(request);
       const route = api.requests.at(-1)?.route ?? 'unknown';
       cloudflareCounts.requests += 1;
+      cloudflareCounts.lastAtMs = Date.now();
       cloudflareCounts.byRoute[route] = (cloudflareCounts.byRoute[route] ?? 0) + 1;
       if (outcome.kind === 'respond' && outcome.status === 429) cloudflareCounts.rateLimited += 1;
       api.requests.length = 0;
@@ -78,11 +91,20 @@ const handlers = {
 
   /**
    * `zones` zones of `hostnamesPerZone` hostnames each, on five certificates per zone with mixed
-   * expiries: 1% of all hostnames critical (4 days left), 3% warning (20 days), the rest fine
-   * (120, 250 and 400 days). The shares are taken over the whole inventory, so every size has the
-   * same mix.
+   * expiries: by default 1% of all hostnames critical (4 days left), 3% warning (20 days), the rest
+   * fine (120, 250 and 400 days). The shares are taken over the whole inventory, so every size has
+   * the same mix.
    */
-  async seedDigestInventory(params: { zones: number; hostnamesPerZone: number }) {
+  async seedDigestInventory(params: {
+    zones: number;
+    hostnamesPerZone: number;
+    /** Hostnames per 1,000 on the certificate that expires in 4 days. Default 10. */
+    criticalPerMille?: number;
+    /** Hostnames per 1,000 on the certificate that expires in 20 days. Default 30. */
+    warningPerMille?: number;
+  }) {
+    const criticalPerMille = params.criticalPerMille ?? 10;
+    const warningPerMille = params.warningPerMille ?? 30;
     const fake = requireCloudflare();
     const zones: SeededZone[] = [];
     for (let zoneIndex = 0; zoneIndex < params.zones; zoneIndex += 1) {
@@ -98,11 +120,11 @@ const handlers = {
       };
       for (let index = 0; index < params.hostnamesPerZone; index += 1) {
         const global = zoneIndex * params.hostnamesPerZone + index;
-        const share = global % 100;
+        const share = global % 1000;
         const certificate =
-          share === 0
+          share < criticalPerMille
             ? certificates.critical
-            : share <= 3
+            : share < criticalPerMille + warningPerMille
               ? certificates.warning
               : (certificates.fine[global % 3] as (typeof certificates.fine)[number]);
         fake.state.associate(zone.id, {

@@ -71,19 +71,25 @@ function gitRevision(): string {
   }
 }
 
+function formatLoad(load: number[]): string {
+  return load.map((value) => value.toFixed(2)).join(', ');
+}
+
 const VERDICT_TEXT: Record<Verdict, string> = { pass: '✅ pass', miss: '❌ miss', info: '' };
 
 function table(columns: string[], rows: string[][]): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const escapeCell = (cell: string) => cell.replaceAll('|', '\\|');
   return [
     `| ${columns.join(' | ')} |`,
     `|${columns.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
 
 export interface RenderOptions {
   machine: MachineInfo;
+  /** os.loadavg() when the run started and when it ended. */
+  loadAverage: { start: number[]; end: number[] };
   startedAt: Date;
   totalMs: number;
   outcomes: ScenarioOutcome[];
@@ -96,7 +102,9 @@ export function renderBenchmarks(options: RenderOptions): string {
   const { machine, outcomes } = options;
   const verdicts = outcomes.flatMap((outcome) => outcome.report.rows.map((row) => row.verdict));
   const misses = outcomes.flatMap((outcome) =>
-    outcome.report.rows.filter((row) => row.verdict === 'miss').map((row) => `${outcome.title}: ${row.measure}`),
+    outcome.report.rows
+      .filter((row) => row.verdict === 'miss')
+      .map((row) => `${outcome.title}: ${row.measure}`),
   );
   const lines: string[] = [
     '# Benchmarks',
@@ -114,9 +122,20 @@ export function renderBenchmarks(options: RenderOptions): string {
         ['Node', machine.node],
         ['OS', machine.os],
         ['Redis', machine.redis],
+        [
+          'Load average (1, 5, 15 min), start → end',
+          `${formatLoad(options.loadAverage.start)} → ${formatLoad(options.loadAverage.end)}`,
+        ],
       ],
     ),
     '',
+    ...(Math.max(options.loadAverage.start[0] ?? 0, options.loadAverage.end[0] ?? 0) > machine.cores / 2
+      ? [
+          '> The machine was running other work during this run (see the load average): latencies, and ' +
+            'latency ratios in particular, are noisier than on an idle machine. Counts are not affected.',
+          '',
+        ]
+      : []),
     `**${verdicts.filter((verdict) => verdict === 'pass').length} targets met, ${misses.length} missed**${
       misses.length > 0 ? ` (${misses.join('; ')})` : ''
     }${outcomes.some((outcome) => outcome.report.status === 'pending') ? '; one scenario pending' : ''}.`,
@@ -130,7 +149,8 @@ export function renderBenchmarks(options: RenderOptions): string {
     const { report } = outcome;
     lines.push(`## ${outcome.title}`, '');
     if (report.status === 'pending') lines.push('> **PENDING** — no figures yet.', '');
-    if (report.status === 'failed') lines.push('> **FAILED** — the scenario did not complete; see the notes.', '');
+    if (report.status === 'failed')
+      lines.push('> **FAILED** — the scenario did not complete; see the notes.', '');
     lines.push(report.setup, '');
     if (report.rows.length > 0) {
       lines.push(

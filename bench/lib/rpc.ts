@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 /** Handlers a child exposes: each takes one JSON-serialisable argument and resolves to another. */
@@ -35,6 +36,40 @@ const cpuHandler = async () => {
   return (usage.user + usage.system) / 1000;
 };
 
+/**
+ * Answered by every child: event-loop delay and garbage-collection pauses since the last call
+ * (each call starts a new interval), to tell queueing behind work from pauses.
+ */
+const LOOP_METHOD = '__loopStats';
+export interface LoopStats {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcPauseTotalMs: number;
+  gcPauseMaxMs: number;
+  gcCount: number;
+}
+let loopMonitor: ReturnType<typeof monitorEventLoopDelay> | null = null;
+const gcPausesMs: number[] = [];
+const loopHandler = async (): Promise<LoopStats> => {
+  if (!loopMonitor) {
+    loopMonitor = monitorEventLoopDelay({ resolution: 5 });
+    loopMonitor.enable();
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcPausesMs.push(entry.duration);
+    }).observe({ entryTypes: ['gc'] });
+  }
+  const stats: LoopStats = {
+    loopDelayP99Ms: loopMonitor.percentile(99) / 1e6,
+    loopDelayMaxMs: loopMonitor.max / 1e6,
+    gcPauseTotalMs: gcPausesMs.reduce((total, pause) => total + pause, 0),
+    gcPauseMaxMs: Math.max(0, ...gcPausesMs),
+    gcCount: gcPausesMs.length,
+  };
+  loopMonitor.reset();
+  gcPausesMs.length = 0;
+  return stats;
+};
+
 function isRequest(message: unknown): message is RpcRequest {
   return typeof message === 'object' && message !== null && 'id' in message && 'method' in message;
 }
@@ -50,7 +85,12 @@ export function serveRpc(handlers: RpcHandlers, onShutdown: () => Promise<void> 
   };
   process.on('message', (message: unknown) => {
     if (!isRequest(message)) return;
-    const handler = message.method === CPU_METHOD ? cpuHandler : handlers[message.method];
+    const handler =
+      message.method === CPU_METHOD
+        ? cpuHandler
+        : message.method === LOOP_METHOD
+          ? loopHandler
+          : handlers[message.method];
     if (!handler) {
       send({ id: message.id, ok: false, error: `unknown method ${message.method}` });
       return;
@@ -74,17 +114,30 @@ export function serveRpc(handlers: RpcHandlers, onShutdown: () => Promise<void> 
 
 export interface ChildHandle<H extends RpcHandlers> {
   readonly pid: number;
-  call<K extends keyof H & string>(method: K, params: RpcParams<H, K>, timeoutMs?: number): Promise<RpcResult<H, K>>;
+  call<K extends keyof H & string>(
+    method: K,
+    params: RpcParams<H, K>,
+    timeoutMs?: number,
+  ): Promise<RpcResult<H, K>>;
   /** CPU time (user + system) the child has used so far, in ms. */
   cpuMs(): Promise<number>;
+  /** Event-loop delay and GC pauses since the previous call (the first call only starts watching). */
+  loopStats(): Promise<LoopStats>;
   /** The last lines the child wrote to stderr, for error messages. */
   stderrTail(): string;
   /** Resolves once the child has exited; ends it with SIGKILL if it has not within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
 
-const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const REPO_ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 const live = new Set<ChildProcess>();
+/** Where compiled children live (see compile.ts); null runs the TypeScript sources under tsx. */
+let compiledRoot: string | null = null;
+
+/** Runs children from `root` (the output of compileForChildren) instead of under tsx. */
+export function useCompiledChildren(root: string | null): void {
+  compiledRoot = root;
+}
 
 /** Kills every child still running; called on the way out, whatever happened. */
 export function killAllChildren(): void {
@@ -93,7 +146,7 @@ export function killAllChildren(): void {
 }
 
 /**
- * Starts `bench/children/<name>.ts` under tsx and resolves once it says it is ready.
+ * Starts `bench/children/<name>` (compiled, or under tsx) and resolves once it says it is ready.
  *
  * @example
  * const fakes = await startChild<FakesHandlers>('fakes');
@@ -103,10 +156,14 @@ export async function startChild<H extends RpcHandlers>(
   name: string,
   options: { readyTimeoutMs?: number } = {},
 ): Promise<ChildHandle<H>> {
-  const script = path.join(BENCH_DIR, 'children', `${name}.ts`);
+  const script = compiledRoot
+    ? path.join(compiledRoot, 'bench', 'children', `${name}.js`)
+    : path.join(REPO_ROOT, 'bench', 'children', `${name}.ts`);
+  // BENCH_CHILD_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is for investigating a figure.
+  const extra = process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   const child = fork(script, [], {
-    cwd: path.dirname(BENCH_DIR),
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],
+    cwd: REPO_ROOT,
+    execArgv: compiledRoot ? extra : ['--import', 'tsx', ...extra],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -128,7 +185,8 @@ export async function startChild<H extends RpcHandlers>(
   });
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`)),
+      () =>
+        reject(new Error(`${name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`)),
       options.readyTimeoutMs ?? 30_000,
     );
     child.once('exit', (code) => {
@@ -177,6 +235,7 @@ export async function startChild<H extends RpcHandlers>(
     call: (method, params, timeoutMs = 60_000) =>
       send(method, params, timeoutMs) as Promise<RpcResult<H, typeof method>>,
     cpuMs: () => send<number>(CPU_METHOD, null, 10_000),
+    loopStats: () => send<LoopStats>(LOOP_METHOD, null, 10_000),
     stderrTail: () => stderr,
     async stop(graceMs = 5_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -54,7 +54,9 @@ export function formatMs(ms: number): string {
 }
 
 export function formatSeconds(ms: number): string {
-  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a';
+  if (!Number.isFinite(ms)) return 'n/a';
+  const seconds = ms / 1000;
+  return seconds < 100 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds).toLocaleString('en-US')} s`;
 }
 
 export function formatMegabytes(bytes: number): string {

@@ -1,5 +1,15 @@
 import type { Scenario } from '../lib/context.js';
 import { ackScenario } from './ack.js';
+import { answerScenario } from './answer.js';
+import { digestScenario } from './digest.js';
+import { evaluationScenario } from './evaluation.js';
+import { growthScenario } from './growth.js';
 
 /** In report order. A new scenario is one `Scenario` added here. */
-export const SCENARIOS: Scenario[] = [ackScenario];
+export const SCENARIOS: Scenario[] = [
+  ackScenario,
+  answerScenario,
+  digestScenario,
+  evaluationScenario,
+  growthScenario,
+];

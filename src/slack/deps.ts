@@ -39,4 +39,10 @@ export interface SlackDeps {
   clock: () => Date;
   inventory?: InventoryCommands;
   alertButtons?: AlertButtonHandler;
+  /**
+   * Runs a lookup and its rendering in one of a few slots. Acks share the event loop with lookups;
+   * a burst of commands must not delay the next ack past Slack's 3 seconds, so lookups queue here
+   * instead of all running at once (answers still arrive in well under the response_url's window).
+   */
+  lookupSlots: <T>(work: () => Promise<T>) => Promise<T>;
 }

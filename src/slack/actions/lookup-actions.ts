@@ -55,16 +55,18 @@ async function answerButton(args: {
     return;
   }
   try {
-    const result = await deps.lookup.lookup({
-      hostname: target.hostname,
-      zone: { kind: 'id', id: target.zoneId },
-      bypassCache: !share,
-    });
-    const card = renderStatusCard(result, {
-      timeZone: deps.config.timezone,
-      now: deps.clock(),
-      shareable: !share,
-      ...(share ? { sharedBy: body.user.id } : {}),
+    const card = await deps.lookupSlots(async () => {
+      const result = await deps.lookup.lookup({
+        hostname: target.hostname,
+        zone: { kind: 'id', id: target.zoneId },
+        bypassCache: !share,
+      });
+      return renderStatusCard(result, {
+        timeZone: deps.config.timezone,
+        now: deps.clock(),
+        shareable: !share,
+        ...(share ? { sharedBy: body.user.id } : {}),
+      });
     });
     const message = share
       ? {

@@ -66,12 +66,14 @@ export async function handleAopStatusCommand(
     case 'lookup': {
       await ack();
       try {
-        const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone });
-        deps.metrics.lookups.inc({ outcome: result.assessment.severity });
-        const card = renderStatusCard(result, {
-          timeZone: deps.config.timezone,
-          now: deps.clock(),
-          shareable: true,
+        const card = await deps.lookupSlots(async () => {
+          const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone });
+          deps.metrics.lookups.inc({ outcome: result.assessment.severity });
+          return renderStatusCard(result, {
+            timeZone: deps.config.timezone,
+            now: deps.clock(),
+            shareable: true,
+          });
         });
         await respondSafely(respond, ephemeral(card), { deps, log, kind: 'lookup' });
       } catch (error) {

@@ -1,0 +1,110 @@
+/**
+ * One digest of a seeded inventory, in a fresh bot process against a fresh local Cloudflare that
+ * enforces the real rate limit: shared by the digest-cost and growth scenarios (the 10,000-hostname
+ * runs are measured once and reported in both).
+ */
+
+import { CLOUDFLARE_LATENCY_MS, CLOUDFLARE_LIMIT } from '../lib/constants.js';
+import { type BenchContext, benchFile, startBot } from '../lib/context.js';
+
+export const DIGEST_ZONES = 100;
+const DIGEST_CHANNEL = 'C0BENCHDIGEST';
+
+export interface DigestRun {
+  hostnames: number;
+  /** Cloudflare requests the run made (every attempt, 429s included). */
+  requests: number;
+  requestsByRoute: Record<string, number>;
+  rateLimited: number;
+  /** From requesting the digest to its last part being posted. */
+  durationMs: number;
+  /** From requesting the digest to the last Cloudflare answer. */
+  cloudflareDoneMs: number | null;
+  /** From requesting the digest to its first message arriving at Slack. */
+  firstPostMs: number | null;
+  /** Digest parts the bot rendered, and chat.postMessage calls Slack received. */
+  messages: number;
+  posted: number;
+  /** The kernel's high-water mark for the whole bot process (start-up included). */
+  maxRssBytes: number;
+  /** Sampled every 20 ms during the digest, and just before it. */
+  peakRssBytes: number;
+  baselineRssBytes: number;
+  peakHeapUsedBytes: number;
+  baselineHeapUsedBytes: number;
+  /** What the zone snapshots take in Redis: the inventory's own size. */
+  snapshotBytes: number;
+  problems: string[];
+}
+
+async function runDigestOnce(context: BenchContext, hostnames: number): Promise<DigestRun> {
+  const { fakes } = context;
+  const { baseUrl } = await fakes.call('startCloudflare', {
+    latencyMs: CLOUDFLARE_LATENCY_MS,
+    rateLimit: { ...CLOUDFLARE_LIMIT },
+  });
+  const { apiUrl } = await fakes.call('startSlack', {});
+  const { zones } = await fakes.call(
+    'seedDigestInventory',
+    { zones: DIGEST_ZONES, hostnamesPerZone: Math.round(hostnames / DIGEST_ZONES) },
+    120_000,
+  );
+  const bot = await startBot(context, {
+    label: `digest${hostnames}`,
+    cloudflareBaseUrl: baseUrl,
+    slackApiUrl: apiUrl,
+    // Zones without a hostname list: every association is discovered from the bulk list, as a
+    // large inventory would be configured. The default rate limiter (1,200 per 300 s) applies.
+    file: benchFile({ zones: zones.map((zone) => ({ id: zone.id, name: zone.name })) }),
+  });
+  try {
+    const run = await bot.handle.call('runDigest', { channel: DIGEST_CHANNEL, timeoutMs: 120_000 }, 130_000);
+    const cloudflare = await fakes.call('cloudflareStats', {});
+    const slack = await fakes.call('slackStats', { channel: DIGEST_CHANNEL });
+    const snapshotValues = await context.redis.hvals(`${bot.prefix}:snapshot:zones`);
+    return {
+      hostnames,
+      requests: cloudflare.requests,
+      requestsByRoute: cloudflare.byRoute,
+      rateLimited: cloudflare.rateLimited,
+      durationMs: run.durationMs,
+      cloudflareDoneMs:
+        cloudflare.lastAtMs === null ? null : cloudflare.lastAtMs + CLOUDFLARE_LATENCY_MS - run.requestedAtMs,
+      firstPostMs: slack.firstPostAtMs === null ? null : slack.firstPostAtMs - run.requestedAtMs,
+      messages: run.messages,
+      posted: slack.postMessages,
+      maxRssBytes: run.maxRssBytes,
+      peakRssBytes: run.peakRssBytes,
+      baselineRssBytes: run.baselineRssBytes,
+      peakHeapUsedBytes: run.peakHeapUsedBytes,
+      baselineHeapUsedBytes: run.baselineHeapUsedBytes,
+      snapshotBytes: snapshotValues.reduce((total, value) => total + Buffer.byteLength(value), 0),
+      problems: run.problems,
+    };
+  } finally {
+    await bot.stop();
+    await fakes.call('resetSlack', {});
+  }
+}
+
+/** `runs` digests of `hostnames` hostnames, one after the other, each in a fresh process; memoised per size. */
+export function digestRuns(context: BenchContext, hostnames: number, runs: number): Promise<DigestRun[]> {
+  return context.memo(`digest:${hostnames}:${runs}`, async () => {
+    const results: DigestRun[] = [];
+    for (let index = 0; index < runs; index += 1) {
+      const run = await runDigestOnce(context, hostnames);
+      context.log(
+        `digest ${hostnames.toLocaleString('en-US')} hostnames, run ${index + 1}/${runs}: ${run.requests} requests, ` +
+          `${(run.durationMs / 1000).toFixed(1)} s, max RSS ${(run.maxRssBytes / 1048576).toFixed(0)} MB, ${run.posted} messages`,
+      );
+      results.push(run);
+    }
+    return results;
+  });
+}
+
+/** The issue's budget: two requests per zone, plus one per extra 1,000 associations in a zone. */
+export function requestBudget(hostnames: number): number {
+  const perZone = Math.round(hostnames / DIGEST_ZONES);
+  return DIGEST_ZONES * (2 + Math.max(0, Math.ceil(perZone / 1000) - 1));
+}
