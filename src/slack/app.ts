@@ -114,7 +114,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       logger: boltLogger,
       // A payload no listener acknowledges (an empty or malformed actions list) still gets its 200
       // inside Slack's 3 seconds instead of Bolt's late 404.
-      unhandledRequestTimeoutMillis: 2_000,
+      unhandledRequestTimeoutMillis: 1_000,
       unhandledRequestHandler: ({ logger: receiverLogger, response }) => {
         receiverLogger.info('acknowledged a request no listener handled');
         if (!response.headersSent) {
