@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { createAlertEvaluator } from './alerts/evaluator.js';
@@ -9,8 +8,9 @@ import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.
 import type { CloudflareClient } from './cloudflare/types.js';
 import type { AppConfig } from './config/types.js';
 import { createDigestRunner } from './digest/run.js';
-import { type HealthProbe, runHealthChecks } from './http/health.js';
-import { type OpsRoute, startOpsServer } from './http/ops-server.js';
+import type { HealthProbe } from './http/health.js';
+import { createOpsRoutes, withinMs } from './http/ops-routes.js';
+import { startOpsServer } from './http/ops-server.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
 import { createWatchStore } from './inventory/watch-store.js';
@@ -51,11 +51,6 @@ export interface AopStatus {
 
 /** Lookups rendered at once per process; see `SlackDeps.lookupSlots`. */
 const LOOKUP_SLOTS = 4;
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-}
 
 /**
  * The composition root: builds every part from the validated config and wires them together.
@@ -247,13 +242,6 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
    * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
    */
   const refreshScrapedGauges = async () => {
-    const withinMs = <T>(promise: Promise<T>, ms: number) =>
-      Promise.race([
-        promise,
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
-        ),
-      ]);
     const [depths, snapshots] = await Promise.allSettled([
       withinMs(queues.queueDepths(), 1_000),
       withinMs(queues.readSnapshots(), 1_000),
@@ -266,36 +254,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     if (snapshots.status === 'fulfilled') exportHostnameGauges(metrics, snapshots.value);
   };
 
-  const opsRoutes: OpsRoute[] = [
-    {
-      path: '/healthz',
-      method: 'GET',
-      handler: (_request, response) => {
-        void runHealthChecks(probes).then((report) =>
-          json(response, report.status === 'ok' ? 200 : 503, report),
-        );
-      },
-    },
-    {
-      path: '/metrics',
-      method: 'GET',
-      handler: (_request, response) => {
-        void refreshScrapedGauges()
-          .then(() => metrics.registry.metrics())
-          .then(
-            (text) => {
-              response.writeHead(200, { 'content-type': metrics.registry.contentType });
-              response.end(text);
-            },
-            (error: unknown) => {
-              logger.error({ err: error }, '/metrics failed');
-              response.writeHead(500);
-              response.end();
-            },
-          );
-      },
-    },
-  ];
+  const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });
 
   // Lookups waiting for a slot start after the acks already queued on the event loop.
   const lookupSlotLimit = pLimit(LOOKUP_SLOTS);
