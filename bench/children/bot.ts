@@ -27,7 +27,14 @@ const waiters = new Set<LogWaiter>();
 const problems: string[] = [];
 
 // The messages worth parsing; everything else is only written, as it would be to stdout.
-const WATCHED = ['digest run done', 'digest ready but no channel', 'job failed', '"level":50', '"level":60'];
+const WATCHED = [
+  'digest run done',
+  'digest ready but no channel',
+  'alert evaluation done',
+  'job failed',
+  '"level":50',
+  '"level":60',
+];
 
 const destination = new Writable({
   write(chunk: Buffer, _encoding, callback) {
@@ -164,29 +171,72 @@ const handlers = {
   },
 
   /**
-   * Runs one alert evaluation and resolves once the alerts and zone-check queues are idle again.
-   * Ready for the "evaluation with nothing changed" scenario (bench/scenarios/evaluation.ts).
+   * Runs one alert evaluation and resolves once the evaluator has logged its summary and the
+   * alerts and zone-check queues are idle again (so a retried job is waited for too).
    */
   async runEvaluation(params: { timeoutMs: number }) {
     const app = requireService();
+    const baseline = process.memoryUsage();
+    const sampler = startMemorySampler(20);
+    const summaries: LogLine[] = [];
+    // Every summary the evaluator logs during this call: a retried job logs one per attempt.
+    const collector: LogWaiter = {
+      match: (line) => {
+        if (line.msg === 'alert evaluation done') summaries.push(line);
+        return false;
+      },
+      resolve: () => {},
+    };
+    waiters.add(collector);
     const requestedAtMs = Date.now();
     const startedMs = performance.now();
-    await app.queues.requestEvaluation();
-    const deadline = Date.now() + params.timeoutMs;
-    let idlePolls = 0;
-    let depths: Record<string, Record<string, number>> = {};
-    while (idlePolls < 2) {
-      if (Date.now() > deadline)
-        throw new Error(`evaluation not idle within ${params.timeoutMs} ms: ${JSON.stringify(depths)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      depths = await app.queues.queueDepths();
-      // `delayed` is left out: each job scheduler always keeps its next tick there.
-      const busy = Object.values(depths).some(
-        (counts) => (counts.waiting ?? 0) + (counts.active ?? 0) + (counts['waiting-children'] ?? 0) > 0,
+    try {
+      const evaluated = waitForLog(
+        (line) => line.msg === 'alert evaluation done',
+        params.timeoutMs,
+        'alert evaluation done',
       );
-      idlePolls = busy ? 0 : idlePolls + 1;
+      await app.queues.requestEvaluation();
+      await evaluated;
+      const deadline = Date.now() + params.timeoutMs;
+      let idlePolls = 0;
+      let depths: Record<string, Record<string, number>> = {};
+      while (idlePolls < 2) {
+        if (Date.now() > deadline)
+          throw new Error(`evaluation not idle within ${params.timeoutMs} ms: ${JSON.stringify(depths)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        depths = await app.queues.queueDepths();
+        // `delayed` is left out: each job scheduler always keeps its next tick there.
+        const busy = Object.values(depths).some(
+          (counts) => (counts.waiting ?? 0) + (counts.active ?? 0) + (counts['waiting-children'] ?? 0) > 0,
+        );
+        idlePolls = busy ? 0 : idlePolls + 1;
+      }
+      const durationMs = performance.now() - startedMs;
+      const peaks = sampler.stop();
+      const count = (key: string) =>
+        summaries.reduce((total, line) => total + (typeof line[key] === 'number' ? line[key] : 0), 0);
+      return {
+        requestedAtMs,
+        durationMs,
+        attempts: summaries.length,
+        /** From the evaluator's own summary lines, summed over attempts. */
+        hostnames: typeof summaries.at(-1)?.hostnames === 'number' ? Number(summaries.at(-1)?.hostnames) : 0,
+        withActions: count('withActions'),
+        slackCalls: count('slackCalls'),
+        failed: count('failed'),
+        refused: count('refused'),
+        skippedBusy: count('skippedBusy'),
+        baselineRssBytes: baseline.rss,
+        peakRssBytes: peaks.peakRssBytes,
+        peakHeapUsedBytes: peaks.peakHeapUsedBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        problems: [...problems],
+      };
+    } finally {
+      waiters.delete(collector);
+      sampler.stop();
     }
-    return { requestedAtMs, durationMs: performance.now() - startedMs, problems: [...problems] };
   },
 
   async memory(_params: Record<string, never>) {
