@@ -39,7 +39,8 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   }
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

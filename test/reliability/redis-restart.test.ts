@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeLoopbackPort, redisAnswers } from '../../src/demo/redis.js';
 import { redisKeys } from '../../src/store/keys.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../support/fake-cloudflare.js';
@@ -29,19 +29,6 @@ let directory: string;
 let port: number;
 let redisProcess: ChildProcess | null = null;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 async function startRedis(): Promise<void> {
   redisProcess = spawn(
     'redis-server',
@@ -61,25 +48,10 @@ async function startRedis(): Promise<void> {
     ],
     { stdio: 'ignore' },
   );
-  const probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  while (!(await redisAnswers(`redis://127.0.0.1:${port}`, 500))) {
+    if (Date.now() > deadline) throw new Error('redis-server did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -106,7 +78,7 @@ beforeAll(async () => {
   });
   cloudflare.state.associate(ZONE_ID, { hostname: 'api.example.com', cert_id: healthy.id });
   directory = mkdtempSync(path.join(tmpdir(), 'aop-redis-aof-'));
-  port = await freePort();
+  port = await freeLoopbackPort();
   await startRedis();
 });
 

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { freeLoopbackPort, redisAnswers } from '../../src/demo/redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,34 +12,6 @@ declare module 'vitest' {
 }
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
-/** Answers true when a Redis server replies +PONG at host:port within the timeout. */
-function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => done(chunk.toString().startsWith('+PONG')));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * Finds a Redis for the suite: REDIS_URL when set, else the usual local one, else a
@@ -51,7 +23,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     project.provide('redisUrl', configured);
     return () => {};
   }
-  if (await redisAnswers('127.0.0.1', 6379)) {
+  if (await redisAnswers(DEFAULT_REDIS_URL)) {
     project.provide('redisUrl', DEFAULT_REDIS_URL);
     return () => {};
   }
@@ -62,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
         'Install it (apt-get install redis-server) or point REDIS_URL at a Redis 6.2+.',
     );
   }
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = mkdtempSync(path.join(tmpdir(), 'aop-status-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
@@ -70,7 +42,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 10_000;
-  while (!(await redisAnswers('127.0.0.1', port))) {
+  while (!(await redisAnswers(`redis://127.0.0.1:${port}`, 500))) {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
