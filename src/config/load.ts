@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { AopError } from '../errors.js';
 import { type FileConfig, validateFileConfig } from './schema.js';
-import type { AppConfig, CloudflareAuth, ProcessRole } from './types.js';
+import type { AppConfig, CloudflareAuth, ProcessRole, RouteConfig } from './types.js';
 
 export const DEFAULTS = {
   port: 3000,
@@ -165,6 +165,27 @@ export function inventoryFromFile(
   };
 }
 
+/** The file's routes with what each leaves out taken from the top level. */
+export function routesFromFile(fileConfig: FileConfig): RouteConfig[] {
+  const top = fileConfig.thresholds;
+  return fileConfig.routes.map((route) => ({
+    name: route.name,
+    match: { zones: route.match.zones ?? null, hostnames: route.match.hostnames ?? null },
+    alertsChannel: route.alerts_channel ?? fileConfig.alerts.channel ?? null,
+    mentionOnCritical: route.mention_on_critical ?? fileConfig.alerts.mention_on_critical,
+    digest: {
+      channels: [...new Set(route.digest?.channels ?? [])],
+      schedule: route.digest?.schedule ?? fileConfig.digest.schedule,
+      timeZone: route.digest?.timezone ?? fileConfig.timezone,
+    },
+    thresholds: {
+      warningDays: route.thresholds?.warning_days ?? top.warning_days,
+      criticalDays: route.thresholds?.critical_days ?? top.critical_days,
+      stuckPendingMinutes: route.thresholds?.stuck_pending_minutes ?? top.stuck_pending_minutes,
+    },
+  }));
+}
+
 /**
  * Validates the environment and the YAML file together and reports every problem at once.
  * Pure apart from reading the file through `sources`; only this module reads configuration.
@@ -282,6 +303,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       mentionOnCritical: fileConfig.alerts.mention_on_critical,
       cannotCheckAfterEvaluations: fileConfig.alerts.cannot_check_after,
     },
+    routes: routesFromFile(fileConfig),
     access: {
       admins: [...new Set(fileConfig.access.admins)],
       allowedChannels: [...new Set(fileConfig.access.allowed_channels)],

@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseHostname, parseZoneId } from '../domain/hostname.js';
+import { findShadowedRoutes, parseHostnameGlob, parseZoneCriterion } from '../domain/routing.js';
 
 /**
  * The YAML file's schema (snake_case, as users write it). Objects are strict so that a typo such
@@ -63,6 +64,62 @@ const channelIdSchema = z
   .regex(SLACK_CHANNEL_ID, 'must be a Slack channel id such as C0123ABCD (not a #name)');
 
 const positiveInteger = z.number().int().positive();
+
+const globSchema = z.string().transform((value, ctx) => {
+  const parsed = parseHostnameGlob(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid hostname glob: ${parsed.reason}` });
+    return z.NEVER;
+  }
+  return parsed.glob;
+});
+
+const zoneCriterionSchema = z.string().transform((value, ctx) => {
+  const parsed = parseZoneCriterion(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is ${parsed.reason}` });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+/** Route names appear in commands (`subscribe payments`), metric labels and Redis keys. */
+export const ROUTE_NAME_PATTERN = /^[a-z0-9-]{1,40}$/;
+
+/** One entry of `routes:`; what it leaves out comes from the top level (see load.ts). */
+const routeSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(ROUTE_NAME_PATTERN, 'must be 1-40 lowercase letters, digits or hyphens, e.g. payments'),
+  match: z
+    .strictObject({
+      zones: z.array(zoneCriterionSchema).min(1, 'lists no zone; leave it out instead').optional(),
+      hostnames: z.array(globSchema).min(1, 'lists no glob; leave it out instead').optional(),
+    })
+    .refine((match) => match.zones !== undefined || match.hostnames !== undefined, {
+      message: 'needs at least one criterion: zones, hostnames or both',
+    }),
+  alerts_channel: channelIdSchema.optional(),
+  mention_on_critical: z.string().max(200).optional(),
+  digest: z
+    .strictObject({
+      channels: z.array(channelIdSchema).optional(),
+      schedule: z.string().optional(),
+      timezone: z
+        .string()
+        .refine(isKnownTimeZone, 'must be an IANA time zone such as America/New_York or UTC')
+        .optional(),
+    })
+    .optional(),
+  thresholds: z
+    .strictObject({
+      warning_days: positiveInteger.optional(),
+      critical_days: z.number().int().nonnegative().optional(),
+      stuck_pending_minutes: positiveInteger.optional(),
+    })
+    .optional(),
+});
+export type RouteFileConfig = z.infer<typeof routeSchema>;
 
 const sectionSchemas = {
   timezone: z
@@ -138,6 +195,7 @@ const sectionSchemas = {
       stalled_check_seconds: z.number().min(1).max(600).default(30),
     })
     .default({ lock_seconds: 30, stalled_check_seconds: 30 }),
+  routes: z.array(routeSchema).default([]),
 };
 
 /**
@@ -211,5 +269,88 @@ export function validateFileConfig(data: Record<string, unknown>): {
   if (file.alerts && new Set(file.alerts.ladder_days).size !== file.alerts.ladder_days.length) {
     issues.push({ path: ['alerts', 'ladder_days'], message: 'lists a rung twice' });
   }
+  routeIssues(data.routes, file, timeZone, issues);
   return { config: issues.length === 0 ? fileConfigSchema.parse(data) : null, issues };
+}
+
+/**
+ * The checks that span routes, or a route and the top level. Each route is named by its index and
+ * name in the path (`routes[1] (payments).digest.timezone`), including the schema's own issues, so
+ * a person finds the right entry in a long list.
+ */
+function routeIssues(
+  raw: unknown,
+  file: Partial<Pick<FileConfig, 'zones' | 'thresholds'>>,
+  timeZone: string,
+  issues: FileIssue[],
+): void {
+  if (!Array.isArray(raw)) return;
+  const rawName = (index: number): string | null => {
+    const entry: unknown = raw[index];
+    return typeof entry === 'object' && entry !== null && 'name' in entry && typeof entry.name === 'string'
+      ? entry.name
+      : null;
+  };
+  const label = (index: number) => {
+    const name = rawName(index);
+    return name === null ? `routes[${index}]` : `routes[${index}] (${name})`;
+  };
+  for (const issue of issues) {
+    if (issue.path[0] !== 'routes' || typeof issue.path[1] !== 'number') continue;
+    issue.path = [label(issue.path[1]), ...issue.path.slice(2)];
+  }
+  const seen = new Map<string, number>();
+  raw.forEach((_entry, index) => {
+    const name = rawName(index);
+    if (name === null) return;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      issues.push({
+        path: [label(index), 'name'],
+        message: `"${name}" is already the name of ${label(first)}; route names must be unique`,
+      });
+    } else seen.set(name, index);
+  });
+  // Each route on its own, so one bad route never hides what is wrong with the others.
+  const routes: Array<{ route: RouteFileConfig; index: number }> = [];
+  raw.forEach((entry, index) => {
+    const parsed = routeSchema.safeParse(entry);
+    if (parsed.success) routes.push({ route: parsed.data, index });
+  });
+  for (const { route, index } of routes) {
+    const routeZone = route.digest?.timezone ?? timeZone;
+    const schedule = route.digest?.schedule;
+    if (schedule !== undefined) {
+      const problem = cronProblem(schedule, routeZone);
+      if (problem)
+        issues.push({ path: [label(index), 'digest', 'schedule'], message: `"${schedule}" ${problem}` });
+    }
+    const top = file.thresholds;
+    const warningDays = route.thresholds?.warning_days ?? top?.warning_days;
+    const criticalDays = route.thresholds?.critical_days ?? top?.critical_days;
+    if (
+      route.thresholds &&
+      warningDays !== undefined &&
+      criticalDays !== undefined &&
+      criticalDays >= warningDays
+    ) {
+      issues.push({
+        path: [label(index), 'thresholds', 'critical_days'],
+        message: `${criticalDays} must be smaller than warning_days (${warningDays}, with the top-level thresholds filling in what the route leaves out)`,
+      });
+    }
+  }
+  const knownZones = (file.zones ?? []).map((zone) => ({ id: zone.id, name: zone.name ?? null }));
+  const rules = routes.map(({ route }) => ({
+    name: route.name,
+    match: { zones: route.match.zones ?? null, hostnames: route.match.hostnames ?? null },
+  }));
+  const originalIndex = (position: number) => routes[position]?.index ?? position;
+  for (const shadowed of findShadowedRoutes(rules, knownZones)) {
+    const by = shadowed.byIndexes.map((position) => label(originalIndex(position))).join(' and ');
+    issues.push({
+      path: [label(originalIndex(shadowed.index)), 'match'],
+      message: `can never match: ${by} ${shadowed.byIndexes.length > 1 ? 'come' : 'comes'} first and ${shadowed.byIndexes.length > 1 ? 'take' : 'takes'} every hostname it matches (routes are tried in order; move it up or narrow the earlier one)`,
+    });
+  }
 }

@@ -1,3 +1,4 @@
+import type { RouteMatch } from '../domain/routing.js';
 import type { Thresholds } from '../domain/types.js';
 
 export type CloudflareAuth =
@@ -28,6 +29,26 @@ export interface AlertsConfig {
   mentionOnCritical: string;
   /** Consecutive failed evaluations before a "cannot check" episode opens. */
   cannotCheckAfterEvaluations: number;
+}
+
+/**
+ * One entry of `routes:`, with what it leaves out filled in from the top level. The first route
+ * whose `match` holds owns a hostname (src/domain/routing.ts); hostnames no route owns use the
+ * top-level `alerts` and `digest`.
+ */
+export interface RouteConfig {
+  name: string;
+  match: RouteMatch;
+  /** This route's alert threads; the top-level `alerts.channel` when the route names none (null: no threads). */
+  alertsChannel: string | null;
+  mentionOnCritical: string;
+  digest: {
+    /** Channels that get this route's own digest (its hostnames only); none by default. */
+    channels: string[];
+    schedule: string;
+    timeZone: string;
+  };
+  thresholds: Thresholds;
 }
 
 export type ProcessRole = 'all' | 'web' | 'worker';
@@ -63,6 +84,8 @@ export interface AppConfig {
   thresholds: Thresholds;
   digest: DigestConfig;
   alerts: AlertsConfig;
+  /** Ordered: the first route whose match holds owns a hostname. Empty: everything uses the top level. */
+  routes: RouteConfig[];
   access: { admins: string[]; allowedChannels: string[] };
   /** How fast a job of a dead worker is taken over: lock lapse plus the next stalled check. */
   jobs: { lockDurationMs: number; stalledIntervalMs: number };

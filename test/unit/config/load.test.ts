@@ -144,4 +144,104 @@ zones:
     });
     expect(!missing.ok && missing.problems.join()).toContain('AOP_CONFIG: file /srv/nope.yml does not exist');
   });
+
+  describe('routes', () => {
+    const ROUTED = `timezone: Europe/Berlin
+zones:
+  - { id: ${ZONE_ID}, name: example.com }
+thresholds: { warning_days: 30, critical_days: 7 }
+digest: { schedule: "0 9 * * 1-5", channels: [C0DIGEST] }
+alerts: { channel: C0INCIDENT, mention_on_critical: "<!subteam^S0SRE>" }
+`;
+
+    it('fills what a route leaves out from the top level, and keeps the order', () => {
+      const result = load(
+        baseEnv,
+        `${ROUTED}routes:
+  - name: payments
+    match: { zones: [Example.com], hostnames: ["*.Pay.example.com", checkout.example.com] }
+    alerts_channel: C0PAYINC
+    mention_on_critical: "<!subteam^S0PAY>"
+    digest: { channels: [C0PAYOPS], timezone: America/New_York }
+    thresholds: { warning_days: 45, critical_days: 14 }
+  - name: platform
+    match: { zones: [${ZONE_ID}] }
+`,
+      );
+      expect(result.ok && result.config.routes).toEqual([
+        {
+          name: 'payments',
+          match: { zones: ['example.com'], hostnames: ['*.pay.example.com', 'checkout.example.com'] },
+          alertsChannel: 'C0PAYINC',
+          mentionOnCritical: '<!subteam^S0PAY>',
+          digest: { channels: ['C0PAYOPS'], schedule: '0 9 * * 1-5', timeZone: 'America/New_York' },
+          thresholds: { warningDays: 45, criticalDays: 14, stuckPendingMinutes: 120 },
+        },
+        {
+          name: 'platform',
+          match: { zones: [ZONE_ID], hostnames: null },
+          alertsChannel: 'C0INCIDENT',
+          mentionOnCritical: '<!subteam^S0SRE>',
+          digest: { channels: [], schedule: '0 9 * * 1-5', timeZone: 'Europe/Berlin' },
+          thresholds: { warningDays: 30, criticalDays: 7, stuckPendingMinutes: 120 },
+        },
+      ]);
+    });
+
+    it('has no routes when the file has none', () => {
+      const result = load(baseEnv, ROUTED);
+      expect(result.ok && result.config.routes).toEqual([]);
+    });
+
+    it('reports every route problem at once, each with the route index and name', () => {
+      const result = load(
+        baseEnv,
+        `${ROUTED}routes:
+  - name: payments
+    match: { hostnames: ["*.pay.example.com"] }
+    alert_channel: C0PAYINC
+  - name: payments
+    match: { hostnames: ["api-*.example.com"] }
+    alerts_channel: "#payments"
+  - name: Web Team
+    match: {}
+    digest: { timezone: Mars/Olympus, schedule: "0 9 * *", channels: [payments-ops] }
+  - name: web
+    match: { zones: [example.com] }
+    thresholds: { critical_days: 40 }
+  - name: pay-eu
+    match: { zones: [${ZONE_ID}], hostnames: ["*.eu.pay.example.com"] }
+`,
+      );
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      const text = result.problems.join('\n');
+      for (const fragment of [
+        'routes[0] (payments): unknown key(s) "alert_channel"',
+        'routes[1] (payments).name: "payments" is already the name of routes[0] (payments)',
+        'routes[1] (payments).match.hostnames.0: "api-*.example.com" is not a valid hostname glob: `*` must be a whole label',
+        'routes[1] (payments).alerts_channel: must be a Slack channel id',
+        'routes[2] (Web Team).name: must be 1-40 lowercase letters',
+        'routes[2] (Web Team).match: needs at least one criterion',
+        'routes[2] (Web Team).digest.timezone: must be an IANA time zone',
+        'routes[2] (Web Team).digest.channels.0: must be a Slack channel id',
+        'routes[3] (web).thresholds.critical_days: 40 must be smaller than warning_days (30',
+        'routes[4] (pay-eu).match: can never match: routes[3] (web) comes first and takes every hostname it matches',
+      ]) {
+        expect(text).toContain(fragment);
+      }
+    });
+
+    it('checks a route schedule in the route time zone', () => {
+      const result = load(
+        baseEnv,
+        `${ROUTED}routes:
+  - { name: ny, match: { zones: [example.com] }, digest: { schedule: "0 9 * * * * *" } }
+`,
+      );
+      expect(!result.ok && result.problems.join('\n')).toContain(
+        'routes[0] (ny).digest.schedule: "0 9 * * * * *" must have 5 fields',
+      );
+    });
+  });
 });
