@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'cloudflare_unauthorized'
   | 'cloudflare_forbidden'
   | 'cloudflare_not_found'
+  /** A zone id Cloudflare does not know (7003/7000), as opposed to a hostname without an association. */
+  | 'cloudflare_zone_not_found'
   | 'cloudflare_bad_request'
   | 'cloudflare_rate_limited'
   | 'cloudflare_server_error'

@@ -87,14 +87,50 @@ export function cloudflareFailureOutcome(error: CloudflareApiError): FailureOutc
   }
 }
 
-/** The ErrorCode for an HTTP status Cloudflare answered with (only meaningful for non-2xx). */
-export function cloudflareErrorCodeForStatus(status: number): CloudflareErrorCode {
-  if (status === 401) return 'cloudflare_unauthorized';
-  if (status === 403) return 'cloudflare_forbidden';
-  if (status === 404) return 'cloudflare_not_found';
-  if (status === 429) return 'cloudflare_rate_limited';
-  if (status >= 500) return 'cloudflare_server_error';
-  return 'cloudflare_bad_request';
+/**
+ * Cloudflare codes that say more than the HTTP status (cloudflare-api.md §2.2). 7003/7000: "could
+ * not route to /zones/<id>/…", an unknown or malformed zone id. 9109: "Invalid access token" (revoked,
+ * expired, or used from an address its IP filter refuses). 6003 with 6111/6103 in its chain: the
+ * Authorization or X-Auth-Key header itself is malformed.
+ */
+const UNKNOWN_ZONE_CODES = new Set([7003, 7000]);
+const TOKEN_NOT_ACCEPTED_CODES = new Set([9109]);
+const MALFORMED_CREDENTIAL_CODES = new Set([6003, 6111, 6103]);
+
+/** What kind of failure an HTTP answer is, from its status and Cloudflare's own codes. */
+type HttpFailureKind =
+  | 'unknown_zone'
+  | 'token_not_accepted'
+  | 'credentials_malformed'
+  | 'missing_permission'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server_error'
+  | 'rejected';
+
+function classifyHttpFailure(status: number, codes: ReadonlySet<number>): HttpFailureKind {
+  const has = (wanted: ReadonlySet<number>) => [...codes].some((code) => wanted.has(code));
+  if ((status === 404 || status === 400) && has(UNKNOWN_ZONE_CODES)) return 'unknown_zone';
+  if (status === 400 && has(MALFORMED_CREDENTIAL_CODES)) return 'credentials_malformed';
+  if (status === 401 || (status === 403 && has(TOKEN_NOT_ACCEPTED_CODES))) return 'token_not_accepted';
+  // A 403 with 10000 "Authentication error" is what Cloudflare answers when the token lacks the
+  // permission for this zone or endpoint (cloudflare-api.md §2.2), so it names the permission.
+  if (status === 403) return 'missing_permission';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  return 'rejected';
+}
+
+/** The zone id in `/zones/<id>/…`, decoded; null for paths outside a zone. */
+export function zoneIdOfPath(path: string): string | null {
+  const match = /^\/zones\/([^/?]+)/.exec(path);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }
 
 /**
@@ -137,42 +173,66 @@ interface HttpFailure {
  * // code 'cloudflare_forbidden', hint naming "SSL and Certificates Read"
  */
 export function httpFailureError(failure: HttpFailure): CloudflareApiError {
-  const code = cloudflareErrorCodeForStatus(failure.status);
+  const kind = classifyHttpFailure(
+    failure.status,
+    new Set(failure.cloudflareErrors.map((entry) => entry.code)),
+  );
   const where = `${failure.method} ${failure.path}`;
   const said = describeCloudflareErrors(failure.cloudflareErrors);
   const saidSuffix = said ? `: ${said}` : '';
+  let code: CloudflareErrorCode;
   let message: string;
   let hint: string;
-  switch (code) {
-    case 'cloudflare_unauthorized':
-      message = `Cloudflare did not accept the API credentials (HTTP 401 on ${where})${saidSuffix}.`;
+  switch (kind) {
+    case 'unknown_zone': {
+      const zoneId = zoneIdOfPath(failure.path) ?? 'in the request';
+      code = 'cloudflare_zone_not_found';
+      message = `Cloudflare knows no zone ${zoneId} that this token can see (HTTP ${failure.status} on ${where})${saidSuffix}.`;
       hint =
-        'Check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY): it may be mistyped, expired or revoked.';
+        "Check the zone id: 32 hexadecimal characters from the zone's Overview page in the Cloudflare dashboard, in an account the token can read.";
       break;
-    case 'cloudflare_forbidden': {
+    }
+    case 'token_not_accepted':
+      code = 'cloudflare_unauthorized';
+      message = `Cloudflare did not accept the API credentials (HTTP ${failure.status} on ${where})${saidSuffix}.`;
+      hint =
+        'The token (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY) is revoked, expired, mistyped or refused by its IP filter: create or roll it under My Profile → API Tokens.';
+      break;
+    case 'credentials_malformed':
+      code = 'cloudflare_unauthorized';
+      message = `Cloudflare could not read the API credentials: the request header is malformed (HTTP 400 on ${where})${saidSuffix}.`;
+      hint =
+        'CLOUDFLARE_API_TOKEN is not in the shape of a token: look for quotes, spaces or a line break around it, or a Global API Key set as a token (that one goes in CLOUDFLARE_API_KEY with CLOUDFLARE_API_EMAIL).';
+      break;
+    case 'missing_permission': {
       const permission = requiredPermissionForPath(failure.path);
+      code = 'cloudflare_forbidden';
       message = `Cloudflare refused access (HTTP 403 on ${where})${saidSuffix}.`;
       hint = `Give the API token the "${permission}" permission for this zone (or check that the zone id is right).`;
       break;
     }
-    case 'cloudflare_not_found':
+    case 'not_found':
+      code = 'cloudflare_not_found';
       message = `Cloudflare has nothing at ${where} (HTTP 404)${saidSuffix}.`;
-      hint = 'Check the zone id and hostname; a hostname without a per-hostname AOP association answers 404.';
+      hint = 'Check the hostname; a hostname without a per-hostname AOP association answers 404.';
       break;
-    case 'cloudflare_rate_limited': {
+    case 'rate_limited': {
       const wait =
         failure.retryAfterSeconds === null ? '' : ` and asked us to wait ${failure.retryAfterSeconds} s`;
+      code = 'cloudflare_rate_limited';
       message = `Cloudflare rate-limited the bot (HTTP 429 on ${where})${wait}.`;
       hint =
         'The API allows 1200 requests per 5 minutes per user, shared with the dashboard; try again later or lower cloudflare.rate_limit.';
       break;
     }
-    case 'cloudflare_server_error':
+    case 'server_error':
+      code = 'cloudflare_server_error';
       message = `Cloudflare had a server error (HTTP ${failure.status} on ${where}) after ${failure.attempts} attempt(s)${saidSuffix}.`;
       hint =
         'This is usually temporary; try again in a few minutes or check https://www.cloudflarestatus.com.';
       break;
-    default:
+    case 'rejected':
+      code = 'cloudflare_bad_request';
       message = `Cloudflare rejected the request (HTTP ${failure.status} on ${where})${saidSuffix}.`;
       hint = 'Check the zone id and hostname; the bot will not retry this request as it is.';
   }

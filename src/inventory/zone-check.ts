@@ -45,6 +45,7 @@ const FINAL_ZONE_FAILURES: ReadonlySet<string> = new Set([
   'cloudflare_unauthorized',
   'cloudflare_bad_request',
   'cloudflare_not_found',
+  'cloudflare_zone_not_found',
 ]);
 
 /**
@@ -201,7 +202,13 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
 
   if (
     !listed &&
-    (plan.discoverAll || isCloudflareApiError(listError, 'cloudflare_forbidden', 'cloudflare_unauthorized'))
+    (plan.discoverAll ||
+      isCloudflareApiError(
+        listError,
+        'cloudflare_forbidden',
+        'cloudflare_unauthorized',
+        'cloudflare_zone_not_found',
+      ))
   ) {
     // Without the list nothing can be discovered; and a token without access to the zone fails every
     // per-hostname call the same way, so it is said once for the zone.

@@ -37,8 +37,9 @@ async function readSetting<T>(read: () => Promise<T>, permission: string): Promi
   try {
     return { state: 'known', value: await read() };
   } catch (error) {
-    if (isAopError(error, 'cloudflare_forbidden', 'cloudflare_unauthorized'))
-      return { state: 'forbidden', permission };
+    // Only a missing permission is about this one setting; a token Cloudflare does not accept
+    // fails the hostname call too, and that error is the answer.
+    if (isAopError(error, 'cloudflare_forbidden')) return { state: 'forbidden', permission };
     return { state: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -66,10 +66,12 @@ const HINTS_BY_CODE: Partial<Record<ErrorCode, string>> = {
   channel_not_allowed: 'Run the command in one of the channels the bot is configured for.',
   not_an_admin: 'Ask one of the configured admins to make this change.',
   cloudflare_unauthorized:
-    'The Cloudflare API token was rejected; ask an admin to check CLOUDFLARE_API_TOKEN.',
+    'Cloudflare did not accept the API token (revoked, expired or malformed); ask an admin to check CLOUDFLARE_API_TOKEN.',
   cloudflare_forbidden:
     'The Cloudflare API token lacks a permission here: it needs SSL and Certificates Read on the zone (and Zone Read to find zones by name).',
   cloudflare_not_found: 'Cloudflare does not know this zone or hostname; check the zone id.',
+  cloudflare_zone_not_found:
+    'Cloudflare knows no zone with that id for this token; check the zone id on the zone Overview page.',
   cloudflare_bad_request: 'Cloudflare rejected the request; check the hostname and zone.',
   cloudflare_rate_limited: 'Cloudflare is rate limiting the bot; try again in a few minutes.',
   cloudflare_server_error: 'Cloudflare had a server error; try again in a minute.',

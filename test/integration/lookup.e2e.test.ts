@@ -143,6 +143,30 @@ describe('/aop-status <hostname> end to end', () => {
     expect(everything).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('names a zone id Cloudflare does not know instead of calling it "no association"', async () => {
+    const unknownZone = 'ffffffffffffffffffffffffffffffff';
+    const { responseUrl } = await lookup(`app.example.com ${unknownZone}`);
+    const card = await cardAt(responseUrl);
+    const everything = `${card.text} ${JSON.stringify(card.blocks)}`;
+    expect(everything).toContain(`no zone ${unknownZone}`);
+    expect(everything).toContain('cloudflare_zone_not_found');
+    expect(everything).not.toContain('No per-hostname AOP association');
+  });
+
+  it('says the token is not accepted when Cloudflare answers 403 with 9109, not that a permission is missing', async () => {
+    cloudflare.state.revokedCredentials = [...cloudflare.state.credentials];
+    try {
+      const { responseUrl } = await lookup('revoked.example.com example.com');
+      const card = await cardAt(responseUrl);
+      const everything = `${card.text} ${JSON.stringify(card.blocks)}`;
+      expect(everything).toContain('did not accept the API credentials');
+      expect(everything).toContain('Invalid access token');
+      expect(everything).not.toContain('SSL and Certificates Read');
+    } finally {
+      cloudflare.state.revokedCredentials = [];
+    }
+  });
+
   it('names the missing permission when the token may not read the hostname', async () => {
     cloudflare.state.forbiddenRoutes.add('hostnameStatus');
     try {

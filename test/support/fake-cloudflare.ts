@@ -81,6 +81,8 @@ export class FakeCloudflareState {
   readonly zones = new Map<string, FakeZone>();
   /** Credentials the fake accepts; anything else is a 401. */
   credentials: CloudflareAuth[] = [FAKE_API_TOKEN, FAKE_API_KEY];
+  /** Credentials that were valid once (revoked, expired): 403 with 9109, as Cloudflare answers them. */
+  revokedCredentials: CloudflareAuth[] = [];
   /** Routes the (valid) credentials may not read: 403, as for a token missing a permission. */
   readonly forbiddenRoutes = new Set<FakeRoute>();
 
@@ -213,11 +215,15 @@ function success(result: unknown, resultInfo?: Record<string, number>): FakeHttp
   return { status: 200, headers: {}, body };
 }
 
+export const INVALID_ACCESS_TOKEN_ERROR = { code: 9109, message: 'Invalid access token' };
+
+/**
+ * Cloudflare's answer for an unknown route or object id such as a zone id that does not exist
+ * (7003 + 7000, cloudflare-api.md §2.2), sent as a 404: what sets it apart from the 404 that means
+ * "this hostname has no association" is the codes, not the status.
+ */
 function noRoute(path: string): FakeHttpResponse {
-  // Cloudflare's answer for an unknown route or object id (7003 + 7000); the HTTP status is not
-  // documented (cloudflare-api.md §2.2). 400 keeps "wrong zone id" apart from the 404 that means
-  // "this hostname has no association".
-  return envelopeFailure(400, [
+  return envelopeFailure(404, [
     { code: 7003, message: `Could not route to ${path}, perhaps your object identifier is invalid?` },
     { code: 7000, message: 'No route for that URI' },
   ]);
@@ -258,6 +264,29 @@ export function matchFakeRoute(method: string, path: string): RouteMatch | null 
   if (leaf === undefined) return { route: 'hostnameAssociations', zoneId, hostname: null };
   if (leaf === 'certificates') return { route: 'hostnameCertificates', zoneId, hostname: null };
   return { route: 'hostnameStatus', zoneId, hostname: leaf };
+}
+
+/** Real API tokens are 40 characters of [A-Za-z0-9_-]; anything else after `Bearer ` is not a token. */
+const WELL_FORMED_BEARER = /^Bearer [A-Za-z0-9_-]+$/;
+
+/** 400 with 6003 and 6111 in its chain, as Cloudflare answers an Authorization header it cannot read. */
+function malformedAuthorization(): FakeHttpResponse {
+  return {
+    status: 400,
+    headers: {},
+    body: {
+      success: false,
+      errors: [
+        {
+          code: 6003,
+          message: 'Invalid request headers',
+          error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }],
+        },
+      ],
+      messages: [],
+      result: null,
+    },
+  };
 }
 
 function credentialsMatch(
@@ -356,6 +385,10 @@ export function zoneResult(zone: FakeZone): Record<string, unknown> {
 export function answerFromState(state: FakeCloudflareState, request: FakeRequest): FakeHttpResponse {
   const match = matchFakeRoute(request.method, request.path);
   if (!match) return noRoute(request.path);
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined && !WELL_FORMED_BEARER.test(authorization)) return malformedAuthorization();
+  if (credentialsMatch(request.headers, state.revokedCredentials))
+    return envelopeFailure(403, [INVALID_ACCESS_TOKEN_ERROR]);
   if (!credentialsMatch(request.headers, state.credentials))
     return envelopeFailure(401, [AUTHENTICATION_ERROR]);
   if (state.forbiddenRoutes.has(match.route)) return envelopeFailure(403, [AUTHENTICATION_ERROR]);

@@ -135,6 +135,38 @@ describe('authentication', () => {
   });
 });
 
+describe('precise failures from the local Cloudflare', () => {
+  it('a revoked token (403, 9109) is reported as not accepted, once, without naming a permission', async () => {
+    const { api, client } = harness({ auth: { scheme: 'api_token', token: 'revoked-secret-token' } });
+    api.state.revokedCredentials = [{ scheme: 'api_token', token: 'revoked-secret-token' }];
+    const error = await failureOf(client.getHostnameStatus(ZONE_ID, 'app.example.com'));
+    expect(error.code).toBe('cloudflare_unauthorized');
+    expect(error.status).toBe(403);
+    expect(error.cloudflareErrors).toEqual([{ code: 9109, message: 'Invalid access token' }]);
+    expect(error.attempts).toBe(1);
+    expect(error.hint).not.toContain('permission');
+    expect(`${error.message} ${error.hint}`).not.toContain('revoked-secret-token');
+  });
+
+  it('a token with a stray quote (400, 6003 → 6111) is reported as malformed', async () => {
+    const { client } = harness({ auth: { scheme: 'api_token', token: '"pasted-with-quotes"' } });
+    const error = await failureOf(client.getZoneAopSetting(ZONE_ID));
+    expect(error.code).toBe('cloudflare_unauthorized');
+    expect(error.status).toBe(400);
+    expect(error.cloudflareErrors.map((entry) => entry.code)).toEqual([6003, 6111]);
+    expect(error.message).toContain('malformed');
+  });
+
+  it('a zone id that looks valid but does not exist (404, 7003/7000) is a zone error naming it', async () => {
+    const { client } = harness();
+    const unknownZone = 'ffffffffffffffffffffffffffffffff';
+    const error = await failureOf(client.getHostnameStatus(unknownZone, 'app.example.com'));
+    expect(error.code).toBe('cloudflare_zone_not_found');
+    expect(error.status).toBe(404);
+    expect(error.message).toContain(unknownZone);
+  });
+});
+
 describe('the envelope', () => {
   it('returns the result of the hostname status, keeping fractional-second timestamps and enabled: null', async () => {
     const { api, client } = harness();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   CloudflareApiError,
-  cloudflareErrorCodeForStatus,
   cloudflareFailureOutcome,
   httpFailureError,
   requiredPermissionForPath,
@@ -10,7 +9,7 @@ import { isAopError } from '../../../src/errors.js';
 
 const base = { method: 'GET', retryAfterSeconds: null, attempts: 1, cloudflareErrors: [] };
 
-describe('cloudflareErrorCodeForStatus', () => {
+describe('the code of an HTTP failure without telling Cloudflare codes', () => {
   it.each([
     [401, 'cloudflare_unauthorized'],
     [403, 'cloudflare_forbidden'],
@@ -21,7 +20,7 @@ describe('cloudflareErrorCodeForStatus', () => {
     [500, 'cloudflare_server_error'],
     [524, 'cloudflare_server_error'],
   ])('maps HTTP %i to %s', (status, code) => {
-    expect(cloudflareErrorCodeForStatus(status)).toBe(code);
+    expect(httpFailureError({ ...base, status, path: '/zones/z/settings/tls_client_auth' }).code).toBe(code);
   });
 });
 
@@ -76,5 +75,70 @@ describe('cloudflareFailureOutcome', () => {
       'fail',
       'fail',
     ]);
+  });
+});
+
+describe("Cloudflare's own codes decide what a failure means", () => {
+  const fail = (status: number, path: string, codes: [number, string][]) =>
+    httpFailureError({
+      ...base,
+      status,
+      path,
+      cloudflareErrors: codes.map(([code, message]) => ({ code, message })),
+    });
+  const ZONE = '0123456789abcdef0123456789abcdef';
+  const hostnamePath = `/zones/${ZONE}/origin_tls_client_auth/hostnames/app.example.com`;
+
+  it('a 404 with 7003/7000 is a zone error naming the zone id, not "no association"', () => {
+    const error = fail(404, hostnamePath, [
+      [7003, `Could not route to /zones/${ZONE}/…, perhaps your object identifier is invalid?`],
+      [7000, 'No route for that URI'],
+    ]);
+    expect(error.code).toBe('cloudflare_zone_not_found');
+    expect(error.message).toContain(`no zone ${ZONE}`);
+    expect(error.hint).toContain('zone id');
+  });
+
+  it('a 400 with 7003 is the same zone error (a malformed zone id)', () => {
+    expect(
+      fail(400, '/zones/example.com/settings/tls_client_auth', [[7003, 'Could not route']]).message,
+    ).toContain('no zone example.com');
+  });
+
+  it('only a 404 without those codes means "nothing at this hostname"', () => {
+    expect(fail(404, hostnamePath, [[1404, 'No association']]).code).toBe('cloudflare_not_found');
+    expect(fail(404, hostnamePath, []).code).toBe('cloudflare_not_found');
+  });
+
+  it('a 403 with 9109 says the token is not accepted, not that it lacks a permission', () => {
+    const error = fail(403, hostnamePath, [[9109, 'Invalid access token']]);
+    expect(error.code).toBe('cloudflare_unauthorized');
+    expect(error.message).toBe(
+      `Cloudflare did not accept the API credentials (HTTP 403 on GET ${hostnamePath}): Invalid access token [9109].`,
+    );
+    expect(error.hint).toContain('revoked, expired');
+    expect(error.hint).not.toContain('permission');
+  });
+
+  it('a 401 with 10000 Authentication error says the token is not accepted', () => {
+    const error = fail(401, hostnamePath, [[10000, 'Authentication error']]);
+    expect(error.code).toBe('cloudflare_unauthorized');
+    expect(error.hint).toContain('revoked, expired');
+  });
+
+  it('a 403 with 10000 alone names the missing permission', () => {
+    const error = fail(403, hostnamePath, [[10000, 'Authentication error']]);
+    expect(error.code).toBe('cloudflare_forbidden');
+    expect(error.hint).toContain('"SSL and Certificates Read"');
+  });
+
+  it('a 400 with 6003 and 6111 says the token is malformed', () => {
+    const error = fail(400, hostnamePath, [
+      [6003, 'Invalid request headers'],
+      [6111, 'Invalid format for Authorization header'],
+    ]);
+    expect(error.code).toBe('cloudflare_unauthorized');
+    expect(error.message).toContain('malformed');
+    expect(error.hint).toContain('quotes, spaces or a line break');
   });
 });

@@ -214,14 +214,32 @@ describe('fake Cloudflare answers conform to the official OpenAPI', () => {
       400,
     ],
     [
-      'a 400 for an unknown zone',
+      'a 404 with 7003/7000 for an unknown zone',
       get('/zones/ffffffffffffffffffffffffffffffff/origin_tls_client_auth/hostnames/certificates'),
+      404,
+    ],
+    [
+      'a 403 with 9109 for a revoked token',
+      {
+        ...get(`/zones/${ZONE_ID}/origin_tls_client_auth/settings`),
+        headers: { authorization: 'Bearer revoked-token' },
+      },
+      403,
+    ],
+    [
+      'a 400 with 6003/6111 for a malformed Authorization header',
+      {
+        ...get(`/zones/${ZONE_ID}/origin_tls_client_auth/settings`),
+        headers: { authorization: 'Bearer "quoted token"' },
+      },
       400,
     ],
   ];
 
   it.each(failureCases)('%s', (_label, request, status) => {
-    const response = answerFromState(seededState(), request);
+    const state = seededState();
+    state.revokedCredentials = [{ scheme: 'api_token', token: 'revoked-token' }];
+    const response = answerFromState(state, request);
     expect(response.status).toBe(status);
     expect(validator.validate(AOP_FAILURE, response.body)).toEqual([]);
   });
