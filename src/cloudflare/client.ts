@@ -1,5 +1,5 @@
 /**
- * The Cloudflare v4 client: six read-only endpoints, each call drawing on the shared rate limiter,
+ * The Cloudflare v4 client: seven read-only endpoints, each call drawing on the shared rate limiter,
  * retried with bounded backoff when the failure is temporary, and failing with a CloudflareApiError
  * that says what to do when it is not.
  */
@@ -24,6 +24,7 @@ import {
   listOf,
   listSkippingUnusable,
   zoneAopSettingSchema,
+  zoneCertificateSchema,
   zoneSchema,
   zoneTlsClientAuthSchema,
 } from './schemas.js';
@@ -32,6 +33,7 @@ import type {
   CfHostnameCertificate,
   CfHostnameStatus,
   CfZone,
+  CfZoneCertificate,
   CloudflareClient,
   CloudflareRequestOptions,
 } from './types.js';
@@ -41,6 +43,7 @@ export const CLOUDFLARE_ROUTES = {
   hostnameStatus: 'GET /zones/:zone_id/origin_tls_client_auth/hostnames/:hostname',
   hostnameAssociations: 'GET /zones/:zone_id/origin_tls_client_auth/hostnames',
   hostnameCertificates: 'GET /zones/:zone_id/origin_tls_client_auth/hostnames/certificates',
+  zoneCertificates: 'GET /zones/:zone_id/origin_tls_client_auth',
   zoneAopSetting: 'GET /zones/:zone_id/origin_tls_client_auth/settings',
   zoneTlsClientAuth: 'GET /zones/:zone_id/settings/tls_client_auth',
   zones: 'GET /zones',
@@ -461,6 +464,20 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         signal: requestOptions?.signal,
       };
       return parseResult(call, await send(call), listOf(hostnameCertificateSchema), 'a list of certificates');
+    },
+
+    async listZoneCertificates(zoneId, requestOptions): Promise<CfZoneCertificate[]> {
+      const call: Call = {
+        route: CLOUDFLARE_ROUTES.zoneCertificates,
+        path: `/zones/${segment(zoneId)}/origin_tls_client_auth`,
+        signal: requestOptions?.signal,
+      };
+      return parseResult(
+        call,
+        await send(call),
+        listOf(zoneCertificateSchema),
+        'a list of zone certificates',
+      );
     },
 
     async getZoneAopSetting(zoneId, requestOptions: CloudflareRequestOptions | undefined) {

@@ -1,8 +1,13 @@
 /**
  * Maps Cloudflare's wire shapes onto the domain model. Pure: no I/O, no clock.
  */
-import type { HostnameAopSwitch, HostnameAssociation } from '../domain/types.js';
-import type { CfHostnameAssociationRow, CfHostnameCertificate, CfHostnameStatus } from './types.js';
+import type { HostnameAopSwitch, HostnameAssociation, ZoneCertificate } from '../domain/types.js';
+import type {
+  CfHostnameAssociationRow,
+  CfHostnameCertificate,
+  CfHostnameStatus,
+  CfZoneCertificate,
+} from './types.js';
 
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?(?:\s*UTC)?$/;
@@ -147,4 +152,25 @@ export function joinAssociationsWithCertificates(
     });
   }
   return associations;
+}
+
+/**
+ * One zone-level certificate (Z1 row) as the domain sees it.
+ *
+ * @example
+ * toZoneCertificate({ id: 'z1', status: 'active', expires_on: '2030-01-01T00:00:00Z' }, 'zone1')
+ * // { zoneId: 'zone1', certificateId: 'z1', status: 'active', expiresOn: 2030-01-01T00:00:00.000Z, ... }
+ */
+export function toZoneCertificate(row: CfZoneCertificate, zoneId: string): ZoneCertificate {
+  return {
+    zoneId,
+    certificateId: textOrNull(row.id),
+    status: textOrNull(row.status),
+    zoneAopEnabled: row.enabled ?? null,
+    expiresOn: parseCloudflareTimestamp(row.expires_on),
+    issuer: textOrNull(row.issuer),
+    signature: textOrNull(row.signature),
+    certificatePem: pemOrNull(row.certificate),
+    uploadedOn: parseCloudflareTimestamp(row.uploaded_on),
+  };
 }

@@ -7,7 +7,13 @@
  */
 import { z } from 'zod';
 import type { CloudflareErrorEntry } from './errors.js';
-import type { CfHostnameAssociationRow, CfHostnameCertificate, CfHostnameStatus, CfZone } from './types.js';
+import type {
+  CfHostnameAssociationRow,
+  CfHostnameCertificate,
+  CfHostnameStatus,
+  CfZone,
+  CfZoneCertificate,
+} from './types.js';
 
 /** A field that is kept when it has the right type and silently dropped otherwise. */
 function lenient<T extends z.ZodType>(schema: T) {
@@ -143,6 +149,22 @@ const hostnameCertificateFields = z.object({
 /** C1 row: GET /zones/{zone_id}/origin_tls_client_auth/hostnames/certificates. */
 export const hostnameCertificateSchema: z.ZodType<CfHostnameCertificate> =
   hostnameCertificateFields.transform((record): CfHostnameCertificate => withoutUndefined(record));
+
+const zoneCertificateFields = z.object({
+  id: lenientString,
+  certificate: lenientString,
+  enabled: lenient(z.boolean()),
+  expires_on: lenientString,
+  issuer: lenientString,
+  signature: lenientString,
+  status: lenientString,
+  uploaded_on: lenientString,
+});
+
+/** Z1 row / Z3 result: GET /zones/{zone_id}/origin_tls_client_auth[/{certificate_id}]. */
+export const zoneCertificateSchema: z.ZodType<CfZoneCertificate> = zoneCertificateFields.transform(
+  (record): CfZoneCertificate => withoutUndefined(record),
+);
 
 /** A zone from GET /zones; a row without a string `id` and `name` is useless and is skipped by the list. */
 export const zoneSchema: z.ZodType<CfZone> = z

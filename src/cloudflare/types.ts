@@ -43,6 +43,22 @@ export interface CfHostnameCertificate {
   uploaded_on?: string;
 }
 
+/**
+ * One row of GET /zones/{zone_id}/origin_tls_client_auth (zone-level certificates), also the
+ * result of GET /zones/{zone_id}/origin_tls_client_auth/{certificate_id}.
+ */
+export interface CfZoneCertificate {
+  id?: string;
+  certificate?: string;
+  /** "Indicates whether zone-level authenticated origin pulls is enabled." */
+  enabled?: boolean;
+  expires_on?: string;
+  issuer?: string;
+  signature?: string;
+  status?: string;
+  uploaded_on?: string;
+}
+
 export interface CfZone {
   id: string;
   name: string;
@@ -74,6 +90,8 @@ export interface CloudflareClient {
     zoneId: string,
     options?: CloudflareRequestOptions,
   ): Promise<CfHostnameCertificate[]>;
+  /** GET /zones/{zone_id}/origin_tls_client_auth: the zone-level certificates (not paged). */
+  listZoneCertificates(zoneId: string, options?: CloudflareRequestOptions): Promise<CfZoneCertificate[]>;
   /** GET /zones/{zone_id}/origin_tls_client_auth/settings → zone-level AOP `enabled`. */
   getZoneAopSetting(zoneId: string, options?: CloudflareRequestOptions): Promise<{ enabled: boolean | null }>;
   /** GET /zones/{zone_id}/settings/tls_client_auth → `on` | `off`. */

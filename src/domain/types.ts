@@ -41,6 +41,24 @@ export interface HostnameAssociation {
   certificateUpdatedAt: Date | null;
 }
 
+/**
+ * One zone-level AOP certificate: uploaded for the whole zone and presented to the origin for
+ * every hostname without a per-hostname association of its own, while zone-level AOP is on.
+ */
+export interface ZoneCertificate {
+  zoneId: string;
+  certificateId: string | null;
+  /** A string, not the enum: an unknown future value must still be shown. */
+  status: string | null;
+  /** The row's own `enabled`: whether zone-level AOP is on, as Cloudflare repeats it per certificate. */
+  zoneAopEnabled: boolean | null;
+  expiresOn: Date | null;
+  issuer: string | null;
+  signature: string | null;
+  certificatePem: string | null;
+  uploadedOn: Date | null;
+}
+
 /** What one check of one hostname found. */
 export type HostnameObservation =
   | { kind: 'association'; association: HostnameAssociation }

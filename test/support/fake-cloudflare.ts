@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the Cloudflare v4 API: a real HTTP server on 127.0.0.1 speaking the wire
- * format of the six endpoints the bot reads, backed by an in-memory state tests seed directly.
+ * format of the endpoints the bot reads, backed by an in-memory state tests seed directly.
  *
  * Where Cloudflare's behaviour is documented (envelopes, auth errors, page bounds, 429 with
  * retry-after) the fake copies it; where it is not (the error code inside an H3 404, the exact
@@ -20,7 +20,11 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUU
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { MockAgent } from 'undici';
-import type { CfHostnameAssociationRow, CfHostnameCertificate } from '../../src/cloudflare/types.js';
+import type {
+  CfHostnameAssociationRow,
+  CfHostnameCertificate,
+  CfZoneCertificate,
+} from '../../src/cloudflare/types.js';
 import type { CloudflareAuth } from '../../src/config/types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -32,6 +36,8 @@ export type FakeRoute =
   | 'hostnameAssociations'
   | 'hostnameCertificates'
   | 'zoneAopSetting'
+  | 'zoneCertificates'
+  | 'zoneCertificate'
   | 'zoneTlsClientAuth';
 
 /** The path prefix of the real API, kept so clients are configured exactly as in production. */
@@ -59,11 +65,20 @@ export interface FakeZone {
   associations: Map<string, FakeAssociation>;
   /** Keyed by certificate id. */
   certificates: Map<string, FakeCertificate>;
+  /** Zone-level certificates, keyed by id. */
+  zoneCertificates: Map<string, FakeZoneCertificate>;
 }
 
 export type FakeAssociation = CfHostnameAssociationRow & { hostname: string };
 /** A hostname certificate; `updated_at` feeds H3's `cert_updated_at` (C1 rows do not carry it). */
 export type FakeCertificate = CfHostnameCertificate & { id: string; updated_at?: string };
+
+/**
+ * A zone-level certificate. `enabled` is left out unless seeded: the answer then repeats the
+ * zone's AOP setting, as Cloudflare's does ("whether zone-level authenticated origin pulls is enabled").
+ */
+export type FakeZoneCertificate = CfZoneCertificate & { id: string };
+export type AddZoneCertificateInput = Omit<FakeZoneCertificate, 'id'> & { id?: string };
 
 export interface AddZoneInput {
   /** Default: a fresh 32-hex id, the shape of real zone ids. */
@@ -95,6 +110,7 @@ export class FakeCloudflareState {
       aopEnabled: input.aopEnabled ?? false,
       associations: new Map(),
       certificates: new Map(),
+      zoneCertificates: new Map(),
     };
     this.zones.set(zone.id, zone);
     return zone;
@@ -115,6 +131,21 @@ export class FakeCloudflareState {
       id: input.id ?? randomUUID(),
     };
     this.zone(zoneId).certificates.set(certificate.id, certificate);
+    return certificate;
+  }
+
+  /**
+   * Adds a zone-level certificate (default id: a UUID; default status active). Like Cloudflare, the
+   * fake never removes one when it expires.
+   */
+  addZoneCertificate(zoneId: string, input: AddZoneCertificateInput = {}): FakeZoneCertificate {
+    const certificate: FakeZoneCertificate = {
+      status: 'active',
+      uploaded_on: DEFAULT_TIMESTAMP,
+      ...input,
+      id: input.id ?? randomUUID(),
+    };
+    this.zone(zoneId).zoneCertificates.set(certificate.id, certificate);
     return certificate;
   }
 
@@ -238,6 +269,7 @@ interface RouteMatch {
   route: FakeRoute;
   zoneId: string | null;
   hostname: string | null;
+  certificateId?: string;
 }
 
 /** Matches a path below the API base; `hostnames/certificates` wins over `hostnames/{hostname}` as in the real API. */
@@ -259,8 +291,14 @@ export function matchFakeRoute(method: string, path: string): RouteMatch | null 
     return { route: 'zoneTlsClientAuth', zoneId, hostname: null };
   }
   if (area !== 'origin_tls_client_auth' || rest.length > 0) return null;
+  if (sub === undefined) return { route: 'zoneCertificates', zoneId, hostname: null };
   if (sub === 'settings' && leaf === undefined) return { route: 'zoneAopSetting', zoneId, hostname: null };
-  if (sub !== 'hostnames') return null;
+  // `settings` and `hostnames` win over `{certificate_id}`, as in the real API.
+  if (sub !== 'hostnames') {
+    return leaf === undefined
+      ? { route: 'zoneCertificate', zoneId, hostname: null, certificateId: sub }
+      : null;
+  }
   if (leaf === undefined) return { route: 'hostnameAssociations', zoneId, hostname: null };
   if (leaf === 'certificates') return { route: 'hostnameCertificates', zoneId, hostname: null };
   return { route: 'hostnameStatus', zoneId, hostname: leaf };
@@ -339,6 +377,11 @@ export function hostnameStatusResult(association: FakeAssociation, certificate: 
   });
 }
 
+/** A zone-level certificate on the wire; `enabled` repeats the zone's AOP setting unless seeded. */
+export function zoneCertificateResult(zone: FakeZone, certificate: FakeZoneCertificate) {
+  return dropUndefined({ enabled: zone.aopEnabled, ...certificate });
+}
+
 function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
@@ -414,6 +457,22 @@ export function answerFromState(state: FakeCloudflareState, request: FakeRequest
       return success({ enabled: zone.aopEnabled });
     case 'zoneTlsClientAuth':
       return success({ id: 'tls_client_auth', value: zone.tlsClientAuth, editable: true, modified_on: null });
+    case 'zoneCertificates': {
+      const certificates = [...zone.zoneCertificates.values()].map((row) => zoneCertificateResult(zone, row));
+      return success(certificates, {
+        count: certificates.length,
+        page: 1,
+        per_page: certificates.length,
+        total_count: certificates.length,
+        total_pages: 1,
+      });
+    }
+    case 'zoneCertificate': {
+      const certificate = zone.zoneCertificates.get(match.certificateId ?? '');
+      // An unknown certificate id: the exact code is not documented; 1404 is made up, as for H3.
+      if (!certificate) return envelopeFailure(404, [{ code: 1404, message: 'Certificate not found' }]);
+      return success(zoneCertificateResult(zone, certificate));
+    }
     case 'hostnameCertificates': {
       const certificates = [...zone.certificates.values()].map(({ updated_at: _updatedAt, ...wire }) => wire);
       return success(certificates, {

@@ -259,6 +259,55 @@ describe('the envelope', () => {
   });
 });
 
+describe('zone-level certificates', () => {
+  it('lists every zone certificate in one request, expired ones included', async () => {
+    const { api, client } = harness();
+    api.state.addZoneCertificate(ZONE_ID, {
+      id: 'zone-cert-old',
+      expires_on: '2020-01-01T00:00:00Z',
+      uploaded_on: '2019-01-01T00:00:00Z',
+    });
+    api.state.addZoneCertificate(ZONE_ID, {
+      id: 'zone-cert-new',
+      expires_on: '2027-01-01T05:20:00.12345Z',
+      uploaded_on: '2026-01-01T00:00:00Z',
+      status: 'pending_deployment',
+    });
+    const certificates = await client.listZoneCertificates(ZONE_ID);
+    expect(certificates).toEqual([
+      {
+        id: 'zone-cert-old',
+        enabled: true,
+        expires_on: '2020-01-01T00:00:00Z',
+        status: 'active',
+        uploaded_on: '2019-01-01T00:00:00Z',
+      },
+      {
+        id: 'zone-cert-new',
+        enabled: true,
+        expires_on: '2027-01-01T05:20:00.12345Z',
+        status: 'pending_deployment',
+        uploaded_on: '2026-01-01T00:00:00Z',
+      },
+    ]);
+    expect(api.requests.map((request) => [request.route, request.path])).toEqual([
+      ['zoneCertificates', `/zones/${ZONE_ID}/origin_tls_client_auth`],
+    ]);
+  });
+
+  it('refuses a zone certificate list that is not a list', async () => {
+    const { api, client } = harness();
+    api.inject('zoneCertificates', {
+      kind: 'respond',
+      status: 200,
+      body: { success: true, errors: [], messages: [], result: { id: 'x' } },
+    });
+    const error = await failureOf(client.listZoneCertificates(ZONE_ID));
+    expect(error.code).toBe('cloudflare_malformed_response');
+    expect(error.message).toContain('a list of zone certificates');
+  });
+});
+
 describe('paging the association list', () => {
   it('fetches all three pages with status=all and per_page=1000', async () => {
     const { api, client } = harness();
@@ -406,6 +455,7 @@ describe('403 hints name the missing permission', () => {
       'SSL and Certificates Read',
     ],
     ['zoneAopSetting', (h: Harness) => h.client.getZoneAopSetting(ZONE_ID), 'SSL and Certificates Read'],
+    ['zoneCertificates', (h: Harness) => h.client.listZoneCertificates(ZONE_ID), 'SSL and Certificates Read'],
     ['zoneTlsClientAuth', (h: Harness) => h.client.getZoneTlsClientAuth(ZONE_ID), 'Zone Settings Read'],
     ['zones', (h: Harness) => h.client.findZonesByName('example.com'), 'Zone Read'],
   ] as const)('%s needs "%s"', async (route, call, permission) => {

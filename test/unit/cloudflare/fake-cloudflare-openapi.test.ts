@@ -81,6 +81,13 @@ const responsePointer = (path: string, status: '200' | '4XX') =>
 const AOP_FAILURE = '/components/schemas/tls-certificates-and-hostnames_api-response-common-failure';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
+const ZONE_CERTIFICATE_ID = '7e0b1c9a-3d2f-4b8e-a6c5-1f9d8e7a6b5c';
+
+/** The fields a zone-level certificate row carries (no serial number: the spec has none). */
+function zoneCertificateFields(generated: ReturnType<typeof generateSelfSignedCertificate>) {
+  const { serial_number: _serial, ...fields } = certificateFields(generated);
+  return fields;
+}
 
 function seededState(): FakeCloudflareState {
   const state = new FakeCloudflareState();
@@ -96,6 +103,21 @@ function seededState(): FakeCloudflareState {
     updated_at: '2026-03-02T00:00:00Z',
   });
   state.addCertificate(ZONE_ID, { id: 'fa633cc7-4afc-4875-8814-b321153fee13', status: 'pending_deletion' });
+  const zoneGenerated = generateSelfSignedCertificate({
+    hostname: 'example.com',
+    notAfter: new Date('2027-06-01T00:00:00Z'),
+  });
+  state.addZoneCertificate(ZONE_ID, {
+    ...zoneCertificateFields(zoneGenerated),
+    id: ZONE_CERTIFICATE_ID,
+    uploaded_on: '2026-04-01T10:11:12.37411Z',
+  });
+  // Expired and never removed, as Cloudflare keeps them.
+  state.addZoneCertificate(ZONE_ID, {
+    id: 'b1946ac9-2c4b-4f0e-9d4a-6f2e0d7c3a11',
+    expires_on: '2025-01-01T00:00:00Z',
+    status: 'active',
+  });
   state.associate(ZONE_ID, {
     hostname: 'app.example.com',
     cert_id: certificate.id,
@@ -153,6 +175,16 @@ describe('fake Cloudflare answers conform to the official OpenAPI', () => {
       '/zones/{zone_id}/origin_tls_client_auth/settings',
       get(`/zones/${ZONE_ID}/origin_tls_client_auth/settings`),
     ],
+    [
+      'the zone-level certificate list',
+      '/zones/{zone_id}/origin_tls_client_auth',
+      get(`/zones/${ZONE_ID}/origin_tls_client_auth`),
+    ],
+    [
+      'one zone-level certificate',
+      '/zones/{zone_id}/origin_tls_client_auth/{certificate_id}',
+      get(`/zones/${ZONE_ID}/origin_tls_client_auth/${ZONE_CERTIFICATE_ID}`),
+    ],
     ['the zone list', '/zones', get('/zones', { name: 'example.com', per_page: '50' })],
   ];
 
@@ -160,6 +192,15 @@ describe('fake Cloudflare answers conform to the official OpenAPI', () => {
     const response = answerFromState(seededState(), request);
     expect(response.status).toBe(200);
     expect(validator.validate(responsePointer(specPath, '200'), response.body)).toEqual([]);
+  });
+
+  it('the validator rejects a zone-level certificate with an unknown status', () => {
+    const response = answerFromState(seededState(), get(`/zones/${ZONE_ID}/origin_tls_client_auth`));
+    const body = structuredClone(response.body) as { result: Record<string, unknown>[] };
+    if (body.result[0]) body.result[0].status = 'quarantined';
+    expect(
+      validator.validate(responsePointer('/zones/{zone_id}/origin_tls_client_auth', '200'), body),
+    ).toEqual(['/result/0/status must be equal to one of the allowed values']);
   });
 
   it('the validator does reject a body that breaks the spec', () => {
@@ -192,6 +233,17 @@ describe('fake Cloudflare answers conform to the official OpenAPI', () => {
     expect((list.body as { result: unknown[] }).result).toHaveLength(3);
     const zones = answerFromState(state, get('/zones', { name: 'example.com', per_page: '50' }));
     expect((zones.body as { result: unknown[] }).result).toHaveLength(1);
+    const zoneCertificates = answerFromState(state, get(`/zones/${ZONE_ID}/origin_tls_client_auth`));
+    expect((zoneCertificates.body as { result: unknown[] }).result).toHaveLength(2);
+    const one = answerFromState(
+      state,
+      get(`/zones/${ZONE_ID}/origin_tls_client_auth/${ZONE_CERTIFICATE_ID}`),
+    );
+    expect((one.body as { result: Record<string, unknown> }).result).toMatchObject({
+      id: ZONE_CERTIFICATE_ID,
+      enabled: true,
+      status: 'active',
+    });
   });
 
   const failureCases: [string, FakeRequest, number][] = [
@@ -212,6 +264,11 @@ describe('fake Cloudflare answers conform to the official OpenAPI', () => {
       'a 400 for per_page above 1000',
       get(`/zones/${ZONE_ID}/origin_tls_client_auth/hostnames`, { per_page: '1001' }),
       400,
+    ],
+    [
+      'a 404 for an unknown zone-level certificate',
+      get(`/zones/${ZONE_ID}/origin_tls_client_auth/00000000-0000-0000-0000-000000000000`),
+      404,
     ],
     [
       'a 404 with 7003/7000 for an unknown zone',

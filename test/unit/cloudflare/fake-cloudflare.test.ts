@@ -85,6 +85,16 @@ describe('matchFakeRoute', () => {
       zoneId: ZONE_ID,
       hostname: 'a.example.com',
     });
+    expect(matchFakeRoute('GET', `/zones/${ZONE_ID}/origin_tls_client_auth`)?.route).toBe('zoneCertificates');
+    expect(matchFakeRoute('GET', `/zones/${ZONE_ID}/origin_tls_client_auth/settings`)?.route).toBe(
+      'zoneAopSetting',
+    );
+    expect(matchFakeRoute('GET', `/zones/${ZONE_ID}/origin_tls_client_auth/abc`)).toEqual({
+      route: 'zoneCertificate',
+      zoneId: ZONE_ID,
+      hostname: null,
+      certificateId: 'abc',
+    });
     expect(matchFakeRoute('POST', '/zones')).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import {
   parseCloudflareTimestamp,
   toAopSwitch,
   toHostnameAssociation,
+  toZoneCertificate,
 } from '../../../src/cloudflare/mapping.js';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -209,5 +210,34 @@ describe('joinAssociationsWithCertificates', () => {
       ['c.example.com', 'on', null, null],
     ]);
     expect(joined[1]?.certificateId).toBe('ffffffff-0000-4000-8000-000000000009');
+  });
+});
+
+describe('toZoneCertificate', () => {
+  it('maps a zone-level certificate row, keeping what is missing as null', () => {
+    expect(
+      toZoneCertificate(
+        {
+          id: 'z1',
+          enabled: false,
+          status: 'active',
+          expires_on: '2027-01-01T05:20:00.12345Z',
+          uploaded_on: '2026-01-01T00:00:00Z',
+          issuer: '  ',
+        },
+        'zone-1',
+      ),
+    ).toEqual({
+      zoneId: 'zone-1',
+      certificateId: 'z1',
+      status: 'active',
+      zoneAopEnabled: false,
+      expiresOn: new Date('2027-01-01T05:20:00.123Z'),
+      issuer: null,
+      signature: null,
+      certificatePem: null,
+      uploadedOn: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(toZoneCertificate({}, 'zone-1')).toMatchObject({ certificateId: null, zoneAopEnabled: null });
   });
 });

@@ -7,6 +7,7 @@ import {
   hostnameStatusSchema,
   listSkippingUnusable,
   zoneAopSettingSchema,
+  zoneCertificateSchema,
   zoneSchema,
   zoneTlsClientAuthSchema,
 } from '../../../src/cloudflare/schemas.js';
@@ -53,6 +54,20 @@ describe('record schemas', () => {
     expect(hostnameStatusSchema.parse({ enabled: false })).toEqual({ enabled: false });
     expect(hostnameStatusSchema.parse({ enabled: null })).toEqual({ enabled: null });
     expect(hostnameStatusSchema.parse({ enabled: 'true' })).toEqual({});
+  });
+
+  it('reads a zone-level certificate, keeping a boolean enabled and dropping a null one', () => {
+    expect(
+      zoneCertificateSchema.parse({
+        id: 'z1',
+        enabled: true,
+        status: 'active',
+        expires_on: '2100-01-01T05:20:00Z',
+        uploaded_on: 17,
+        private_key: 'never kept',
+      }),
+    ).toEqual({ id: 'z1', enabled: true, status: 'active', expires_on: '2100-01-01T05:20:00Z' });
+    expect(zoneCertificateSchema.parse({ id: 'z2', enabled: null })).toEqual({ id: 'z2' });
   });
 
   it('drops wrong-typed and unknown fields without dropping the record', () => {

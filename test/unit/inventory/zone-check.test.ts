@@ -59,6 +59,10 @@ function fakeCloudflare(data: FakeZoneData): CloudflareClient & { calls: string[
       if (!status) throw failure(404, `${listPath}/${hostname}`);
       return status;
     },
+    async listZoneCertificates() {
+      calls.push('listZoneCertificates');
+      return [];
+    },
     async getZoneAopSetting() {
       throw new Error('not used by zone checks');
     },
