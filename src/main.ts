@@ -1,7 +1,7 @@
 import { createAopStatus } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { isAopError } from './errors.js';
-import { createLogger } from './observability/logger.js';
+import { cloudflareSecrets, createLogger } from './observability/logger.js';
 
 /**
  * `npm start`: validate the configuration (all problems at once), then run the Slack app and the
@@ -15,7 +15,10 @@ async function main(): Promise<void> {
     process.exitCode = 78; // EX_CONFIG
     return;
   }
-  const logger = createLogger({ level: result.config.logLevel });
+  const logger = createLogger({
+    level: result.config.logLevel,
+    secrets: cloudflareSecrets(result.config),
+  });
   for (const warning of result.warnings) logger.warn({ warning }, 'configuration warning');
 
   const service = createAopStatus({ config: result.config, logger });

@@ -11,7 +11,7 @@ import type { CloudflareClient } from '../cloudflare/types.js';
 import {
   type ConfigSources,
   inventoryFromFile,
-  readCloudflareAuth,
+  readCloudflareAccounts,
   readCloudflareBaseUrl,
   readConfigFile,
 } from '../config/load.js';
@@ -47,7 +47,6 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  const auth = readCloudflareAuth(env, problems, warnings);
   const baseUrl = readCloudflareBaseUrl(env, problems);
   const file = readConfigFile(sources, problems);
   const label = file.label;
@@ -57,7 +56,8 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
       `${label}: ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`,
     );
   }
-  if (problems.length > 0 || !validated.config || !auth) return { ok: false, problems, warnings };
+  const accounts = readCloudflareAccounts(env, file.data, validated.config, problems, warnings);
+  if (problems.length > 0 || !validated.config || !accounts) return { ok: false, problems, warnings };
 
   const fileConfig = validated.config;
   return {
@@ -67,7 +67,7 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
       configFile: file.filePath,
       timezone: fileConfig.timezone,
       digestSchedule: fileConfig.digest.schedule,
-      ...inventoryFromFile(fileConfig, { baseUrl, auth }),
+      ...inventoryFromFile(fileConfig, { baseUrl, accounts }),
     },
   };
 }

@@ -2,8 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { AopError } from '../errors.js';
-import { type FileConfig, validateFileConfig } from './schema.js';
-import type { AppConfig, CloudflareAuth, ProcessRole, RouteConfig } from './types.js';
+import { type FileConfig, parseDurationSeconds, validateFileConfig } from './schema.js';
+import {
+  type AppConfig,
+  type CloudflareAccount,
+  type CloudflareAuth,
+  DEFAULT_ACCOUNT_NAME,
+  type ProcessRole,
+  type RouteConfig,
+} from './types.js';
 
 export const DEFAULTS = {
   port: 3000,
@@ -136,19 +143,91 @@ export function readCloudflareBaseUrl(env: Environment, problems: string[]): str
   return baseUrl;
 }
 
-/** The file's Cloudflare section, zones and thresholds in the shape the rest of the code uses. */
+/** True when the raw file lists `cloudflare.accounts`, so the single-credential variables are not needed. */
+function fileListsAccounts(data: Record<string, unknown>): boolean {
+  const cloudflare = data.cloudflare;
+  return typeof cloudflare === 'object' && cloudflare !== null && 'accounts' in cloudflare;
+}
+
+/**
+ * The credentials: one per `cloudflare.accounts` entry, each read from the variable its
+ * `token_env` names; without `accounts`, the single credential from CLOUDFLARE_API_TOKEN (or email
+ * and key) as an account named "default". Every unset variable is reported, not just the first.
+ */
+export function readCloudflareAccounts(
+  env: Environment,
+  data: Record<string, unknown>,
+  fileConfig: FileConfig | null,
+  problems: string[],
+  warnings: string[],
+): CloudflareAccount[] | null {
+  if (!fileListsAccounts(data)) {
+    const auth = readCloudflareAuth(env, problems, warnings);
+    if (!auth) return null;
+    const rateLimit = fileConfig?.cloudflare.rate_limit ?? { requests: 1200, per_seconds: 300 };
+    return [
+      {
+        name: DEFAULT_ACCOUNT_NAME,
+        auth,
+        rateLimit: { requests: rateLimit.requests, perSeconds: rateLimit.per_seconds },
+        credentialEnv:
+          auth.scheme === 'api_token' ? 'CLOUDFLARE_API_TOKEN' : 'CLOUDFLARE_API_EMAIL/CLOUDFLARE_API_KEY',
+        implicit: true,
+      },
+    ];
+  }
+  // Every unset variable is reported even when the file has other problems, so each entry is
+  // read from the raw file too; the budgets come from the validated file.
+  const raw = (data.cloudflare as { accounts?: unknown }).accounts;
+  const rawEntries = Array.isArray(raw) ? raw : [];
+  const listed = fileConfig?.cloudflare.accounts;
+  const accounts: CloudflareAccount[] = [];
+  rawEntries.forEach((entry: unknown, index) => {
+    const fields = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
+    const name = typeof fields.name === 'string' ? fields.name : `#${index + 1}`;
+    const tokenEnv = fields.token_env;
+    if (typeof tokenEnv !== 'string' || tokenEnv.length === 0) return; // the schema reports it
+    const token = nonEmpty(env, tokenEnv);
+    if (!token) {
+      problems.push(
+        `cloudflare.accounts.${index}.token_env: ${tokenEnv} is not set (it should hold the API token of account "${name}")`,
+      );
+      return;
+    }
+    if (token.includes('replace-me')) {
+      problems.push(`${tokenEnv} is still the placeholder from .env.example`);
+      return;
+    }
+    const account = listed?.[index];
+    if (!account) return;
+    accounts.push({
+      name: account.name,
+      auth: { scheme: 'api_token', token },
+      rateLimit: { requests: account.rate_limit.requests, perSeconds: account.rate_limit.per_seconds },
+      credentialEnv: account.token_env,
+      implicit: false,
+    });
+  });
+  if (!listed) return null;
+  const named = new Set(listed.map((account) => account.token_env));
+  if (!named.has('CLOUDFLARE_API_TOKEN') && nonEmpty(env, 'CLOUDFLARE_API_TOKEN'))
+    warnings.push('CLOUDFLARE_API_TOKEN is set but cloudflare.accounts does not name it, so it is not used');
+  return accounts.length === listed.length ? accounts : null;
+}
+
+/** The file's Cloudflare section, zones, discovery and thresholds in the shape the rest of the code uses. */
 export function inventoryFromFile(
   fileConfig: FileConfig,
-  cloudflare: { baseUrl: string; auth: CloudflareAuth },
-): Pick<AppConfig, 'zones' | 'thresholds' | 'cloudflare'> {
+  cloudflare: { baseUrl: string; accounts: CloudflareAccount[] },
+): Pick<AppConfig, 'zones' | 'thresholds' | 'cloudflare' | 'discover'> {
+  const [first] = cloudflare.accounts;
+  if (!first) throw new Error('inventoryFromFile needs at least one Cloudflare account');
   return {
     cloudflare: {
       baseUrl: cloudflare.baseUrl,
-      auth: cloudflare.auth,
-      rateLimit: {
-        requests: fileConfig.cloudflare.rate_limit.requests,
-        perSeconds: fileConfig.cloudflare.rate_limit.per_seconds,
-      },
+      auth: first.auth,
+      rateLimit: first.rateLimit,
+      accounts: cloudflare.accounts,
       concurrency: fileConfig.cloudflare.concurrency,
       requestTimeoutMs: Math.round(fileConfig.cloudflare.request_timeout_seconds * 1000),
     },
@@ -156,7 +235,16 @@ export function inventoryFromFile(
       id: zone.id,
       name: zone.name ?? null,
       hostnames: zone.hostnames ? [...new Set(zone.hostnames)] : null,
+      ...(zone.account ? { account: zone.account } : {}),
     })),
+    discover: fileConfig.discover
+      ? {
+          everyMs: (parseDurationSeconds(fileConfig.discover.every) ?? 3600) * 1000,
+          match: [...new Set(fileConfig.discover.match)],
+          exclude: [...new Set(fileConfig.discover.exclude)],
+          accountIds: [...new Set(fileConfig.discover.accounts)],
+        }
+      : null,
     thresholds: {
       warningDays: fileConfig.thresholds.warning_days,
       criticalDays: fileConfig.thresholds.critical_days,
@@ -231,7 +319,6 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   if (host !== null && !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(host))
     problems.push(`HOST "${host}" is not an interface address or name`);
 
-  const cloudflareAuth = readCloudflareAuth(env, problems, warnings);
   const cloudflareBaseUrl = readCloudflareBaseUrl(env, problems);
 
   const redisUrl = nonEmpty(env, 'REDIS_URL') ?? DEFAULTS.redisUrl;
@@ -270,8 +357,9 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       `${file.label}: ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`,
     );
   }
+  const cloudflareAccounts = readCloudflareAccounts(env, file.data, validated.config, problems, warnings);
 
-  if (problems.length > 0 || !validated.config || !botToken || !cloudflareAuth) {
+  if (problems.length > 0 || !validated.config || !botToken || !cloudflareAccounts) {
     return { ok: false, problems, warnings };
   }
   const fileConfig: FileConfig = validated.config;
@@ -289,7 +377,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       appToken,
       apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
     },
-    ...inventoryFromFile(fileConfig, { baseUrl: cloudflareBaseUrl, auth: cloudflareAuth }),
+    ...inventoryFromFile(fileConfig, { baseUrl: cloudflareBaseUrl, accounts: cloudflareAccounts }),
     timezone: fileConfig.timezone,
     digest: {
       schedule: fileConfig.digest.schedule,

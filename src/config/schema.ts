@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import picomatch from 'picomatch';
 import { z } from 'zod';
 import { parseHostname, parseZoneId } from '../domain/hostname.js';
 import { findShadowedRoutes, parseHostnameGlob, parseZoneCriterion } from '../domain/routing.js';
@@ -121,6 +122,74 @@ const routeSchema = z.strictObject({
 });
 export type RouteFileConfig = z.infer<typeof routeSchema>;
 
+/** An account's name as written in `cloudflare.accounts` and on a zone: shown beside its zones. */
+const ACCOUNT_NAME = /^[a-z0-9-]{1,40}$/;
+const accountNameSchema = z
+  .string()
+  .regex(ACCOUNT_NAME, 'must be lower-case letters, digits and "-" (at most 40), such as prod');
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const DURATION_UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+/** The shortest `discover.every`: listing zones more often only spends the rate limit. */
+const MIN_DISCOVER_EVERY_SECONDS = 30;
+
+/**
+ * Seconds in a duration such as `30s`, `15m`, `1h` or `1d`; null when it is not one.
+ *
+ * @example parseDurationSeconds('15m') // 900
+ */
+export function parseDurationSeconds(text: string): number | null {
+  const match = DURATION.exec(text.trim());
+  if (!match) return null;
+  return Number(match[1]) * DURATION_UNIT_SECONDS[match[2] as keyof typeof DURATION_UNIT_SECONDS];
+}
+
+/** Kept as written (`1h`) so defaults read as users write them; load.ts turns it into ms. */
+const durationSchema = z.string().superRefine((value, ctx) => {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 30s, 15m, 1h or 1d` });
+  } else if (seconds < MIN_DISCOVER_EVERY_SECONDS) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is shorter than ${MIN_DISCOVER_EVERY_SECONDS}s` });
+  }
+});
+
+/** Characters a zone-name glob may hold: a zone name's own, plus the glob operators. */
+const ZONE_GLOB_CHARACTERS = /^[A-Za-z0-9.*?[\]{},!-]+$/;
+
+/**
+ * Why `glob` cannot match zone names, or null when it is usable. `*` matches one or more labels
+ * (`*.example.com` matches `a.example.com` and `a.b.example.com`, not `example.com`).
+ *
+ * @example zoneGlobProblem('*.example.com') // null
+ * @example zoneGlobProblem('[a-z.example.com') // 'Missing closing: "]" …'
+ */
+export function zoneGlobProblem(glob: string): string | null {
+  if (!ZONE_GLOB_CHARACTERS.test(glob))
+    return 'may hold only letters, digits, ".", "-" and the glob characters * ? [ ] { } , !';
+  try {
+    picomatch.makeRe(glob, { nocase: true, strictBrackets: true });
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+const zoneGlobSchema = z.string().superRefine((value, ctx) => {
+  const problem = zoneGlobProblem(value);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a usable zone-name glob: ${problem}` });
+});
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const rateLimitSchema = z
+  .strictObject({
+    requests: positiveInteger.default(1200),
+    per_seconds: positiveInteger.default(300),
+  })
+  .default({ requests: 1200, per_seconds: 300 });
+
 const sectionSchemas = {
   timezone: z
     .string()
@@ -132,6 +201,8 @@ const sectionSchemas = {
         id: zoneIdSchema,
         name: hostnameSchema.optional(),
         hostnames: z.array(hostnameSchema).optional(),
+        /** The `cloudflare.accounts` entry whose token reads this zone. */
+        account: accountNameSchema.optional(),
       }),
     )
     .default([]),
@@ -173,20 +244,45 @@ const sectionSchemas = {
     .default({ admins: [], allowed_channels: [] }),
   cloudflare: z
     .strictObject({
-      rate_limit: z
-        .strictObject({
-          requests: positiveInteger.default(1200),
-          per_seconds: positiveInteger.default(300),
-        })
-        .default({ requests: 1200, per_seconds: 300 }),
+      rate_limit: rateLimitSchema,
       concurrency: positiveInteger.max(64).default(8),
       request_timeout_seconds: z.number().positive().max(120).default(10),
+      accounts: z
+        .array(
+          z.strictObject({
+            name: accountNameSchema,
+            token_env: z
+              .string()
+              .regex(
+                ENV_NAME,
+                'must be the name of an environment variable, such as CLOUDFLARE_API_TOKEN_PROD',
+              ),
+            rate_limit: rateLimitSchema,
+          }),
+        )
+        .min(1, 'lists no account; leave `accounts` out to use CLOUDFLARE_API_TOKEN alone')
+        .optional(),
     })
     .default({
       rate_limit: { requests: 1200, per_seconds: 300 },
       concurrency: 8,
       request_timeout_seconds: 10,
     }),
+  discover: z
+    .strictObject({
+      every: durationSchema.default('1h'),
+      match: z.array(zoneGlobSchema).default([]),
+      exclude: z.array(zoneGlobSchema).default([]),
+      accounts: z
+        .array(
+          z
+            .string()
+            .regex(/^[0-9a-f]{32}$/i, 'must be a Cloudflare account id (32 hexadecimal characters)')
+            .transform((value) => value.toLowerCase()),
+        )
+        .default([]),
+    })
+    .optional(),
   jobs: z
     .strictObject({
       // A worker holds a job's lock this long, renewing it while alive; when a worker dies, its job
@@ -208,6 +304,12 @@ export type FileConfig = z.infer<typeof fileConfigSchema>;
 export interface FileIssue {
   path: (string | number)[];
   message: string;
+}
+
+function rawAccountList(data: Record<string, unknown>): unknown[] | null {
+  const cloudflare = data.cloudflare;
+  if (typeof cloudflare !== 'object' || cloudflare === null || !('accounts' in cloudflare)) return null;
+  return Array.isArray(cloudflare.accounts) ? cloudflare.accounts : null;
 }
 
 export function validateFileConfig(data: Record<string, unknown>): {
@@ -243,11 +345,34 @@ export function validateFileConfig(data: Record<string, unknown>): {
       message: `must be smaller than warning_days (${file.thresholds.warning_days})`,
     });
   }
+  // Read from the raw file, so a bad field in one account hides neither a duplicate name nor a
+  // zone naming an account that does not exist.
+  const accountNames = new Set<string>();
+  const rawAccounts = rawAccountList(data);
+  rawAccounts?.forEach((account, index) => {
+    const name = typeof account === 'object' && account !== null && 'name' in account ? account.name : null;
+    if (typeof name !== 'string') return;
+    if (accountNames.has(name))
+      issues.push({
+        path: ['cloudflare', 'accounts', index, 'name'],
+        message: `account "${name}" is listed twice`,
+      });
+    accountNames.add(name);
+  });
   const seenZoneIds = new Set<string>();
   file.zones?.forEach((zone, index) => {
     if (seenZoneIds.has(zone.id))
       issues.push({ path: ['zones', index, 'id'], message: `zone ${zone.id} is listed twice` });
     seenZoneIds.add(zone.id);
+    if (zone.account !== undefined && !accountNames.has(zone.account)) {
+      issues.push({
+        path: ['zones', index, 'account'],
+        message:
+          accountNames.size === 0
+            ? `names account "${zone.account}", but cloudflare.accounts lists none`
+            : `names account "${zone.account}", which cloudflare.accounts does not list (${[...accountNames].join(', ')})`,
+      });
+    }
     const zoneName = zone.name;
     if (zoneName === undefined) return;
     zone.hostnames?.forEach((hostname, hostnameIndex) => {

@@ -5,11 +5,43 @@ export type CloudflareAuth =
   | { scheme: 'api_token'; token: string }
   | { scheme: 'api_key'; email: string; key: string };
 
+/** The account name of the single credential used when `cloudflare.accounts` is not set. */
+export const DEFAULT_ACCOUNT_NAME = 'default';
+
+/** One Cloudflare credential with its own request budget: an entry of `cloudflare.accounts`. */
+export interface CloudflareAccount {
+  /** `[a-z0-9-]`, unique; shown beside its zones and used as the metrics `account` label. */
+  name: string;
+  auth: CloudflareAuth;
+  rateLimit: { requests: number; perSeconds: number };
+  /** Where the credential came from, for messages: `CLOUDFLARE_API_TOKEN_PROD`. */
+  credentialEnv: string;
+  /**
+   * True for the single credential of a config without `cloudflare.accounts`: it keeps the rate
+   * limiter's original Redis keys, so an upgraded deployment shares its budget with older processes.
+   */
+  implicit: boolean;
+}
+
 export interface ZoneConfig {
   id: string;
   name: string | null;
   /** null: watch every association in the zone (discovered with the association list). */
   hostnames: string[] | null;
+  /** The account whose token reads this zone; absent or null: whichever token lists it (else the first). */
+  account?: string | null;
+}
+
+/** `discover:`: also watch the zones the tokens can list. */
+export interface DiscoverConfig {
+  /** How often the zone list is read again (and idle zones re-checked). */
+  everyMs: number;
+  /** Zone-name globs; empty = every zone. */
+  match: string[];
+  /** Zone-name globs left out. */
+  exclude: string[];
+  /** Cloudflare account ids (lower case); empty = every account a token reads. */
+  accountIds: string[];
 }
 
 export interface DigestConfig {
@@ -74,13 +106,19 @@ export interface AppConfig {
   };
   cloudflare: {
     baseUrl: string;
+    /** The first account's credential (the only one without `cloudflare.accounts`). */
     auth: CloudflareAuth;
+    /** The first account's budget (the only one without `cloudflare.accounts`). */
     rateLimit: { requests: number; perSeconds: number };
+    /** At least one; without `cloudflare.accounts`, the single credential named "default". */
+    accounts: CloudflareAccount[];
     concurrency: number;
     requestTimeoutMs: number;
   };
   timezone: string;
   zones: ZoneConfig[];
+  /** null: only the configured zones (and hostnames added with `watch`) are watched. */
+  discover: DiscoverConfig | null;
   thresholds: Thresholds;
   digest: DigestConfig;
   alerts: AlertsConfig;

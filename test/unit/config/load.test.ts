@@ -245,3 +245,134 @@ alerts: { channel: C0INCIDENT, mention_on_critical: "<!subteam^S0SRE>" }
     });
   });
 });
+
+describe('loadConfig: discovery and several Cloudflare accounts', () => {
+  const accountsEnv = {
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: 'secret',
+    CLOUDFLARE_API_TOKEN_PROD: 'cfat_prod-token',
+    CLOUDFLARE_API_TOKEN_STAGING: 'cfut_staging-token',
+  };
+
+  it('keeps a config with only zones exactly as before: one "default" account, no discovery', () => {
+    const result = load(baseEnv, `zones:\n  - { id: ${ZONE_ID}, name: example.com }\n`);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.discover).toBeNull();
+    expect(result.config.zones).toEqual([{ id: ZONE_ID, name: 'example.com', hostnames: null }]);
+    expect(result.config.cloudflare.accounts).toEqual([
+      {
+        name: 'default',
+        auth: { scheme: 'api_token', token: 'cf-token' },
+        rateLimit: { requests: 1200, perSeconds: 300 },
+        credentialEnv: 'CLOUDFLARE_API_TOKEN',
+        implicit: true,
+      },
+    ]);
+  });
+
+  it('reads discover and one token per account, each with its own budget', () => {
+    const result = load(
+      accountsEnv,
+      `discover:
+  every: 15m
+  match: ["*.example.com", "example.org"]
+  exclude: ["staging-*.example.com"]
+  accounts: [01A7362D577A6C3019A474FD6F485823]
+cloudflare:
+  accounts:
+    - { name: prod, token_env: CLOUDFLARE_API_TOKEN_PROD }
+    - { name: staging, token_env: CLOUDFLARE_API_TOKEN_STAGING, rate_limit: { requests: 600, per_seconds: 300 } }
+zones:
+  - { id: ${ZONE_ID}, name: example.com, account: staging }
+`,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.discover).toEqual({
+      everyMs: 900_000,
+      match: ['*.example.com', 'example.org'],
+      exclude: ['staging-*.example.com'],
+      accountIds: ['01a7362d577a6c3019a474fd6f485823'],
+    });
+    expect(
+      result.config.cloudflare.accounts.map((account) => [account.name, account.auth, account.rateLimit]),
+    ).toEqual([
+      ['prod', { scheme: 'api_token', token: 'cfat_prod-token' }, { requests: 1200, perSeconds: 300 }],
+      ['staging', { scheme: 'api_token', token: 'cfut_staging-token' }, { requests: 600, perSeconds: 300 }],
+    ]);
+    expect(result.config.cloudflare.auth).toEqual({ scheme: 'api_token', token: 'cfat_prod-token' });
+    expect(result.config.zones[0]?.account).toBe('staging');
+  });
+
+  it('needs no CLOUDFLARE_API_TOKEN when accounts are listed, and says when one is set but unused', () => {
+    const result = load(
+      { ...accountsEnv, CLOUDFLARE_API_TOKEN: 'cf-token' },
+      'cloudflare:\n  accounts: [{ name: prod, token_env: CLOUDFLARE_API_TOKEN_PROD }]\n',
+    );
+    expect(result.ok).toBe(true);
+    expect(result.warnings.join()).toContain(
+      'CLOUDFLARE_API_TOKEN is set but cloudflare.accounts does not name it',
+    );
+  });
+
+  it('reports unknown keys, duplicate accounts, unset token variables, bad globs and durations all at once', () => {
+    const result = load(
+      { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', CLOUDFLARE_API_TOKEN_PROD: 'cfat_x' },
+      `discover:
+  every: soon
+  match: ["[a-z.example.com", "example.com/path"]
+  exclude: ["{a,b.example.com"]
+  acounts: []
+cloudflare:
+  accounts:
+    - { name: prod, token_env: CLOUDFLARE_API_TOKEN_PROD }
+    - { name: prod, token_env: CLOUDFLARE_API_TOKEN_PROD2 }
+    - { name: Staging!, token_env: CLOUDFLARE_API_TOKEN_STAGING, token: cfat_in_yaml }
+zones:
+  - { id: ${ZONE_ID}, account: billing }
+`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    for (const fragment of [
+      'discover: unknown key(s) "acounts"',
+      'cloudflare.accounts.2: unknown key(s) "token"',
+      'cloudflare.accounts.2.name: must be lower-case letters',
+      'account "prod" is listed twice',
+      'zones.0.account: names account "billing", which cloudflare.accounts does not list',
+      '"[a-z.example.com" is not a usable zone-name glob',
+      '"example.com/path" is not a usable zone-name glob',
+      '"{a,b.example.com" is not a usable zone-name glob',
+    ]) {
+      expect(text).toContain(fragment);
+    }
+    // The schema problems hide neither each other nor the environment's.
+    const unset = load(
+      { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' },
+      `discover: { every: 5s }
+cloudflare:
+  accounts:
+    - { name: prod, token_env: CLOUDFLARE_API_TOKEN_PROD }
+    - { name: staging, token_env: CLOUDFLARE_API_TOKEN_STAGING }
+`,
+    );
+    expect(unset.ok).toBe(false);
+    if (unset.ok) return;
+    const unsetText = unset.problems.join('\n');
+    expect(unsetText).toContain('discover.every: "5s" is shorter than 30s');
+    expect(unsetText).toContain(
+      'cloudflare.accounts.0.token_env: CLOUDFLARE_API_TOKEN_PROD is not set (it should hold the API token of account "prod")',
+    );
+    expect(unsetText).toContain('cloudflare.accounts.1.token_env: CLOUDFLARE_API_TOKEN_STAGING is not set');
+    expect(unsetText).not.toContain('Cloudflare credentials are missing');
+  });
+
+  it('names an account on a zone only when accounts are listed', () => {
+    const result = load(baseEnv, `zones:\n  - { id: ${ZONE_ID}, account: prod }\n`);
+    expect(!result.ok && result.problems.join()).toContain(
+      'names account "prod", but cloudflare.accounts lists none',
+    );
+  });
+});

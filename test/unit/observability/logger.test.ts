@@ -52,4 +52,28 @@ describe('logs never carry secrets', () => {
     );
     expect(scrubSecrets('token xoxp-123-abc')).toBe('token [REDACTED]');
   });
+
+  it('blanks Cloudflare account and user tokens (cfat_, cfut_) and every configured token, whatever its shape', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const logger = createLogger({ level: 'trace', destination, secrets: ['legacy-shaped-staging-token'] });
+    logger.error({ err: new Error('Bearer cfat_AbC123-xyz_9 was refused') }, 'failed');
+    logger.warn({ detail: 'sent cfut_user_token_1 and legacy-shaped-staging-token' }, 'echo');
+    logger.info({ accounts: [{ name: 'prod', auth: { scheme: 'api_token', token: 'x' } }] }, 'accounts');
+    logger.info('message with legacy-shaped-staging-token inside');
+    const output = lines.join('');
+    for (const secret of [
+      'cfat_AbC123-xyz_9',
+      'cfut_user_token_1',
+      'legacy-shaped-staging-token',
+      '"token":"x"',
+    ])
+      expect(output).not.toContain(secret);
+    expect(output).toContain('"name":"prod"');
+  });
 });
