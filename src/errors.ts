@@ -58,3 +58,32 @@ export class AopError extends Error {
 export function isAopError(error: unknown, ...codes: ErrorCode[]): error is AopError {
   return error instanceof AopError && (codes.length === 0 || codes.includes(error.code));
 }
+
+/** A Slack answer that retrying will not change, e.g. `channel_not_found`, `message_not_found`. */
+export class SlackPlatformError extends AopError {
+  constructor(
+    readonly method: string,
+    readonly slackError: string,
+  ) {
+    super('slack_platform_error', `Slack refused ${method}: ${slackError}`, {
+      hint: slackPlatformErrorHint(slackError),
+    });
+    this.name = 'SlackPlatformError';
+  }
+}
+
+function slackPlatformErrorHint(slackError: string): string {
+  switch (slackError) {
+    case 'channel_not_found':
+    case 'not_in_channel':
+      return 'Invite the bot to the channel (/invite @aop-status) and check the channel id in the config.';
+    case 'missing_scope':
+      return 'Reinstall the app with the scopes in manifest.yml (chat:write, commands).';
+    case 'invalid_auth':
+    case 'token_revoked':
+    case 'account_inactive':
+      return 'SLACK_BOT_TOKEN is invalid or revoked; install the app again and update the token.';
+    default:
+      return 'See the Slack API error reference for this code.';
+  }
+}

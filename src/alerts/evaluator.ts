@@ -6,13 +6,13 @@ import type { HostnameCheck } from '../digest/model.js';
 import { parseCertificatePem } from '../domain/certificate.js';
 import { assessSeverity } from '../domain/severity.js';
 import type { HostnameObservation } from '../domain/types.js';
+import { SlackPlatformError } from '../errors.js';
+import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AssembledRun } from '../queue/runtime.js';
-import type { AlertButtonHandler } from '../slack/deps.js';
-import { decodeAlertValue } from '../slack/ids.js';
-import { SlackPlatformError, type SlackPoster } from '../slack/poster.js';
+import { renderAlertAction } from '../render/alert.js';
 import { alertStateChanged, type HostnameAlertState, initialAlertState } from './episode.js';
+import type { AlertButtonHandler, AlertPoster } from './poster.js';
 import { type AlertStore, alertStateKey } from './store.js';
 import {
   type AlertAction,
@@ -29,7 +29,7 @@ import {
 export interface AlertEvaluatorOptions {
   config: AppConfig;
   store: AlertStore;
-  poster: SlackPoster;
+  poster: AlertPoster;
   cloudflare: CloudflareClient;
   logger: Logger;
   metrics: Metrics;
@@ -78,19 +78,24 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
   });
 
   /** Applies actions in order, persisting the state each confirmed post leads to. */
-  const apply = async (state: HostnameAlertState, actions: AlertAction[]): Promise<ApplyOutcome> => {
+  const apply = async (
+    state: HostnameAlertState,
+    actions: AlertAction[],
+    now: Date,
+  ): Promise<ApplyOutcome> => {
     let confirmed = state;
     let calls = 0;
     for (const action of actions) {
+      const message = renderAlertAction(action, { now, timeZone: config.timezone });
       try {
         if (action.type === 'update_parent') {
           calls += 1;
           await poster.updateMessage({
             channel: action.parent.channel,
             ts: action.parent.ts,
-            text: action.message.text,
-            blocks: action.message.blocks,
-            ...(action.message.metadata ? { metadata: action.message.metadata } : {}),
+            text: message.text,
+            blocks: message.blocks,
+            ...(message.metadata ? { metadata: message.metadata } : {}),
           });
           confirmed = confirmAlertAction(action, action.parent);
         } else {
@@ -98,10 +103,10 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           const target = action.type === 'post_parent' ? action.channel : action.parent.channel;
           const posted = await poster.postMessage({
             channel: target,
-            text: action.message.text,
-            blocks: action.message.blocks,
+            text: message.text,
+            blocks: message.blocks,
             ...(action.type === 'post_reply' ? { threadTs: action.parent.ts } : {}),
-            ...(action.message.metadata ? { metadata: action.message.metadata } : {}),
+            ...(message.metadata ? { metadata: message.metadata } : {}),
           });
           confirmed = confirmAlertAction(action, posted);
         }
@@ -133,6 +138,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     zoneId: string,
     hostname: string,
     decide: (state: HostnameAlertState) => AlertTransition,
+    now: Date,
     waitMs: number,
   ): Promise<{ calls: number } | null> =>
     store.withLock(
@@ -147,7 +153,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
             if (alertStateChanged(state, transition.next)) await store.save(transition.next);
             return { calls };
           }
-          const outcome = await apply(state, transition.actions);
+          const outcome = await apply(state, transition.actions, now);
           calls += outcome.calls;
           if (outcome.kind === 'done') return { calls };
           state = outcome.state;
@@ -198,7 +204,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
   return {
     /** The assemble step of an alert evaluation run. */
     async evaluateRun(run: AssembledRun): Promise<EvaluationSummary> {
-      const log = logger.child({ slotId: run.payload.slotId, jobId: run.job.id });
+      const log = logger.child({ slotId: run.payload.slotId, jobId: run.attempt.jobId });
       const summary: EvaluationSummary = {
         hostnames: 0,
         withActions: 0,
@@ -208,7 +214,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         refused: 0,
       };
       // Retrying the job is for failures another attempt can fix; the last attempt has no one after it.
-      const finalAttempt = run.job.attemptsMade + 1 >= (run.job.opts.attempts ?? 1);
+      const finalAttempt = isFinalAttempt(run.attempt);
       if (!channel) return summary;
       const now = options.clock();
       const states = await store.loadAll();
@@ -231,6 +237,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
             zoneId,
             hostname,
             (state) => decideAlertTransition(state, evaluation, contextAt(now)),
+            now,
             0,
           );
           if (applied === null) summary.skippedBusy += 1;
@@ -270,11 +277,9 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
 
     /** Acknowledge, Snooze and Refresh on an alert parent. */
     buttons: {
-      async handle(action, value, context) {
-        const decoded = decodeAlertValue(value);
-        if (!decoded) return { ok: false, message: 'This button does not belong to a known alert.' };
-        const state = await store.findByEpisode(decoded.episodeId);
-        if (!state || state.episode?.id !== decoded.episodeId) {
+      async handle(action, episodeId, context) {
+        const state = await store.findByEpisode(episodeId);
+        if (!state || state.episode?.id !== episodeId) {
           return { ok: false, message: 'This alert has ended; a newer one (if any) is in its own thread.' };
         }
         const now = options.clock();
@@ -282,7 +287,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           userId: context.userId,
           now,
           timeZone: config.timezone,
-          episodeId: decoded.episodeId,
+          episodeId,
         };
         let decide: (current: HostnameAlertState) => AlertTransition;
         if (action === 'acknowledge') decide = (current) => applyAcknowledge(current, press);
@@ -292,7 +297,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           decide = (current) =>
             decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }));
         }
-        const applied = await decideAndApply(state.zoneId, state.hostname, decide, 5_000);
+        const applied = await decideAndApply(state.zoneId, state.hostname, decide, now, 5_000);
         if (applied === null)
           return { ok: false, message: 'This alert is being updated right now; try again in a moment.' };
         return { ok: true };

@@ -1,7 +1,7 @@
 /**
  * The alert threads' decisions, pure: (stored state, what one evaluation saw, clock) in, (next
- * state, Slack actions) out. Nothing here performs I/O; src/alerts' I/O layer applies the actions
- * one by one and persists after each confirmation.
+ * state, Slack actions) out. Actions are data (what to show, what to tell); src/render/alert.ts
+ * words them and the I/O layer applies them one by one, persisting after each confirmation.
  *
  * How partial application stays safe:
  * - Every action carries `stateAfter`, the state to persist once Slack confirmed that action
@@ -13,14 +13,13 @@
  * - When nothing changed, nothing is emitted: 10,000 quiet hostnames cost no Slack call.
  */
 import { createHash } from 'node:crypto';
-import type { HostnameObservation, ReasonCode, Severity, SeverityAssessment } from '../domain/types.js';
-import {
-  type AlertMessage,
-  type AlertReply,
-  type AlertStatusChange,
-  renderAlertParent,
-  renderAlertReply,
-} from '../render/alert.js';
+import type {
+  HostnameAopSwitch,
+  HostnameObservation,
+  ReasonCode,
+  Severity,
+  SeverityAssessment,
+} from '../domain/types.js';
 import {
   certificateKeyOf,
   type Episode,
@@ -50,25 +49,53 @@ export interface AlertEvaluation {
   assessment: SeverityAssessment;
 }
 
-export type AlertReplyReason =
-  | 'rung'
-  | 'status_change'
-  | 'resolved'
-  | 'acknowledged'
-  | 'snoozed'
-  | 'snooze_summary';
+/** The hostname an episode belongs to. */
+export type AlertHost = Pick<HostnameAlertState, 'zoneId' | 'hostname'>;
+
+/** One line of a status-change reply. */
+export type AlertStatusChange =
+  | { kind: 'severity'; from: Severity; to: Severity }
+  | { kind: 'association_status' | 'certificate_status'; from: string | null; to: string | null }
+  | { kind: 'aop_switch'; from: HostnameAopSwitch | null; to: HostnameAopSwitch | null }
+  | { kind: 'reason_added' | 'reason_removed'; code: ReasonCode }
+  | { kind: 'checks_failing'; errorCode: string; errorMessage: string }
+  | { kind: 'checks_recovered' };
+
+/** What a thread reply says. The transition decides; src/render/alert.ts words it. */
+export type AlertReply =
+  /** A ladder rung was crossed; `rungDays` is the lowest one crossed (0 = expired). */
+  | { kind: 'rung'; rungDays: number; changes: AlertStatusChange[] }
+  | { kind: 'status_change'; changes: AlertStatusChange[] }
+  /** The episode ended; reads `episode.resolution`. */
+  | { kind: 'resolved' }
+  | { kind: 'acknowledged'; userId: string; at: Date }
+  | { kind: 'snoozed'; userId: string; until: Date }
+  | { kind: 'snooze_summary'; heldReplies: number };
+
+export type AlertReplyReason = AlertReply['kind'];
+
+/** What a parent shows: the episode as it stands, its hostname, and a mention to put first (or null). */
+export interface ParentView {
+  episode: Episode;
+  host: AlertHost;
+  mention: string | null;
+}
 
 export type AlertAction =
   /** chat.postMessage to `channel`; persist `confirmAlertAction(action, response)`. */
-  | { type: 'post_parent'; channel: string; message: AlertMessage; stateAfter: HostnameAlertState }
+  | { type: 'post_parent'; channel: string; view: ParentView; stateAfter: HostnameAlertState }
   /** chat.update of `parent`. `message_not_found` → persist `withParentLost(lastConfirmedState)`. */
-  | { type: 'update_parent'; parent: SlackMessageRef; message: AlertMessage; stateAfter: HostnameAlertState }
+  | { type: 'update_parent'; parent: SlackMessageRef; view: ParentView; stateAfter: HostnameAlertState }
   /** chat.postMessage into `parent.channel` with `thread_ts: parent.ts`. */
   | {
       type: 'post_reply';
       parent: SlackMessageRef;
       reason: AlertReplyReason;
-      message: AlertMessage;
+      reply: AlertReply;
+      /** The episode as it stands once the reply is confirmed. */
+      episode: Episode;
+      host: AlertHost;
+      mention: string | null;
       stateAfter: HostnameAlertState;
     };
 
@@ -197,20 +224,16 @@ export function confirmAlertAction(action: AlertAction, response: SlackMessageRe
 // ---------------------------------------------------------------------------------------------
 // The plan: actions accumulated in order, each with the state it leaves behind
 
-interface RenderSettings {
-  now: Date;
-  timeZone: string;
-}
-
 class Plan {
   readonly actions: AlertAction[] = [];
   /** Mention for a parent posted in this transition (new episode, or a lost parent re-posted). */
   parentMention: string | null = null;
 
-  constructor(
-    public state: HostnameAlertState,
-    private readonly render: RenderSettings,
-  ) {}
+  constructor(public state: HostnameAlertState) {}
+
+  private get host(): AlertHost {
+    return { zoneId: this.state.zoneId, hostname: this.state.hostname };
+  }
 
   get episode(): Episode | null {
     return this.state.episode;
@@ -229,8 +252,16 @@ class Plan {
       return;
     }
     const stateAfter = { ...this.state, episode: episodeAfter };
-    const message = renderAlertReply(episodeAfter, stateAfter, reply, { ...this.render, mention });
-    this.actions.push({ type: 'post_reply', parent, reason: reply.kind, message, stateAfter });
+    this.actions.push({
+      type: 'post_reply',
+      parent,
+      reason: reply.kind,
+      reply,
+      episode: episodeAfter,
+      host: this.host,
+      mention,
+      stateAfter,
+    });
     this.state = stateAfter;
   }
 
@@ -246,11 +277,10 @@ class Plan {
     if (episode.resolvedAt !== null) {
       const afterResolved = { ...this.state, episode: null };
       if (episode.parent !== null && episode.parentSignature !== signature) {
-        const message = renderAlertParent(episode, this.state, this.render);
         this.actions.push({
           type: 'update_parent',
           parent: episode.parent,
-          message,
+          view: { episode, host: this.host, mention: null },
           stateAfter: afterResolved,
         });
       }
@@ -260,14 +290,14 @@ class Plan {
     const stateAfter = { ...this.state, episode: { ...episode, parentSignature: signature } };
     if (episode.parent === null) {
       if (options.channel === null) return;
-      const message = renderAlertParent(episode, this.state, { ...this.render, mention: this.parentMention });
-      this.actions.push({ type: 'post_parent', channel: options.channel, message, stateAfter });
+      const view = { episode, host: this.host, mention: this.parentMention };
+      this.actions.push({ type: 'post_parent', channel: options.channel, view, stateAfter });
       this.state = stateAfter;
       return;
     }
     if (episode.parentSignature !== signature || options.force === true) {
-      const message = renderAlertParent(episode, this.state, this.render);
-      this.actions.push({ type: 'update_parent', parent: episode.parent, message, stateAfter });
+      const view = { episode, host: this.host, mention: null };
+      this.actions.push({ type: 'update_parent', parent: episode.parent, view, stateAfter });
       this.state = stateAfter;
     }
   }
@@ -609,7 +639,7 @@ export function decideAlertTransition(
   context: AlertContext,
 ): AlertTransition {
   const { observation, assessment } = evaluation;
-  const plan = new Plan(previous, { now: context.now, timeZone: context.timeZone });
+  const plan = new Plan(previous);
 
   // A resolution whose parent update was not confirmed last time: finish it first.
   if (plan.episode !== null && plan.episode.resolvedAt !== null) plan.syncParent({ channel: null });
@@ -665,7 +695,7 @@ function unchanged(state: HostnameAlertState): AlertTransition {
 export function applyAcknowledge(state: HostnameAlertState, press: ButtonPress): AlertTransition {
   const episode = buttonTarget(state, press);
   if (episode === null || episode.acknowledged !== null) return unchanged(state);
-  const plan = new Plan(state, { now: press.now, timeZone: press.timeZone });
+  const plan = new Plan(state);
   const at = press.now;
   plan.reply(
     { kind: 'acknowledged', userId: press.userId, at },
@@ -690,7 +720,7 @@ export function applySnooze(
   const episode = buttonTarget(state, press);
   if (episode === null || isSnoozed(episode, press.now)) return unchanged(state);
   const until = new Date(press.now.getTime() + (press.durationMs ?? DEFAULT_SNOOZE_MS));
-  const plan = new Plan(state, { now: press.now, timeZone: press.timeZone });
+  const plan = new Plan(state);
   plan.reply({ kind: 'snoozed', userId: press.userId, until }, { ...episode, snoozedUntil: until });
   plan.syncParent({ channel: null });
   return plan.finish(bookkeepingOf(state));

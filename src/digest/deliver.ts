@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
+import { SlackPlatformError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DigestMessage } from '../render/digest.js';
-import { SlackPlatformError, type SlackPoster } from '../slack/poster.js';
 import type { RedisKeys } from '../store/keys.js';
+import type { DigestPoster } from './poster.js';
 
 export interface DeliveryOptions {
   redis: Redis;
   keys: RedisKeys;
-  poster: SlackPoster;
+  poster: DigestPoster;
   logger: Logger;
   metrics: Metrics;
 }

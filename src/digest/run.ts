@@ -1,20 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/types.js';
+import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AssembledRun } from '../queue/runtime.js';
-import { digestInputFromRun } from '../queue/runtime.js';
 import { renderDigest } from '../render/digest.js';
-import type { SlackPoster } from '../slack/poster.js';
 import type { RedisKeys } from '../store/keys.js';
 import { deliverDigest } from './deliver.js';
+import { digestInputFromRun } from './input.js';
+import type { DigestPoster } from './poster.js';
 
 export interface DigestRunOptions {
   config: AppConfig;
   redis: Redis;
   keys: RedisKeys;
-  poster: SlackPoster;
+  poster: DigestPoster;
   watchStore: WatchStore;
   logger: Logger;
   metrics: Metrics;
@@ -54,7 +54,7 @@ export class DigestDeliveryIncompleteError extends Error {
 export function createDigestRunner(options: DigestRunOptions): (run: AssembledRun) => Promise<void> {
   return async (run) => {
     const now = options.clock();
-    const log = options.logger.child({ slotId: run.payload.slotId, jobId: run.job.id });
+    const log = options.logger.child({ slotId: run.payload.slotId, jobId: run.attempt.jobId });
     const input = digestInputFromRun(run, {
       timeZone: options.config.timezone,
       now,
@@ -96,7 +96,7 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
       }
     }
     if (pending.length > 0) {
-      const finalAttempt = run.job.attemptsMade + 1 >= (run.job.opts.attempts ?? 1);
+      const finalAttempt = isFinalAttempt(run.attempt);
       if (finalAttempt) {
         // The last chance: after this the digest is lost for these channels, so say so loudly.
         for (const entry of pending) {

@@ -2,7 +2,10 @@
  * Queue and job names, and the job payloads each carries: one typed registry so a producer and
  * its worker cannot disagree about a payload.
  */
+import type { RunPayload, RunPurpose } from '../inventory/run.js';
 import type { ZonePlan } from '../inventory/zone-check.js';
+
+export type { RunPurpose };
 
 export const QUEUE_NAMES = {
   digest: 'digest',
@@ -23,8 +26,6 @@ export const SCHEDULER_IDS = {
   alerts: 'alerts-schedule',
 } as const;
 
-export type RunPurpose = 'digest' | 'alerts';
-
 export interface TickPayload {
   trigger: 'schedule' | 'on_demand';
   /** On-demand digests go to this channel only. */
@@ -37,22 +38,8 @@ export interface TickPayload {
   slotTimeMs?: number;
 }
 
-export interface AssemblePayload {
-  purpose: RunPurpose;
-  slotId: string;
-  slotTimeMs: number;
-  /** When the tick ran (BullMQ's clock, the one the slot is measured with). */
-  startedAtMs: number;
-  /**
-   * How late the run started, or 0 when on time (see `lateByMs` in schedule.ts). Absent in
-   * payloads written before it existed; readers then compare startedAtMs with the slot themselves.
-   */
-  lateByMs?: number;
-  trigger: 'schedule' | 'on_demand';
-  channel: string | null;
-  zonesTotal: number;
-  plans: ZonePlan[];
-}
+/** The assemble job's payload is the run's payload. */
+export type AssemblePayload = RunPayload;
 
 export interface ZoneCheckPayload {
   purpose: RunPurpose;

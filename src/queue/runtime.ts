@@ -2,8 +2,8 @@ import { FlowProducer, type Job, type JobsOptions, Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
-import type { DigestInput } from '../digest/model.js';
 import { buildZonePlans } from '../inventory/plan.js';
+import type { AssembledRun } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
   checkZone,
@@ -67,13 +67,6 @@ const DEFAULT_TUNING: Required<QueueTuning> = {
   assembleBackoffMs: 2_000,
   lateAfterMs: LATE_AFTER_MS,
 };
-
-/** What the assemble step of a run receives: every zone's result, failed zones included. */
-export interface AssembledRun {
-  payload: AssemblePayload;
-  results: ZoneCheckResult[];
-  job: Job<AssemblePayload>;
-}
 
 export interface QueueRuntimeOptions {
   config: AppConfig;
@@ -275,7 +268,15 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   const processAssemble = async (job: Job<AssemblePayload>) => {
     const startedMs = Date.now();
     const results = await collect(job);
-    const run = { payload: job.data, results, job };
+    const run: AssembledRun = {
+      payload: job.data,
+      results,
+      attempt: {
+        jobId: job.id ?? null,
+        attemptsMade: job.attemptsMade,
+        attemptsAllowed: job.opts.attempts ?? 1,
+      },
+    };
     if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
     else await options.onAlertsAssembled(run);
     metrics.jobDuration.observe({ run: job.data.purpose }, (Date.now() - startedMs) / 1000);
@@ -432,29 +433,5 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       return depths;
     },
     workersRunning: () => workers.length > 0 && workers.every((worker) => worker.isRunning()),
-  };
-}
-
-/**
- * Builds the digest's input from an assembled run.
- *
- * @example
- * renderDigest(digestInputFromRun(run, { timeZone: 'Europe/Berlin', now: clock(), nextDigestAt }))
- */
-export function digestInputFromRun(
-  run: Pick<AssembledRun, 'payload' | 'results'>,
-  context: { timeZone: string; now: Date; nextDigestAt: Date | null },
-): DigestInput {
-  const { payload } = run;
-  return {
-    slotTime: new Date(payload.slotTimeMs),
-    generatedAt: context.now,
-    lateByMs: payload.lateByMs ?? lateByMs(payload),
-    nextDigestAt: context.nextDigestAt,
-    timeZone: context.timeZone,
-    checks: run.results.flatMap((result) => result.checks),
-    zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
-    zonesTotal: payload.zonesTotal,
-    trigger: payload.trigger,
   };
 }

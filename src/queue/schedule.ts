@@ -6,9 +6,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { TickPayload } from './names.js';
 
-/** A scheduled run that starts this long after its slot says it is late. */
-export const LATE_AFTER_MS = 5 * 60_000;
-
 /**
  * The first run of `pattern` (cron, 5 or 6 fields) strictly after `after`, in `timeZone`; null
  * when the pattern cannot be read.
@@ -46,24 +43,8 @@ export function slotTimeOfTick(job: TickJobFacts): number {
   return job.data.slotTimeMs ?? job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
 }
 
-/**
- * How late a run is, or 0 when it is on time. Only scheduled runs can be late: an on-demand run
- * happens when asked.
- *
- * @example
- * lateByMs({ trigger: 'schedule', slotTimeMs: 0, startedAtMs: 6 * 60_000 }) // 360000
- * lateByMs({ trigger: 'schedule', slotTimeMs: 0, startedAtMs: 4 * 60_000 }) // 0
- */
-export function lateByMs(run: {
-  trigger: TickPayload['trigger'];
-  slotTimeMs: number;
-  startedAtMs: number;
-  lateAfterMs?: number;
-}): number {
-  if (run.trigger !== 'schedule') return 0;
-  const late = run.startedAtMs - run.slotTimeMs;
-  return late > (run.lateAfterMs ?? LATE_AFTER_MS) ? late : 0;
-}
+/** Lateness is a fact of the run, shared with the digest; defined beside the run's types. */
+export { LATE_AFTER_MS, lateByMs } from '../inventory/run.js';
 
 /** A job scheduler as it should be (what the config says). */
 export interface WantedScheduler {

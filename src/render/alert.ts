@@ -16,7 +16,8 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import { format } from 'date-fns';
-import type { Episode, HostnameAlertState } from '../alerts/episode.js';
+import type { Episode } from '../alerts/episode.js';
+import type { AlertAction, AlertHost, AlertReply, AlertStatusChange } from '../alerts/transition.js';
 import type { HostnameAopSwitch, ReasonCode, Severity } from '../domain/types.js';
 import { ACTION_IDS, BLOCK_IDS, encodeAlertValue } from '../slack/ids.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
@@ -50,28 +51,7 @@ export interface AlertRenderContext {
   mention?: string | null;
 }
 
-/** The hostname an episode belongs to. */
-export type AlertHost = Pick<HostnameAlertState, 'zoneId' | 'hostname'>;
-
-/** One line of a status-change reply. */
-export type AlertStatusChange =
-  | { kind: 'severity'; from: Severity; to: Severity }
-  | { kind: 'association_status' | 'certificate_status'; from: string | null; to: string | null }
-  | { kind: 'aop_switch'; from: HostnameAopSwitch | null; to: HostnameAopSwitch | null }
-  | { kind: 'reason_added' | 'reason_removed'; code: ReasonCode }
-  | { kind: 'checks_failing'; errorCode: string; errorMessage: string }
-  | { kind: 'checks_recovered' };
-
-/** What a thread reply says. The transition decides; this module only words it. */
-export type AlertReply =
-  /** A ladder rung was crossed; `rungDays` is the lowest one crossed (0 = expired). */
-  | { kind: 'rung'; rungDays: number; changes: AlertStatusChange[] }
-  | { kind: 'status_change'; changes: AlertStatusChange[] }
-  /** The episode ended; reads `episode.resolution`. */
-  | { kind: 'resolved' }
-  | { kind: 'acknowledged'; userId: string; at: Date }
-  | { kind: 'snoozed'; userId: string; until: Date }
-  | { kind: 'snooze_summary'; heldReplies: number };
+export type { AlertHost, AlertReply, AlertStatusChange };
 
 const DAY_MS = 86_400_000;
 
@@ -501,4 +481,25 @@ export function renderAlertReply(
   const mention = mentionOf(context);
   const text = [mention, replyText(reply, episode, host, context)].filter(Boolean).join(' ');
   return { text: fallback(text), blocks: [section(text)] };
+}
+
+/**
+ * The message one decided action puts in Slack: the parent it shows, or the reply it posts.
+ *
+ * @example renderAlertAction(transition.actions[0], { now, timeZone: 'Europe/Berlin' }).text
+ */
+export function renderAlertAction(
+  action: AlertAction,
+  context: Omit<AlertRenderContext, 'mention'>,
+): AlertMessage {
+  if (action.type === 'post_reply') {
+    return renderAlertReply(action.episode, action.host, action.reply, {
+      ...context,
+      mention: action.mention,
+    });
+  }
+  return renderAlertParent(action.view.episode, action.view.host, {
+    ...context,
+    mention: action.view.mention,
+  });
 }

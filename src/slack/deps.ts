@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import type { AlertButtonHandler } from '../alerts/poster.js';
 import type { AppConfig } from '../config/types.js';
 import type { Command } from '../domain/command.js';
 import type { LookupService } from '../lookup/lookup-service.js';
@@ -21,14 +22,7 @@ export interface InventoryCommands {
   handle(command: Command, context: InventoryContext): Promise<SlackMessage[]>;
 }
 
-/** Handles the alert thread buttons (Acknowledge, Snooze, Refresh). */
-export interface AlertButtonHandler {
-  handle(
-    action: 'acknowledge' | 'snooze' | 'refresh',
-    value: string,
-    context: { userId: string; channelId: string | null; messageTs: string | null },
-  ): Promise<{ ok: true } | { ok: false; message: string }>;
-}
+export type { AlertButtonHandler };
 
 /** Everything the Slack listeners need, passed in by the composition root. */
 export interface SlackDeps {

@@ -7,7 +7,7 @@ import {
 } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { abortableSleep, type Sleep } from '../cloudflare/rate-limiter.js';
-import { AopError } from '../errors.js';
+import { AopError, SlackPlatformError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -28,17 +28,6 @@ export interface MessageUpdate {
   metadata?: MessageMetadata;
 }
 
-/** A Slack answer that retrying will not change, e.g. `channel_not_found`, `message_not_found`. */
-export class SlackPlatformError extends AopError {
-  constructor(
-    readonly method: string,
-    readonly slackError: string,
-  ) {
-    super('slack_platform_error', `Slack refused ${method}: ${slackError}`, { hint: hintFor(slackError) });
-    this.name = 'SlackPlatformError';
-  }
-}
-
 /**
  * `ok: false` answers that describe trouble on Slack's side rather than a mistake of ours; another
  * attempt can succeed, so they are retried like an HTTP 5xx instead of failing the channel for good.
@@ -50,22 +39,13 @@ const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'request_timeout',
 ]);
 
-function hintFor(slackError: string): string {
-  switch (slackError) {
-    case 'channel_not_found':
-    case 'not_in_channel':
-      return 'Invite the bot to the channel (/invite @aop-status) and check the channel id in the config.';
-    case 'missing_scope':
-      return 'Reinstall the app with the scopes in manifest.yml (chat:write, commands).';
-    case 'invalid_auth':
-    case 'token_revoked':
-    case 'account_inactive':
-      return 'SLACK_BOT_TOKEN is invalid or revoked; install the app again and update the token.';
-    default:
-      return 'See the Slack API error reference for this code.';
-  }
-}
+/** Re-exported: the error is defined beside the other stable codes so the core can recognise it. */
+export { SlackPlatformError };
 
+/**
+ * The Slack side of posting. It implements the narrower interfaces the alerts (`AlertPoster`) and
+ * the digest (`DigestPoster`) declare for themselves, so neither depends on this module.
+ */
 export interface SlackPoster {
   /** Posts and resolves to the message ts once Slack has confirmed it. */
   postMessage(message: OutgoingMessage): Promise<{ channel: string; ts: string }>;

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
-import { ACTION_IDS } from '../ids.js';
+import { ACTION_IDS, decodeAlertValue } from '../ids.js';
 import { respondSafely } from '../respond.js';
 
 const BUTTONS = [
@@ -31,8 +31,21 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
         );
         return;
       }
+      const decoded = decodeAlertValue(button.value ?? '');
+      if (!decoded) {
+        await respondSafely(
+          respond,
+          {
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: 'This button does not belong to a known alert.',
+          },
+          { deps, log, kind: 'alert_button' },
+        );
+        return;
+      }
       try {
-        const result = await deps.alertButtons.handle(action, button.value ?? '', {
+        const result = await deps.alertButtons.handle(action, decoded.episodeId, {
           userId: body.user.id,
           channelId: body.channel?.id ?? null,
           messageTs: body.message?.ts ?? null,

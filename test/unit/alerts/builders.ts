@@ -22,6 +22,7 @@ import type {
   Severity,
   SeverityReason,
 } from '../../../src/domain/types.js';
+import { type AlertMessage, renderAlertAction } from '../../../src/render/alert.js';
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
@@ -211,7 +212,30 @@ export function history(steps: Step[], start: HostnameAlertState = initialAlertS
   return state;
 }
 
-/** Runs one step without applying it. */
-export function decide(state: HostnameAlertState, step: Step): AlertTransition {
-  return decideAlertTransition(state, step.evaluation, alertContext(step.now, step.context));
+/** An action with the message the renderer makes of it at the step's clock. */
+export type RenderedAction = AlertAction & { message: AlertMessage };
+
+/** The transition with every action's message rendered at `now`, as the evaluator posts it. */
+export function rendered(
+  transition: AlertTransition,
+  now: Date,
+): { next: HostnameAlertState; actions: RenderedAction[] } {
+  return {
+    next: transition.next,
+    actions: transition.actions.map((action) => ({
+      ...action,
+      message: renderAlertAction(action, { now, timeZone: TIME_ZONE }),
+    })),
+  };
+}
+
+/** Runs one step without applying it; each action carries its rendered message. */
+export function decide(
+  state: HostnameAlertState,
+  step: Step,
+): { next: HostnameAlertState; actions: RenderedAction[] } {
+  return rendered(
+    decideAlertTransition(state, step.evaluation, alertContext(step.now, step.context)),
+    step.now,
+  );
 }

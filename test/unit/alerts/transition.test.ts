@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type HostnameAlertState, initialAlertState } from '../../../src/alerts/episode.js';
 import {
-  type AlertAction,
   applyAcknowledge,
   applySnooze,
   decideAlertTransition,
@@ -22,6 +21,8 @@ import {
   MENTION,
   NEW_EXPIRY,
   NEW_SERIAL,
+  type RenderedAction,
+  rendered,
   type Step,
   statusReason,
   summarize,
@@ -43,13 +44,11 @@ const AFTER_SNOOZE = new Date(SNOOZED_AT.getTime() + DAY_MS + HOUR);
 const renewedStep = (days: number): Step =>
   daysLeft(days, { serialNumber: NEW_SERIAL, expiresOn: NEW_EXPIRY });
 
-function replies(actions: readonly AlertAction[]): Extract<AlertAction, { type: 'post_reply' }>[] {
-  return actions.filter(
-    (action): action is Extract<AlertAction, { type: 'post_reply' }> => action.type === 'post_reply',
-  );
+function replies(actions: readonly RenderedAction[]): RenderedAction[] {
+  return actions.filter((action) => action.type === 'post_reply');
 }
 
-function onlyReplyText(actions: readonly AlertAction[]): string {
+function onlyReplyText(actions: readonly RenderedAction[]): string {
   const found = replies(actions);
   expect(found).toHaveLength(1);
   return found[0]?.message.text ?? '';
@@ -509,7 +508,7 @@ describe('buttons', () => {
     const first = applyAcknowledge(state, { userId: 'U0ACKER', now, timeZone: TIME_ZONE });
     expect(summarize(first.actions)).toEqual(['post_reply:acknowledged', 'update_parent']);
     expect(first.next.episode?.acknowledged).toEqual({ userId: 'U0ACKER', at: now });
-    expect(onlyReplyText(first.actions)).toContain('Acknowledged by <@U0ACKER> at');
+    expect(onlyReplyText(rendered(first, now).actions)).toContain('Acknowledged by <@U0ACKER> at');
     const acked = applyActions(state, first);
     expect(applyAcknowledge(acked, { userId: 'U0OTHER', now, timeZone: TIME_ZONE })).toEqual({
       next: acked,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { digestInputFromRun } from '../../../src/digest/input.js';
 import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
 import type { AssemblePayload } from '../../../src/queue/names.js';
-import { digestInputFromRun } from '../../../src/queue/runtime.js';
 import { renderDigest } from '../../../src/render/digest.js';
 import { associationCheck, SLOT_TIME, TIME_ZONE, ZONE_A, ZONE_B, zoneFailure } from '../digest/builders.js';
 

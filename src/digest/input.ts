@@ -1,0 +1,26 @@
+import { type AssembledRun, lateByMs } from '../inventory/run.js';
+import type { DigestInput } from './model.js';
+
+/**
+ * Builds the digest's input from an assembled run.
+ *
+ * @example
+ * renderDigest(digestInputFromRun(run, { timeZone: 'Europe/Berlin', now: clock(), nextDigestAt }))
+ */
+export function digestInputFromRun(
+  run: Pick<AssembledRun, 'payload' | 'results'>,
+  context: { timeZone: string; now: Date; nextDigestAt: Date | null },
+): DigestInput {
+  const { payload } = run;
+  return {
+    slotTime: new Date(payload.slotTimeMs),
+    generatedAt: context.now,
+    lateByMs: payload.lateByMs ?? lateByMs(payload),
+    nextDigestAt: context.nextDigestAt,
+    timeZone: context.timeZone,
+    checks: run.results.flatMap((result) => result.checks),
+    zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
+    zonesTotal: payload.zonesTotal,
+    trigger: payload.trigger,
+  };
+}
