@@ -19,29 +19,19 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action: button, body, respond }) => {
       await ack();
       const log = deps.logger.child({ requestId: body.trigger_id, userId: body.user.id, action });
-      if (!deps.alertButtons) {
-        await respondSafely(
+      const tellClicker = (text: string) =>
+        respondSafely(
           respond,
-          {
-            response_type: 'ephemeral',
-            replace_original: false,
-            text: 'Alert buttons are handled by the worker side, which is not running here.',
-          },
+          { response_type: 'ephemeral', replace_original: false, text },
           { deps, log, kind: 'alert_button' },
         );
+      if (!deps.alertButtons) {
+        await tellClicker('Alert buttons are handled by the worker side, which is not running here.');
         return;
       }
       const decoded = decodeAlertValue(button.value ?? '');
       if (!decoded) {
-        await respondSafely(
-          respond,
-          {
-            response_type: 'ephemeral',
-            replace_original: false,
-            text: 'This button does not belong to a known alert.',
-          },
-          { deps, log, kind: 'alert_button' },
-        );
+        await tellClicker('This button does not belong to a known alert.');
         return;
       }
       try {
@@ -50,24 +40,10 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
           channelId: body.channel?.id ?? null,
           messageTs: body.message?.ts ?? null,
         });
-        if (!result.ok) {
-          await respondSafely(
-            respond,
-            { response_type: 'ephemeral', replace_original: false, text: result.message },
-            { deps, log, kind: 'alert_button' },
-          );
-        }
+        if (!result.ok) await tellClicker(result.message);
       } catch (error) {
         log.error({ err: error }, 'alert button failed');
-        await respondSafely(
-          respond,
-          {
-            response_type: 'ephemeral',
-            replace_original: false,
-            text: 'That did not work (Slack or Cloudflare failed); try again in a minute.',
-          },
-          { deps, log, kind: 'alert_button' },
-        );
+        await tellClicker('That did not work (Slack or Cloudflare failed); try again in a minute.');
       }
     });
   }
