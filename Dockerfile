@@ -10,7 +10,7 @@
 # names another path. Nothing secret is baked into the image: .dockerignore only lets the
 # sources and the lockfile in.
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -18,7 +18,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -29,7 +29,7 @@ COPY --from=build /app/dist ./dist
 USER node
 # POST /slack/events (HTTP mode), GET /healthz and GET /metrics; every role serves the last two.
 EXPOSE 3000
-# The slim image has no curl; Node 20's fetch does the same job. /healthz answers 503 with the
+# The slim image has no curl; Node's own fetch does the same job. /healthz answers 503 with the
 # reasons when Redis is unreachable or the workers stopped (README "Operations").
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]

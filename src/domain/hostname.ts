@@ -2,7 +2,7 @@
  * Hostname, zone name and zone id validation for everything a person types or a button carries.
  * Pure: Unicode names are converted with `node:url` `domainToASCII`, which does no lookup.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 export type HostnameParseResult = { ok: true; hostname: string } | { ok: false; reason: string };
 export type ZoneIdParseResult = { ok: true; zoneId: string } | { ok: false; reason: string };
@@ -29,6 +29,18 @@ const NUMERIC_LABEL_PATTERN = /^(?:0x[0-9a-f]*|[0-9]+)$/;
  * `domainToASCII` would otherwise silently drop it: `domainToASCII('a/b') === 'a'`.
  */
 const ALLOWED_RAW_CHARS = /^[a-z0-9.\-\p{L}\p{M}\p{N}\u3002\uFF0E\uFF61]*$/u;
+
+/**
+ * A label is fine unless it claims to be punycode (`xn--`) and is not the exact encoding of a
+ * Unicode label. The round trip is needed because Node's IDNA conversion differs between majors:
+ * Node 20 returns '' for 'xn--zz' while Node 24 returns it unchanged, and both decode 'xn--abc-'
+ * to plain 'abc', which is no A-label at all.
+ */
+function isValidPunycodeLabel(label: string): boolean {
+  if (!label.startsWith('xn--')) return true;
+  const unicode = domainToUnicode(label);
+  return unicode !== '' && !unicode.startsWith('xn--') && domainToASCII(unicode) === label;
+}
 
 function quoteLabel(label: string): string {
   const codePoints = Array.from(label);
@@ -104,8 +116,7 @@ export function parseHostname(input: string): HostnameParseResult {
 
   const problem = checkAsciiLabels(name);
   if (problem !== null) return { ok: false, reason: problem };
-  // A typed punycode label must decode; safe to ask domainToASCII now that the labels passed.
-  if (/(?:^|\.)xn--/.test(name) && domainToASCII(name) === '') {
+  if (!name.split('.').every(isValidPunycodeLabel)) {
     return { ok: false, reason: 'It is not a valid internationalised domain name.' };
   }
 

@@ -60,10 +60,10 @@ const dockerignore = readRepoFile('.dockerignore')
   .filter((line) => line !== '' && !line.startsWith('#'));
 
 describe('Dockerfile', () => {
-  it('is multi-stage: a named build stage on Node 20, then a runtime stage on Node 20', () => {
+  it('is multi-stage: a named build stage, then a runtime stage, both on Node 24 (the active LTS)', () => {
     expect(stages.map((stage) => [stage.from, stage.name])).toEqual([
-      ['node:20-slim', 'build'],
-      ['node:20-slim', 'runtime'],
+      ['node:24-slim', 'build'],
+      ['node:24-slim', 'runtime'],
     ]);
   });
 
