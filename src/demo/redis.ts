@@ -19,6 +19,11 @@ export interface DemoRedis {
 
 const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** One line, everything a person needs: the demo starts redis-server itself once it is installed. */
+export const MISSING_REDIS_SERVER =
+  'No Redis at 127.0.0.1:6379 and no redis-server to start one: install it with your package manager ' +
+  '(apt-get install redis-server, dnf install redis, brew install redis) or run `docker compose up -d redis`, then try again.';
+
 /** True when the Redis at `url` answers PING within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
   const client = new Redis(url, {
@@ -58,7 +63,17 @@ export function freeLoopbackPort(): Promise<number> {
  *
  * @example const redis = await ensureDemoRedis({ REDIS_URL: process.env.REDIS_URL }); … await redis.stop();
  */
-export async function ensureDemoRedis(env: Record<string, string | undefined>): Promise<DemoRedis> {
+export async function ensureDemoRedis(
+  env: Record<string, string | undefined>,
+  options: {
+    /** Where a Redis usually answers; tests point it at a closed port. */
+    localRedisUrl?: string;
+    /** The binary to start; tests name one that does not exist. */
+    redisServerCommand?: string;
+  } = {},
+): Promise<DemoRedis> {
+  const localRedisUrl = options.localRedisUrl ?? LOCAL_REDIS_URL;
+  const redisServer = options.redisServerCommand ?? 'redis-server';
   const configured = env.REDIS_URL?.trim();
   if (configured) {
     if (!(await redisAnswers(configured))) {
@@ -68,19 +83,16 @@ export async function ensureDemoRedis(env: Record<string, string | undefined>): 
     }
     return { url: configured, origin: 'REDIS_URL', stop: async () => {} };
   }
-  if (await redisAnswers(LOCAL_REDIS_URL, 500)) {
-    return { url: LOCAL_REDIS_URL, origin: 'local', stop: async () => {} };
+  if (await redisAnswers(localRedisUrl, 500)) {
+    return { url: localRedisUrl, origin: 'local', stop: async () => {} };
   }
-  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
-    throw new Error(
-      'The demo needs Redis 6.2+: none answers at 127.0.0.1:6379, REDIS_URL is not set, and redis-server is not installed. ' +
-        'Install it (apt-get install redis-server, brew install redis) or run one (docker run -p 6379:6379 redis:7).',
-    );
+  if (spawnSync('sh', ['-c', 'command -v "$0"', redisServer]).status !== 0) {
+    throw new Error(MISSING_REDIS_SERVER);
   }
   const port = await freeLoopbackPort();
   const directory = mkdtempSync(path.join(tmpdir(), 'aop-status-demo-redis-'));
   const child: ChildProcess = spawn(
-    'redis-server',
+    redisServer,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory],
     { stdio: 'ignore' },
   );

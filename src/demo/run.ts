@@ -11,6 +11,7 @@ import { type AopStatus, createAopStatus } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { blockKitBuilderLink, describeBuilderLink } from '../render/block-kit-builder.js';
 import { blocksToTerminalText, displayWidth, type TerminalMessage } from '../render/terminal.js';
 import { type DemoRedis, deleteDemoKeys, ensureDemoRedis } from './redis.js';
 import { DEMO_CHANNELS, demoConfigFile, type SeededHostname, seedDemoCloudflare } from './seed.js';
@@ -49,6 +50,8 @@ export interface DemoSummary {
 }
 
 const RULE_WIDTH = 88;
+/** Starts the line under each message that links it to Block Kit Builder (or says why not). */
+export const BUILDER_LINK_MARK = '↗';
 const DEMO_USER = 'U0DEMO';
 /** How long a response_url must stay quiet before its messages are taken as complete. */
 const QUIET_MS = 300;
@@ -76,9 +79,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const rule = '━'.repeat(Math.max(3, RULE_WIDTH - displayWidth(title) - 4));
     write(`\n━━ ${title} ${rule}\n\n`);
   };
+  /** The message as text, then a link that opens exactly these blocks in Block Kit Builder. */
   const printMessage = (title: string, message: TerminalMessage) => {
     heading(title);
     write(`${blocksToTerminalText(message)}\n`);
+    const link = blockKitBuilderLink({ type: 'message', blocks: message.blocks ?? [] });
+    write(`\n${BUILDER_LINK_MARK} ${describeBuilderLink(link)}\n`);
     printed += 1;
   };
   const waitFor = async <T>(

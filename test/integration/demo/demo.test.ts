@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../../src/demo/run.js';
+import { ensureDemoRedis, freeLoopbackPort, MISSING_REDIS_SERVER } from '../../../src/demo/redis.js';
+import { BUILDER_LINK_MARK, runDemo } from '../../../src/demo/run.js';
 import type { DemoStandIns } from '../../../src/demo/stand-ins.js';
+import { decodeBlockKitBuilderLink, MAX_BUILDER_LINK_CHARS } from '../../../src/render/block-kit-builder.js';
 import {
   certificateFields,
   generateSelfSignedCertificate,
   startFakeCloudflare,
 } from '../../support/fake-cloudflare.js';
-import { sendSlashCommand, startFakeSlack } from '../../support/fake-slack.js';
+import { type FakeSlack, sendSlashCommand, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, testRedisUrl } from '../../support/redis.js';
 
 // The demo loads these at run time (the build compiles src/ alone); this line fails to compile
@@ -25,15 +27,47 @@ function messageUnder(output: string, heading: string): string {
   if (start < 0) throw new Error(`no message headed "${heading}" in:\n${output}`);
   const body = output.slice(output.indexOf('\n', start) + 1);
   const end = body.search(/\n(━━ |▌ |━{20})/);
-  return (end < 0 ? body : body.slice(0, end)).trim();
+  const message = (end < 0 ? body : body.slice(0, end)).trim();
+  // The Block Kit Builder line closes every message; the text above it is what Slack shows.
+  return message.slice(0, message.lastIndexOf(`\n\n${BUILDER_LINK_MARK} `)).trim();
+}
+
+/** What the demo printed after each message: a Builder link, or why there is none. */
+function builderLines(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith(`${BUILDER_LINK_MARK} `))
+    .map((line) => line.slice(BUILDER_LINK_MARK.length + 1));
+}
+
+/** Message headings in print order: `/aop-status x → ack (…)`, `chat.postMessage #C… (…)`, … */
+function headings(output: string): string[] {
+  return [...output.matchAll(/\n━━ (.+?) ━+\n/g)].map((match) => match[1] ?? '');
 }
 
 describe('npm run demo', () => {
   it('runs the real app against the stand-ins and prints the card, the digest and the alert parents', async () => {
     let output = '';
+    // The stand-ins the demo would load, watched: every ack body and every message Slack received.
+    const ackBodies: string[] = [];
+    let slack: FakeSlack | undefined;
     const summary = await runDemo({
       output: { write: (text: string) => (output += text) },
       env: { REDIS_URL: testRedisUrl() },
+      standIns: {
+        startFakeCloudflare,
+        startFakeSlack: async () => {
+          slack = await startFakeSlack();
+          return slack;
+        },
+        sendSlashCommand: async (...args) => {
+          const answer = await sendSlashCommand(...args);
+          if (answer.body.trim() !== '') ackBodies.push(answer.body);
+          return answer;
+        },
+        generateSelfSignedCertificate,
+        certificateFields,
+      },
     });
 
     // The status card, answered through the response_url.
@@ -88,6 +122,45 @@ describe('npm run demo', () => {
     ]);
     expect(output).toContain('[Acknowledge] [Snooze 24 h] [Refresh]');
 
+    // Under every message, a Block Kit Builder link that decodes back to exactly the blocks Slack
+    // was given, in print order: acks, then response_url posts, then Web API calls, each in turn.
+    if (!slack) throw new Error('the demo did not start the Slack stand-in');
+    const posted = {
+      ack: ackBodies.map((body) => (JSON.parse(body) as { blocks?: unknown[] }).blocks ?? []),
+      response_url: slack.responses.map((post) => post.body.blocks ?? []),
+      web_api: slack.calls
+        .filter((call) => call.method === 'chat.postMessage' || call.method === 'chat.update')
+        .map((call) => call.args.blocks ?? []),
+    };
+    const expected = headings(output).map((title) => {
+      const source = title.includes('→ ack')
+        ? 'ack'
+        : title.includes('→ response_url')
+          ? 'response_url'
+          : 'web_api';
+      return posted[source].shift();
+    });
+    expect(Object.values(posted).flat()).toEqual([]);
+    const lines = builderLines(output);
+    expect(lines).toHaveLength(expected.length);
+    let linked = 0;
+    lines.forEach((line, index) => {
+      const blocks = expected[index];
+      if (line.startsWith('Open in Block Kit Builder: ')) {
+        const url = line.slice('Open in Block Kit Builder: '.length);
+        expect(url.length).toBeLessThanOrEqual(MAX_BUILDER_LINK_CHARS);
+        expect(decodeBlockKitBuilderLink(url), `link ${index + 1}`).toEqual({ blocks });
+        linked += 1;
+      } else {
+        // The only other outcome: the link would be too long, and the line says so.
+        expect(line, `line ${index + 1}`).toMatch(
+          /^Too long to link to Block Kit Builder \([\d,]+ characters; links stop at 8,000\)\.$/,
+        );
+        expect(encodeURIComponent(JSON.stringify({ blocks })).length).toBeGreaterThan(7_000);
+      }
+    });
+    expect(linked).toBeGreaterThanOrEqual(10);
+
     // Every printed message has its heading; the run is bounded and leaves nothing behind.
     expect(summary.messagesPrinted).toBe(output.split('\n━━ ').length - 1);
     expect(summary.messagesPrinted).toBe(14);
@@ -99,5 +172,20 @@ describe('npm run demo', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('says in one line how to get Redis when none answers and redis-server is missing', async () => {
+    const closedPort = await freeLoopbackPort();
+    await expect(
+      ensureDemoRedis(
+        {},
+        {
+          localRedisUrl: `redis://127.0.0.1:${closedPort}`,
+          redisServerCommand: 'redis-server-that-is-not-installed',
+        },
+      ),
+    ).rejects.toThrow(MISSING_REDIS_SERVER);
+    expect(MISSING_REDIS_SERVER).not.toContain('\n');
+    expect(MISSING_REDIS_SERVER).toContain('docker compose up -d redis');
   });
 });

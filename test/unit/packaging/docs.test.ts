@@ -139,10 +139,18 @@ const fileDefaults = fileConfigSchema.parse(
 const documentedYamlKeys = yamlKeys(fileConfigSchema, '', []);
 
 describe('README first screen', () => {
-  it('keeps the two commands a new user runs first, before anything else', () => {
+  it('leads with what works with nothing installed: the demo, then the tests, then the real bot', () => {
     const firstScreen = readme.split('\n---\n')[0] ?? '';
-    expect(firstScreen).toContain('```sh\nnpm ci && npm start\n```');
-    expect(firstScreen).toContain('```sh\nnpm ci && npm test\n```');
+    const steps = [
+      '```sh\nnpm ci && npm run demo\n```',
+      '```sh\nnpm test\n```',
+      '[quick start](#quick-start)',
+    ].map((step) => firstScreen.indexOf(step));
+    expect(steps.every((index) => index >= 0)).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    // No other command comes before the demo: the first one a newcomer copies must work as is.
+    expect(firstScreen.indexOf('```sh')).toBe(steps[0]);
+    expect(firstScreen).toContain('docker compose up -d redis');
   });
 });
 
