@@ -155,6 +155,10 @@ const REASON_CODES = [
   'voided',
   'no_association',
   'unreachable',
+  'shared_certificate',
+  'no_client_certificate',
+  'not_in_use',
+  'in_effect_unknown',
   'healthy',
 ] as const satisfies readonly ReasonCode[];
 const everyReasonCodeListed: Exclude<ReasonCode, (typeof REASON_CODES)[number]> extends never ? true : false =

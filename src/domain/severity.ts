@@ -13,6 +13,7 @@ import {
   type SeverityAssessment,
   type SeverityReason,
   type Thresholds,
+  type ZoneCertificate,
 } from './types.js';
 
 export interface AssessSeverityOptions {
@@ -281,8 +282,13 @@ export function assessSeverity(
   if (observation.kind === 'no_association') {
     return assessment([reason('no_association', 'info', 'No per-hostname AOP association')], null, null);
   }
+  return assessAssociation(observation.association, options);
+}
 
-  const { association } = observation;
+function assessAssociation(
+  association: HostnameAssociation,
+  options: AssessSeverityOptions,
+): SeverityAssessment {
   const certificate = options.certificate ?? null;
   const effectiveExpiry = earliestOf([association.expiresOn, certificate?.validTo ?? null]);
   const daysUntilExpiry = effectiveExpiry === null ? null : daysUntil(effectiveExpiry, options.now);
@@ -304,15 +310,7 @@ export function assessSeverity(
         : null;
 
   for (const found of validityReasons(association, certificate, effectiveExpiry, options)) {
-    reasons.push(
-      disabledNote === null
-        ? found
-        : {
-            ...found,
-            severity: compareSeverity(found.severity, 'info') < 0 ? 'info' : found.severity,
-            text: `${found.text} (${disabledNote})`,
-          },
-    );
+    reasons.push(disabledNote === null ? found : capAtInfo(found, disabledNote));
   }
 
   if (effectiveExpiry === null && disabledNote === null) {
@@ -336,4 +334,62 @@ export function assessSeverity(
     reasons.push(reason('healthy', 'ok', text));
   }
   return assessment(reasons, effectiveExpiry, daysUntilExpiry);
+}
+
+/** A reason kept for the record but no longer able to raise the severity above info. */
+function capAtInfo(found: SeverityReason, note: string): SeverityReason {
+  return {
+    ...found,
+    severity: compareSeverity(found.severity, 'info') < 0 ? 'info' : found.severity,
+    text: `${found.text} (${note})`,
+  };
+}
+
+export interface AssessZoneCertificateOptions extends AssessSeverityOptions {
+  /**
+   * Why Cloudflare does not present this certificate, or null when it does (it is the zone
+   * certificate in effect). A certificate not in use cannot break an origin, so its reasons are
+   * capped at info, like those of a disabled association.
+   */
+  notInUseBecause: string | null;
+}
+
+/**
+ * Severity of one zone-level certificate, by the same rules as a per-hostname certificate:
+ * expiry against the thresholds, the PEM's validity window, a stuck or failed deployment. The
+ * certificate's `uploaded_on` stands in for the time of its last change.
+ *
+ * @example
+ * assessZoneCertificate(zoneCertificate, { thresholds, now, timeZone: 'UTC', notInUseBecause: null });
+ * // { severity: 'critical', reasons: [{ code: 'expiring_critical', text: 'Certificate expires in 3 days (…)' }], … }
+ */
+export function assessZoneCertificate(
+  certificate: ZoneCertificate,
+  options: AssessZoneCertificateOptions,
+): SeverityAssessment {
+  const asAssociation: HostnameAssociation = {
+    hostname: '',
+    zoneId: certificate.zoneId,
+    aopSwitch: 'on',
+    associationStatus: null,
+    certificateStatus: certificate.status,
+    certificateId: certificate.certificateId,
+    expiresOn: certificate.expiresOn,
+    issuer: certificate.issuer,
+    serialNumber: null,
+    signature: certificate.signature,
+    certificatePem: certificate.certificatePem,
+    associationCreatedAt: null,
+    associationUpdatedAt: null,
+    certificateUploadedOn: certificate.uploadedOn,
+    certificateUpdatedAt: null,
+  };
+  const found = assessAssociation(asAssociation, options);
+  if (options.notInUseBecause === null) return found;
+  const note = 'not in use';
+  const reasons = [
+    reason('not_in_use', 'info', `Uploaded, not in use: ${options.notInUseBecause}`),
+    ...found.reasons.filter((item) => item.code !== 'healthy').map((item) => capAtInfo(item, note)),
+  ];
+  return assessment(reasons, found.effectiveExpiry, found.daysUntilExpiry);
 }

@@ -90,6 +90,10 @@ export type ReasonCode =
   | 'voided'
   | 'no_association'
   | 'unreachable'
+  | 'shared_certificate'
+  | 'no_client_certificate'
+  | 'not_in_use'
+  | 'in_effect_unknown'
   | 'healthy';
 
 export interface SeverityReason {

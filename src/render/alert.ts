@@ -87,6 +87,10 @@ const REASON_PHRASE: Record<ReasonCode, string> = {
   voided: 'Association voided',
   no_association: 'No per-hostname AOP association',
   unreachable: 'Could not be checked',
+  shared_certificate: "Cloudflare's shared certificate is presented",
+  no_client_certificate: 'No client certificate is presented',
+  not_in_use: 'Uploaded, not in use',
+  in_effect_unknown: 'Which certificate is presented could not be determined',
   healthy: 'Healthy',
 };
 

@@ -4,7 +4,12 @@
  */
 import type { LookupResult, ParsedCertificate } from '../../../src/domain/lookup.js';
 import { assessSeverity } from '../../../src/domain/severity.js';
-import type { HostnameAssociation, HostnameObservation, Thresholds } from '../../../src/domain/types.js';
+import type {
+  HostnameAssociation,
+  HostnameObservation,
+  Thresholds,
+  ZoneCertificate,
+} from '../../../src/domain/types.js';
 
 /** Thursday 2026-11-26 09:00 in Europe/Berlin (CET, UTC+1). */
 export const NOW = new Date('2026-11-26T08:00:00.000Z');
@@ -36,6 +41,21 @@ export function association(overrides: Partial<HostnameAssociation> = {}): Hostn
     associationUpdatedAt: new Date('2026-01-01T10:05:00.000Z'),
     certificateUploadedOn: new Date('2026-01-01T09:55:00.000Z'),
     certificateUpdatedAt: new Date('2026-01-01T10:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+export function zoneCertificate(overrides: Partial<ZoneCertificate> = {}): ZoneCertificate {
+  return {
+    zoneId: ZONE_ID,
+    certificateId: '7e0b1c9a-3d2f-4b8e-a6c5-1f9d8e7a6b5c',
+    status: 'active',
+    zoneAopEnabled: true,
+    expiresOn: daysFromNow(200),
+    issuer: 'CN=Example Zone CA',
+    signature: 'SHA256WithRSA',
+    certificatePem: null,
+    uploadedOn: new Date('2026-03-01T00:00:00.000Z'),
     ...overrides,
   };
 }
