@@ -13,6 +13,7 @@ import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
+import { routerFromConfig } from './inventory/routing.js';
 import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
@@ -120,6 +121,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   });
 
   const keys = redisKeys(config.redisKeyPrefix);
+  const router = routerFromConfig(config);
   const watchStore = createWatchStore(commandsRedis, keys);
   const poster = createSlackPoster({
     token: config.slack.botToken,
@@ -187,6 +189,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   };
   const inventory = createInventoryCommands({
     config,
+    router,
     watchStore,
     zoneResolver,
     readSnapshots: () => queues.readSnapshots(),

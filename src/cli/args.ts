@@ -8,6 +8,7 @@ import { parseHostname, parseZoneId, parseZoneName } from '../domain/hostname.js
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'check'; hostname: string; zone: ZoneArgument | null }
+  | { kind: 'route'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'digest_dry_run' }
   | { kind: 'usage_error'; message: string };
 
@@ -26,9 +27,10 @@ export const EXIT_CODES = {
 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
-/** The three ways to call it; shown under a usage error. */
+/** The ways to call it; shown under a usage error. */
 export const CLI_SYNOPSIS = `Usage:
   npm run cli -- check <hostname> [zone]   Print the status card of one hostname.
+  npm run cli -- route <hostname> [zone]   Say which route owns a hostname, and why.
   npm run cli -- digest --dry-run          Check every configured zone and print the digest; nothing is posted.
   npm run cli -- --help                    Show the configuration it reads and the exit statuses.
 `;
@@ -97,24 +99,25 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   const options = rest.filter((argument) => argument.startsWith('-'));
   const positional = rest.filter((argument) => !argument.startsWith('-'));
 
-  if (command === 'check') {
-    if (options.length > 0) return { kind: 'usage_error', message: `check takes no option ${options[0]}.` };
+  if (command === 'check' || command === 'route') {
+    if (options.length > 0)
+      return { kind: 'usage_error', message: `${command} takes no option ${options[0]}.` };
     const [hostToken, zoneToken, ...extra] = positional;
     if (hostToken === undefined) {
-      return { kind: 'usage_error', message: 'check needs a hostname: check <hostname> [zone].' };
+      return { kind: 'usage_error', message: `${command} needs a hostname: ${command} <hostname> [zone].` };
     }
     if (extra.length > 0) {
       return {
         kind: 'usage_error',
-        message: `check takes a hostname and an optional zone, got ${positional.length} arguments.`,
+        message: `${command} takes a hostname and an optional zone, got ${positional.length} arguments.`,
       };
     }
     const host = hostnameFrom(hostToken);
     if (!host.ok) return { kind: 'usage_error', message: host.message };
-    if (zoneToken === undefined) return { kind: 'check', hostname: host.hostname, zone: null };
+    if (zoneToken === undefined) return { kind: command, hostname: host.hostname, zone: null };
     const zone = zoneFrom(zoneToken);
     if (!zone.ok) return { kind: 'usage_error', message: zone.message };
-    return { kind: 'check', hostname: host.hostname, zone: zone.zone };
+    return { kind: command, hostname: host.hostname, zone: zone.zone };
   }
 
   if (command === 'digest') {

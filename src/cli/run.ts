@@ -11,10 +11,12 @@ import type { DigestInput, ZoneFailure } from '../digest/model.js';
 import type { Severity } from '../domain/types.js';
 import { isAopError } from '../errors.js';
 import { buildZonePlans } from '../inventory/plan.js';
+import { routerFromConfig } from '../inventory/routing.js';
 import { checkZone, mapWithConcurrency } from '../inventory/zone-check.js';
 import { createLookupService } from '../lookup/lookup-service.js';
 import { createZoneResolver } from '../lookup/zone-resolver.js';
 import { renderDigest } from '../render/digest.js';
+import { renderRouteExplanation } from '../render/routing.js';
 import { renderStatusCard } from '../render/status-card.js';
 import { blocksToTerminalText } from '../render/terminal.js';
 import {
@@ -140,6 +142,33 @@ async function runCheck(
   }
 }
 
+/** `route <hostname> [zone]`: the routing decision, from the config and (for the zone) Cloudflare. */
+async function runRoute(
+  command: Extract<CliCommand, { kind: 'route' }>,
+  settings: CliSettings,
+  cloudflare: CloudflareClient,
+  context: CliContext,
+): Promise<ExitCode> {
+  const clock = clockOf(context);
+  const resolver = createZoneResolver({ cloudflare, zones: settings.zones, nowMs: () => clock().getTime() });
+  try {
+    const { zone } = await resolver.resolve(command.hostname, command.zone);
+    const message = renderRouteExplanation({
+      hostname: command.hostname,
+      zone,
+      decision: routerFromConfig(settings).routeOf(command.hostname, zone),
+      routeCount: settings.routes.length,
+      alertsChannel: settings.alertsChannel,
+      digestChannels: settings.digestChannels,
+    });
+    context.stdout.write(`${blocksToTerminalText(message, { showActions: false })}\n`);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    context.stderr.write(describeCliError(error, { hostname: command.hostname }));
+    return EXIT_CODES.error;
+  }
+}
+
 function nextDigestAt(settings: CliSettings, after: Date): Date | null {
   try {
     return CronExpressionParser.parse(settings.digestSchedule, { tz: settings.timezone, currentDate: after })
@@ -239,7 +268,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
     ...(context.clock ? { clock: context.clock } : {}),
   });
-  return command.kind === 'check'
-    ? runCheck(command, loaded.settings, cloudflare, context)
-    : runDigestDryRun(loaded.settings, cloudflare, context);
+  if (command.kind === 'check') return runCheck(command, loaded.settings, cloudflare, context);
+  if (command.kind === 'route') return runRoute(command, loaded.settings, cloudflare, context);
+  return runDigestDryRun(loaded.settings, cloudflare, context);
 }

@@ -14,9 +14,10 @@ import {
   readCloudflareAccounts,
   readCloudflareBaseUrl,
   readConfigFile,
+  routesFromFile,
 } from '../config/load.js';
 import { validateFileConfig } from '../config/schema.js';
-import type { AppConfig, ZoneConfig } from '../config/types.js';
+import type { AppConfig, RouteConfig, ZoneConfig } from '../config/types.js';
 import type { Thresholds } from '../domain/types.js';
 
 export interface CliSettings {
@@ -27,6 +28,10 @@ export interface CliSettings {
   thresholds: Thresholds;
   /** For the digest footer's "Next digest". */
   digestSchedule: string;
+  /** For `route <hostname>`: the routes and the top level they fall back to. */
+  routes: RouteConfig[];
+  alertsChannel: string | null;
+  digestChannels: string[];
   cloudflare: AppConfig['cloudflare'];
 }
 
@@ -67,6 +72,9 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
       configFile: file.filePath,
       timezone: fileConfig.timezone,
       digestSchedule: fileConfig.digest.schedule,
+      routes: routesFromFile(fileConfig),
+      alertsChannel: fileConfig.alerts.channel ?? null,
+      digestChannels: [...new Set(fileConfig.digest.channels)],
       ...inventoryFromFile(fileConfig, { baseUrl, accounts }),
     },
   };

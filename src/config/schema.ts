@@ -2,7 +2,12 @@ import { CronExpressionParser } from 'cron-parser';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { parseHostname, parseZoneId } from '../domain/hostname.js';
-import { findShadowedRoutes, parseHostnameGlob, parseZoneCriterion } from '../domain/routing.js';
+import {
+  findShadowedRoutes,
+  parseHostnameGlob,
+  parseZoneCriterion,
+  ROUTE_NAME_PATTERN,
+} from '../domain/routing.js';
 
 /**
  * The YAML file's schema (snake_case, as users write it). Objects are strict so that a typo such
@@ -83,9 +88,6 @@ const zoneCriterionSchema = z.string().transform((value, ctx) => {
   }
   return parsed.value;
 });
-
-/** Route names appear in commands (`subscribe payments`), metric labels and Redis keys. */
-export const ROUTE_NAME_PATTERN = /^[a-z0-9-]{1,40}$/;
 
 /** One entry of `routes:`; what it leaves out comes from the top level (see load.ts). */
 const routeSchema = z.strictObject({

@@ -3,13 +3,15 @@
  * untrusted and may be up to 10 KB of anything; `parseCommandText` never throws.
  */
 import { parseHostname, parseZoneId, parseZoneName } from './hostname.js';
+import { ROUTE_NAME_PATTERN } from './routing.js';
 
 export type ZoneArgument = { kind: 'id'; id: string } | { kind: 'name'; name: string };
 
 export type Command =
   | { kind: 'lookup'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'help' }
-  | { kind: 'list' }
+  | { kind: 'list'; route: string | null }
+  | { kind: 'route'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'digest' }
   | { kind: 'watch'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'unwatch'; hostname: string }
@@ -22,7 +24,7 @@ export const MAX_COMMAND_TEXT_CHARS = 12_000;
 /** How much of a bad token an error message quotes. */
 export const MAX_QUOTED_TOKEN_CHARS = 100;
 
-const NO_ARGUMENT_KEYWORDS = ['list', 'digest', 'subscribe', 'unsubscribe'] as const;
+const NO_ARGUMENT_KEYWORDS = ['digest', 'subscribe', 'unsubscribe'] as const;
 type NoArgumentKeyword = (typeof NO_ARGUMENT_KEYWORDS)[number];
 
 function isNoArgumentKeyword(word: string): word is NoArgumentKeyword {
@@ -113,6 +115,18 @@ function zoneArgument(token: string): ZoneArgumentResult {
   };
 }
 
+type RouteNameArgument = { ok: true; route: string } | { ok: false; message: string };
+
+/** A route name as configured (`routes[].name`); typed case-insensitively. */
+function routeNameArgument(token: string): RouteNameArgument {
+  const name = decodeSlackEntities(token).toLowerCase();
+  if (ROUTE_NAME_PATTERN.test(name)) return { ok: true, route: name };
+  return {
+    ok: false,
+    message: `${quoteToken(decodeSlackEntities(token))} is not a route name (lowercase letters, digits and hyphens, as in the config's routes).`,
+  };
+}
+
 function invalid(message: string): Command {
   return { kind: 'invalid', message, usage: true };
 }
@@ -145,7 +159,8 @@ function hostnameAndZone(
  *
  * @example parseCommandText('app.example.com example.com') // { kind: 'lookup', hostname: 'app.example.com', zone: { kind: 'name', name: 'example.com' } }
  * @example parseCommandText('<http://app.example.com|app.example.com>') // { kind: 'lookup', hostname: 'app.example.com', zone: null }
- * @example parseCommandText('LIST') // { kind: 'list' }
+ * @example parseCommandText('LIST') // { kind: 'list', route: null }
+ * @example parseCommandText('route a.pay.example.com') // { kind: 'route', hostname: 'a.pay.example.com', zone: null }
  */
 export function parseCommandText(text: string): Command {
   if (typeof text !== 'string') return { kind: 'help' };
@@ -160,6 +175,20 @@ export function parseCommandText(text: string): Command {
   const keyword = first.toLowerCase();
 
   if (keyword === 'help') return { kind: 'help' };
+  if (keyword === 'list') {
+    if (rest.length > 1) return tooMany('list [route]', rest.length);
+    const [routeToken] = rest;
+    if (routeToken === undefined) return { kind: 'list', route: null };
+    const route = routeNameArgument(routeToken);
+    return route.ok ? { kind: 'list', route: route.route } : invalid(route.message);
+  }
+  if (keyword === 'route') {
+    return hostnameAndZone(
+      rest,
+      (hostname, zone) => ({ kind: 'route', hostname, zone }),
+      'route <hostname> [zone name or id]',
+    );
+  }
   if (isNoArgumentKeyword(keyword)) {
     if (rest.length > 0) return invalid(`“${keyword}” takes no arguments, got ${rest.length}.`);
     return { kind: keyword };

@@ -6,6 +6,9 @@
 import { parseHostname, parseZoneId, parseZoneName } from './hostname.js';
 import type { ZoneRef } from './types.js';
 
+/** Route names appear in commands (`subscribe payments`), metric labels and Redis keys. */
+export const ROUTE_NAME_PATTERN = /^[a-z0-9-]{1,40}$/;
+
 /** What a route matches on. Absent (null) criteria hold for every hostname; at least one is set. */
 export interface RouteMatch {
   /** Zone names or ids, normalised (lowercase). */

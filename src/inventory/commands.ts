@@ -3,14 +3,17 @@ import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
 import type { Command } from '../domain/command.js';
 import type { ZoneResolver } from '../lookup/zone-resolver.js';
 import { escapeMrkdwn, literal } from '../render/mrkdwn.js';
+import { renderRouteExplanation } from '../render/routing.js';
 import { renderWatchList } from '../render/watch-list.js';
 import type { InventoryCommands, SlackMessage } from '../slack/deps.js';
 import { buildZonePlans } from './plan.js';
+import { type ConfigRouter, sliceForRoute } from './routing.js';
 import type { WatchStore } from './watch-store.js';
 import type { ZoneCheckResult } from './zone-check.js';
 
 export interface InventoryCommandOptions {
   config: AppConfig;
+  router: ConfigRouter;
   watchStore: WatchStore;
   zoneResolver: ZoneResolver;
   /** The latest stored zone results (from the digest and the alert evaluations). */
@@ -43,7 +46,16 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
     for (const hostname of zone.hostnames ?? []) configuredHostnames.set(hostname, zone.name ?? zone.id);
   }
 
-  const list = async (): Promise<SlackMessage[]> => {
+  const routeNames = () => options.config.routes.map((route) => `\`${literal(route.name)}\``).join(', ');
+  const unknownRoute = (name: string): SlackMessage =>
+    reply(
+      options.config.routes.length === 0
+        ? `There is no route named \`${literal(name)}\`: no routes are configured (\`routes:\` in the config file).`
+        : `There is no route named \`${literal(name)}\`. Routes: ${routeNames()}.`,
+    );
+
+  const list = async (routeName: string | null): Promise<SlackMessage[]> => {
+    if (routeName !== null && !options.router.named(routeName)) return [unknownRoute(routeName)];
     const [watched, ignored] = await Promise.all([
       options.watchStore.listWatched(),
       options.watchStore.listIgnored(),
@@ -73,18 +85,50 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
         if (listed || (plan.discoverAll && !ignoredSet.has(check.hostname))) checks.push(check);
       }
     }
-    return renderWatchList(checks, {
+    if (routeName === null) {
+      return renderWatchList(checks, {
+        timeZone: options.config.timezone,
+        now: options.clock(),
+        zoneFailures: failures,
+      });
+    }
+    const slice = sliceForRoute(options.router, routeName, { checks, zoneFailures: failures });
+    if (slice.checks.length === 0 && slice.zoneFailures.length === 0) {
+      return [
+        reply(
+          `Route \`${literal(routeName)}\` owns none of the watched hostnames. \`/aop-status route <hostname>\` tells which route owns a hostname and why.`,
+        ),
+      ];
+    }
+    return renderWatchList(slice.checks, {
       timeZone: options.config.timezone,
       now: options.clock(),
-      zoneFailures: failures,
+      zoneFailures: slice.zoneFailures,
+      routeName,
     });
+  };
+
+  const explainRoute = async (command: Extract<Command, { kind: 'route' }>): Promise<SlackMessage[]> => {
+    const resolved = await options.zoneResolver.resolve(command.hostname, command.zone);
+    return [
+      renderRouteExplanation({
+        hostname: command.hostname,
+        zone: resolved.zone,
+        decision: options.router.routeOf(command.hostname, resolved.zone),
+        routeCount: options.config.routes.length,
+        alertsChannel: options.config.alerts.channel,
+        digestChannels: options.config.digest.channels,
+      }),
+    ];
   };
 
   return {
     async handle(command: Command, context) {
       switch (command.kind) {
         case 'list':
-          return list();
+          return list(command.route);
+        case 'route':
+          return explainRoute(command);
         case 'watch': {
           const configuredIn = configuredHostnames.get(command.hostname);
           if (configuredIn) {

@@ -22,7 +22,12 @@ export const COMMAND_GRAMMAR: readonly GrammarLine[] = [
     adminOnly: false,
   },
   { usage: 'help', does: 'Show this help.', adminOnly: false },
-  { usage: 'list', does: 'Every watched hostname, one line each, worst first.', adminOnly: false },
+  {
+    usage: 'list [route]',
+    does: 'Every watched hostname, one line each, worst first; with a route, only its hostnames.',
+    adminOnly: false,
+  },
+  { usage: 'route <hostname>', does: 'Which route owns a hostname, and why.', adminOnly: false },
   { usage: 'digest', does: 'Post the digest into this channel now.', adminOnly: false },
   { usage: 'watch <hostname> [zone]', does: 'Add a hostname to the watched inventory.', adminOnly: true },
   { usage: 'unwatch <hostname>', does: 'Remove a hostname from the watched inventory.', adminOnly: true },

@@ -32,6 +32,8 @@ export interface RenderWatchListOptions {
   maxMessages?: number;
   /** Defaults to, and is capped at, BLOCK_KIT_LIMITS.messageTextBudgetChars; never below MIN_WATCH_LIST_TEXT_CHARS. */
   maxTextCharsPerMessage?: number;
+  /** `list <route>`: the list holds that route's hostnames only, and says so. */
+  routeName?: string;
 }
 
 export const MIN_WATCH_LIST_TEXT_CHARS = 3000;
@@ -74,7 +76,7 @@ export function renderWatchList(
         options.maxTextCharsPerMessage ?? BLOCK_KIT_LIMITS.messageTextBudgetChars,
       ),
     ) - MESSAGE_RESERVE_CHARS;
-  const summary = summarySection(entries, checks, options.zoneFailures);
+  const summary = summarySection(entries, checks, options.zoneFailures, options.routeName ?? null);
 
   const fullLines = entries.map((entry) => fullLine(entry, options));
   const full = packLines(fullLines, budgetChars, summary.length, maxMessages);
@@ -185,7 +187,12 @@ function expiryText(expiresOn: Date, options: RenderWatchListOptions): string {
   return `expired ${date} (${days === 0 ? 'less than a day ago' : `${plural(days, 'day')} ago`})`;
 }
 
-function summarySection(entries: WatchEntry[], checks: HostnameCheck[], zoneFailures: ZoneFailure[]): string {
+function summarySection(
+  entries: WatchEntry[],
+  checks: HostnameCheck[],
+  zoneFailures: ZoneFailure[],
+  routeName: string | null,
+): string {
   const zoneIds = new Set([
     ...checks.map((check) => check.zone.id),
     ...zoneFailures.map((failure) => failure.zone.id),
@@ -195,7 +202,8 @@ function summarySection(entries: WatchEntry[], checks: HostnameCheck[], zoneFail
   const countLine = SEVERITIES.map(
     (severity) => `${SEVERITY_EMOJI[severity]} ${formatCount(counts[severity])} ${severity}`,
   ).join('   ');
-  return `*Watched hostnames: ${formatCount(hostnames)} in ${plural(zoneIds.size, 'zone')}*, worst first\n${countLine}`;
+  const owner = routeName === null ? '' : ` of route ${literal(routeName)}`;
+  return `*Watched hostnames${owner}: ${formatCount(hostnames)} in ${plural(zoneIds.size, 'zone')}*, worst first\n${countLine}`;
 }
 
 function countBySeverity(entries: WatchEntry[]): Record<Severity, number> {

@@ -288,3 +288,42 @@ describe('npm run cli -- digest --dry-run', () => {
     );
   });
 });
+
+describe('npm run cli -- route', () => {
+  const ROUTED = {
+    ...INVENTORY,
+    alerts: { channel: 'C0INCIDENT' },
+    routes: [
+      {
+        name: 'payments',
+        match: { zones: ['example.com'], hostnames: ['*.pay.example.com'] },
+        alerts_channel: 'C0PAYINC',
+      },
+    ],
+  };
+
+  it('says which route owns a hostname of a configured zone without asking Cloudflare', async () => {
+    const { api, agent } = fakeCloudflare();
+    const result = await run(['route', 'a.b.pay.example.com'], { agent, file: ROUTED });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      'a.b.pay.example.com (zone example.com) belongs to route payments, the 1st of 1: zone example.com is in match.zones, and *.pay.example.com in match.hostnames matches.',
+    );
+    expect(result.stdout).toContain('Alert threads go to #C0PAYINC');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('finds the zone through Cloudflare and says when no route owns the hostname', async () => {
+    const { agent } = fakeCloudflare();
+    const result = await run(['route', 'shop.other.org'], { agent, file: ROUTED });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('shop.other.org (zone other.org) belongs to no route');
+    expect(result.stdout).toContain('Alert threads go to #C0INCIDENT');
+  });
+
+  it('exits 64 without a hostname', async () => {
+    const result = await run(['route'], { env: {} });
+    expect(result.exitCode).toBe(64);
+    expect(result.stderr).toContain('route needs a hostname: route <hostname> [zone].');
+  });
+});

@@ -10,8 +10,21 @@ describe('parseCommandText: the grammar in contract.md', () => {
     ['help', { kind: 'help' }],
     ['HELP', { kind: 'help' }],
     ['help watch', { kind: 'help' }],
-    ['list', { kind: 'list' }],
-    ['List', { kind: 'list' }],
+    ['list', { kind: 'list', route: null }],
+    ['List', { kind: 'list', route: null }],
+    ['list payments', { kind: 'list', route: 'payments' }],
+    ['LIST Web-Team', { kind: 'list', route: 'web-team' }],
+    ['route a.pay.example.com', { kind: 'route', hostname: 'a.pay.example.com', zone: null }],
+    [
+      'ROUTE <http://a.pay.example.com|a.pay.example.com> example.com',
+      { kind: 'route', hostname: 'a.pay.example.com', zone: { kind: 'name', name: 'example.com' } },
+    ],
+    // Hostnames named like the new keywords are still looked up, as before.
+    ['route.example.com', { kind: 'lookup', hostname: 'route.example.com', zone: null }],
+    [
+      'route.example.com example.com',
+      { kind: 'lookup', hostname: 'route.example.com', zone: { kind: 'name', name: 'example.com' } },
+    ],
     ['digest', { kind: 'digest' }],
     ['subscribe', { kind: 'subscribe' }],
     ['UNSUBSCRIBE', { kind: 'unsubscribe' }],
@@ -75,7 +88,24 @@ describe('parseCommandText: what Slack sends when people paste links', () => {
 describe('parseCommandText: invalid input gets a clear message and the usage', () => {
   const cases: Array<[text: string, message: string]> = [
     ['stauts', '“stauts” is neither a command nor a hostname.'],
-    ['list all', '“list” takes no arguments, got 1.'],
+    ['list pay ments', 'Too many arguments: expected list [route], got 2.'],
+    [
+      'list app.example.com',
+      "“app.example.com” is not a route name (lowercase letters, digits and hyphens, as in the config's routes).",
+    ],
+    [
+      'list <!channel>',
+      "“<!channel>” is not a route name (lowercase letters, digits and hyphens, as in the config's routes).",
+    ],
+    ['route', 'Missing the hostname: expected route <hostname> [zone name or id].'],
+    [
+      'route a.example.com example.com extra',
+      'Too many arguments: expected route <hostname> [zone name or id], got 3.',
+    ],
+    [
+      'route payments',
+      '“payments” is not a valid hostname: A hostname needs at least two labels, e.g. app.example.com.',
+    ],
     ['digest now please', '“digest” takes no arguments, got 2.'],
     [
       'a.example.com b.example.com c.example.com',

@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { AppConfig } from '../../../src/config/types.js';
 import type { HostnameCheck } from '../../../src/digest/model.js';
 import { createInventoryCommands, snapshotCovers } from '../../../src/inventory/commands.js';
+import { routerFromConfig } from '../../../src/inventory/routing.js';
 import type { WatchEntry, WatchStore } from '../../../src/inventory/watch-store.js';
 import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
 import type { ZoneResolver } from '../../../src/lookup/zone-resolver.js';
@@ -13,11 +14,12 @@ const ZONE_ID = '0123456789abcdef0123456789abcdef';
 const ZONE = { id: ZONE_ID, name: 'a.example' };
 
 /** Built by the config loader (pure with these sources), so it always has every field AppConfig has. */
-function loadTestConfig(): AppConfig {
+function loadTestConfig(extra: Record<string, unknown> = {}): AppConfig {
   const yamlText = stringify({
     timezone: 'Europe/Berlin',
     zones: [{ id: ZONE_ID, name: ZONE.name, hostnames: ['app.a.example'] }],
     digest: { channels: ['C0DIGEST'] },
+    ...extra,
   });
   const result = loadConfig({
     env: { SLACK_BOT_TOKEN: 'xoxb-unit', SLACK_SIGNING_SECRET: 'secret', CLOUDFLARE_API_TOKEN: 'unit' },
@@ -96,6 +98,7 @@ describe('list', () => {
     const checkedLive: string[][] = [];
     const commands = createInventoryCommands({
       config: CONFIG,
+      router: routerFromConfig(CONFIG),
       watchStore: memoryWatchStore([
         {
           hostname: 'api.a.example',
@@ -115,7 +118,7 @@ describe('list', () => {
       clock: () => NOW,
     });
 
-    const [message] = await commands.handle({ kind: 'list' }, { userId: 'U1', channelId: 'C1' });
+    const [message] = await commands.handle({ kind: 'list', route: null }, { userId: 'U1', channelId: 'C1' });
 
     expect(checkedLive).toEqual([[ZONE.id]]);
     expect(message?.text).toContain('Watched hostnames: 0 critical, 0 warning, 0 unknown, 2 info, 0 ok');
@@ -126,6 +129,7 @@ describe('list', () => {
     const checkedLive: string[][] = [];
     const commands = createInventoryCommands({
       config: CONFIG,
+      router: routerFromConfig(CONFIG),
       watchStore: memoryWatchStore(),
       zoneResolver: resolver,
       readSnapshots: async () => [snapshot(['app.a.example', 'unlisted.a.example'])],
@@ -137,11 +141,89 @@ describe('list', () => {
       clock: () => NOW,
     });
 
-    const [message] = await commands.handle({ kind: 'list' }, { userId: 'U1', channelId: 'C1' });
+    const [message] = await commands.handle({ kind: 'list', route: null }, { userId: 'U1', channelId: 'C1' });
 
     expect(checkedLive).toEqual([]);
     // Only what is watched: the stored run's extra hostname is not on the list.
     expect(message?.text).toContain('Watched hostnames: 0 critical, 0 warning, 0 unknown, 1 info, 0 ok');
     expect(JSON.stringify(message?.blocks)).not.toContain('unlisted.a.example');
+  });
+});
+
+describe('routes', () => {
+  const ROUTED = loadTestConfig({
+    alerts: { channel: 'C0INCIDENT' },
+    routes: [
+      {
+        name: 'payments',
+        match: { zones: [ZONE.name], hostnames: ['*.pay.a.example'] },
+        alerts_channel: 'C0PAYINC',
+        mention_on_critical: '<!subteam^S0PAY>',
+        digest: { channels: ['C0PAYOPS'], timezone: 'America/New_York' },
+      },
+    ],
+  });
+
+  function routedCommands(hostnames: string[]) {
+    return createInventoryCommands({
+      config: ROUTED,
+      router: routerFromConfig(ROUTED),
+      watchStore: memoryWatchStore(
+        hostnames.map((hostname) => ({
+          hostname,
+          zoneId: ZONE.id,
+          zoneName: ZONE.name,
+          addedBy: 'U1',
+          addedAt: NOW.toISOString(),
+        })),
+      ),
+      zoneResolver: resolver,
+      readSnapshots: async () => [snapshot(['app.a.example', ...hostnames])],
+      checkZonesNow: async () => [],
+      requestDigest: async () => ({ queued: true }),
+      clock: () => NOW,
+    });
+  }
+  const context = { userId: 'U1', channelId: 'C1' };
+
+  it('lists only the hostnames the route owns with `list <route>`, and everything with `list`', async () => {
+    const commands = routedCommands(['x.pay.a.example', 'y.z.pay.a.example']);
+    const [routed] = await commands.handle({ kind: 'list', route: 'payments' }, context);
+    const routedBlocks = JSON.stringify(routed?.blocks);
+    expect(routedBlocks).toContain('of route payments: 2');
+    expect(routedBlocks).toContain('x.pay.a.example');
+    expect(routedBlocks).toContain('y.z.pay.a.example');
+    expect(routedBlocks).not.toContain('app.a.example');
+    const [all] = await commands.handle({ kind: 'list', route: null }, context);
+    expect(JSON.stringify(all?.blocks)).toContain('app.a.example');
+  });
+
+  it('names the configured routes when `list` gets an unknown one, and says when a route owns nothing', async () => {
+    const commands = routedCommands([]);
+    const [unknown] = await commands.handle({ kind: 'list', route: 'payment' }, context);
+    expect(unknown?.text).toBe('There is no route named `payment`. Routes: `payments`.');
+    const [empty] = await commands.handle({ kind: 'list', route: 'payments' }, context);
+    expect(empty?.text).toContain('Route `payments` owns none of the watched hostnames.');
+  });
+
+  it('says which route owns a hostname, which criteria matched, and where its messages go', async () => {
+    const commands = routedCommands([]);
+    const [owned] = await commands.handle(
+      { kind: 'route', hostname: 'x.pay.a.example', zone: null },
+      context,
+    );
+    const text = JSON.stringify(owned?.blocks);
+    expect(text).toContain('belongs to route *payments*, the 1st of 1');
+    expect(text).toContain('zone `a.example` is in `match.zones`');
+    expect(text).toContain('`*.pay.a.example` in `match.hostnames` matches');
+    expect(text).toContain('<#C0PAYINC>');
+    expect(text).toContain('&lt;!subteam^S0PAY&gt;');
+    expect(text).toContain('America/New_York');
+    const [unowned] = await commands.handle(
+      { kind: 'route', hostname: 'pay.a.example', zone: null },
+      context,
+    );
+    expect(JSON.stringify(unowned?.blocks)).toContain('belongs to no route');
+    expect(JSON.stringify(unowned?.blocks)).toContain('<#C0INCIDENT>');
   });
 });

@@ -125,7 +125,16 @@ describe('manifest.yml', () => {
     const keywords = COMMAND_GRAMMAR.map((line) => line.usage.split(' ')[0] ?? '').filter(
       (word) => !word.startsWith('<'),
     );
-    expect(keywords).toEqual(['help', 'list', 'digest', 'watch', 'unwatch', 'subscribe', 'unsubscribe']);
+    expect(keywords).toEqual([
+      'help',
+      'list',
+      'route',
+      'digest',
+      'watch',
+      'unwatch',
+      'subscribe',
+      'unsubscribe',
+    ]);
     const hintWords = String(command.usage_hint).split(/[\s|]+/);
     for (const keyword of keywords) expect(hintWords, keyword).toContain(keyword);
   });

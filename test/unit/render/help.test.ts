@@ -11,7 +11,8 @@ describe('renderHelp', () => {
     expect(grammar?.split('\n')).toEqual([
       '• `/aop-status &lt;hostname&gt; [zone name or id]`: Show the per-hostname AOP status card, only to you, with Refresh and Share-in-channel buttons.',
       '• `/aop-status help`: Show this help.',
-      '• `/aop-status list`: Every watched hostname, one line each, worst first.',
+      '• `/aop-status list [route]`: Every watched hostname, one line each, worst first; with a route, only its hostnames.',
+      '• `/aop-status route &lt;hostname&gt;`: Which route owns a hostname, and why.',
       '• `/aop-status digest`: Post the digest into this channel now.',
       '• `/aop-status watch &lt;hostname&gt; [zone]`: Add a hostname to the watched inventory. _(admins)_',
       '• `/aop-status unwatch &lt;hostname&gt;`: Remove a hostname from the watched inventory. _(admins)_',
@@ -27,7 +28,8 @@ describe('renderHelp', () => {
     for (const line of COMMAND_GRAMMAR) {
       const example = line.usage
         .replace('<hostname>', 'app.example.com')
-        .replace(/\[zone[^\]]*\]/, 'example.com');
+        .replace(/\[zone[^\]]*\]/, 'example.com')
+        .replace('[route]', 'payments');
       expect(parseCommandText(example).kind, example).not.toBe('invalid');
     }
   });

@@ -1,0 +1,59 @@
+/**
+ * The config's routes applied to the inventory: which route owns each checked hostname, and the
+ * part of a run (checks and zone failures) that belongs to one route.
+ */
+import type { AppConfig, RouteConfig } from '../config/types.js';
+import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
+import { createRouter, type Router } from '../domain/routing.js';
+import type { Thresholds, ZoneRef } from '../domain/types.js';
+
+export type ConfigRouter = Router<RouteConfig>;
+
+/**
+ * The router of a validated config. Zones the config lists with both id and name let a route
+ * written with either match hostnames known by the other.
+ *
+ * @example routerFromConfig(config).routeOf('a.pay.example.com', zone).route?.name // 'payments'
+ */
+export function routerFromConfig(config: Pick<AppConfig, 'routes' | 'zones'>): ConfigRouter {
+  return createRouter(
+    config.routes,
+    config.zones.map((zone) => ({ id: zone.id, name: zone.name })),
+  );
+}
+
+/** The owning route's name, or null for the top level. */
+export function routeNameOf(router: ConfigRouter, hostname: string, zone: ZoneRef): string | null {
+  return router.routeOf(hostname, zone).route?.name ?? null;
+}
+
+/** The thresholds that apply to a hostname: its route's, else the top level's. */
+export function thresholdsFor(
+  router: ConfigRouter,
+  topLevel: Thresholds,
+): (hostname: string, zone: ZoneRef) => Thresholds {
+  if (router.routes.length === 0) return () => topLevel;
+  return (hostname, zone) => router.routeOf(hostname, zone).route?.thresholds ?? topLevel;
+}
+
+/**
+ * The part of a run that belongs to route `name`: its hostnames' checks, and the zone failures
+ * that may hide some of them (a failed zone whose hostnames were to be discovered is shown to
+ * every route that can own hostnames in it, since nobody can tell which ones it holds).
+ */
+export function sliceForRoute(
+  router: ConfigRouter,
+  name: string,
+  run: { checks: readonly HostnameCheck[]; zoneFailures: readonly ZoneFailure[] },
+): { checks: HostnameCheck[]; zoneFailures: ZoneFailure[] } {
+  const owned = (hostname: string, zone: ZoneRef) => routeNameOf(router, hostname, zone) === name;
+  return {
+    checks: run.checks.filter((check) => owned(check.hostname, check.zone)),
+    zoneFailures: run.zoneFailures.flatMap((failure) => {
+      if (!router.mayOwnInZone(name, failure.zone)) return [];
+      if (failure.hostnames.length === 0) return [failure];
+      const hostnames = failure.hostnames.filter((hostname) => owned(hostname, failure.zone));
+      return hostnames.length > 0 ? [{ ...failure, hostnames }] : [];
+    }),
+  };
+}
