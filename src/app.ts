@@ -220,6 +220,12 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
           },
         }
       : {}),
+    ...(config.slack.appToken && config.role !== 'worker'
+      ? {
+          slackSocket: async () =>
+            slack?.socketConnection?.() ?? { ok: false, detail: 'connecting (the Slack side is starting)' },
+        }
+      : {}),
     // Informational: a stale time is worth a look, but it does not make this process unhealthy.
     lastCloudflareCheck: async () => {
       let stored: string | null = null;

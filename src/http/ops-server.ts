@@ -8,8 +8,8 @@ export interface OpsRoute {
 }
 
 /**
- * The HTTP server of a worker-only process (AOP_ROLE=worker): just `/healthz` and `/metrics`.
- * Processes that run the Slack app serve the same routes through Bolt's receiver instead.
+ * The HTTP server for `/healthz` and `/metrics` of a worker-only process (AOP_ROLE=worker) and of
+ * a Socket Mode process; in HTTP mode the same routes sit beside `/slack/events`.
  */
 export async function startOpsServer(
   port: number,

@@ -35,6 +35,16 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    slackSocketReconnects: new Counter({
+      name: 'aop_slack_socket_reconnects_total',
+      help: 'Socket Mode connections re-established after being lost (refresh, disconnect, dropped socket)',
+      registers: [registry],
+    }),
+    slackSocketConnected: new Gauge({
+      name: 'aop_slack_socket_connected',
+      help: '1 while the Socket Mode connection is up, 0 while it is being re-established (Socket Mode only)',
+      registers: [registry],
+    }),
     lookups: new Counter({
       name: 'aop_lookups_total',
       help: 'Slash-command lookups by outcome (a severity, or an error code)',

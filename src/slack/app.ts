@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { AopError } from '../errors.js';
-import type { OpsRoute } from '../http/ops-server.js';
+import type { ProbeResult } from '../http/health.js';
+import { type OpsRoute, startOpsServer } from '../http/ops-server.js';
 import { type Logger, toBoltLogger } from '../observability/logger.js';
 import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
@@ -10,12 +12,16 @@ import { registerAopStatusCommand } from './commands/aop-status.js';
 import type { SlackDeps } from './deps.js';
 import { ACTION_IDS } from './ids.js';
 import { createSlackRequestGuard, type ReplayCache } from './request-guard.js';
+import { createSocketConnectionMonitor, type SocketConnectionMonitor } from './socket-connection.js';
 
 export interface SlackAppOptions {
   deps: SlackDeps;
   /** `/healthz`, `/metrics`: served on PORT in both modes. */
   customRoutes: OpsRoute[];
-  /** Remembers request signatures so a captured request cannot be replayed (HTTP mode). */
+  /**
+   * Remembers request signatures so a captured request cannot be replayed (HTTP mode), and the
+   * envelopes already handled, so one Slack sends again after a lost ack is answered once (Socket Mode).
+   */
   replayCache: ReplayCache;
 }
 
@@ -24,6 +30,8 @@ export interface SlackApp {
   mode: 'http' | 'socket';
   /** Starts listening; resolves to the HTTP port actually bound. */
   start(): Promise<number>;
+  /** Socket Mode only: the connection as /healthz reports it. */
+  socketConnection: (() => Promise<ProbeResult>) | null;
   stop(): Promise<void>;
 }
 
@@ -48,6 +56,30 @@ const REFUSED_TOKEN_ERRORS = new Set([
   'token_expired',
   'account_inactive',
 ]);
+
+/** How long an envelope is remembered: Slack's redeliveries come within minutes. */
+const ENVELOPE_MEMORY_MS = 10 * 60_000;
+
+/**
+ * True the first time an envelope (or the interaction inside it) arrives. Slack sends an envelope
+ * again when it saw no ack, for example when the socket dropped just after the bot acked; a
+ * redelivery may reach another process, hence the shared cache. The trigger id (a command or a
+ * click) and the event id (an event) identify the delivery even if Slack wraps it in a new envelope.
+ */
+async function isFirstDelivery(
+  args: { body: unknown; context: Record<string, unknown> },
+  seen: ReplayCache,
+): Promise<boolean> {
+  const body = args.body as { trigger_id?: unknown; event_id?: unknown } | null;
+  const ids: [string, unknown][] = [
+    ['envelope', args.context.socketEnvelopeId],
+    ['trigger', body?.trigger_id],
+    ['event', body?.event_id],
+  ];
+  const keys = ids.flatMap(([kind, id]) => (typeof id === 'string' && id ? [`socket:${kind}:${id}`] : []));
+  const fresh = await Promise.all(keys.map((key) => seen.remember(key, ENVELOPE_MEMORY_MS)));
+  return fresh.every(Boolean);
+}
 
 /**
  * Asks Slack who the bot token belongs to. A refused token stops the start with a message naming
@@ -89,15 +121,44 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   let mode: SlackApp['mode'];
   let httpServer: Server | null = null;
   let receiver: HTTPReceiver | null = null;
+  let socketMonitor: SocketConnectionMonitor | null = null;
+  let refusedAppToken: Promise<never> | null = null;
+  let socketReceiver: SocketModeReceiver | null = null;
+  let socketOpsServer: { port: number; close(): Promise<void> } | null = null;
   if (config.slack.appToken) {
     mode = 'socket';
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: boltLogger,
-      customRoutes: options.customRoutes.map((route) => ({ ...route })),
+      // No customRoutes: Bolt's server would ignore HOST and hide the port bound; ours serves them.
       // clientOptions here too, so apps.connections.open honours SLACK_API_URL like every other call.
-      installerOptions: { port: config.port, clientOptions },
+      // More tries than the listener client: between them the bot cannot hear Slack at all.
+      installerOptions: {
+        port: config.port,
+        clientOptions: {
+          ...clientOptions,
+          retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+        },
+      },
+      // The envelope id reaches the middleware below through the listener context.
+      customPropertiesExtractor: (args) => ({ socketEnvelopeId: String(args.envelope_id ?? '') }),
     });
+    socketReceiver = receiver;
+    socketMonitor = createSocketConnectionMonitor({
+      client: receiver.client,
+      clock: options.deps.clock,
+      metrics: options.deps.metrics,
+      logger,
+    });
+    const monitor = socketMonitor;
+    refusedAppToken = new Promise<never>((_, reject) => {
+      // The client keeps its Web API client private; this is the one call it makes with it.
+      const { webClient } = receiver.client as unknown as { webClient: WebClient };
+      const connections = webClient.apps.connections;
+      connections.open = monitor.wrapOpen(connections.open.bind(connections), reject);
+    });
+    // Only the start awaits it; a refusal later is logged and retried.
+    refusedAppToken.catch(() => {});
     app = new App({
       // A fixed identity instead of `token`: Bolt would otherwise call auth.test on every request,
       // and a slash command must be answered even while Slack's Web API is failing.
@@ -105,6 +166,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       receiver,
       logger: boltLogger,
       clientOptions,
+    });
+    app.use(async (args) => {
+      if (await isFirstDelivery(args, options.replayCache)) {
+        await args.next();
+        return;
+      }
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
+      logger.info('acknowledged an envelope Slack sent again; it was answered already');
     });
   } else {
     mode = 'http';
@@ -201,15 +270,24 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     app,
     mode,
+    socketConnection: socketMonitor ? socketMonitor.probe : null,
     async start() {
       await verifyBotToken(app, identity, logger);
       if (receiver) return startHttp(receiver);
-      await app.start();
-      return config.port;
+      try {
+        await Promise.race([app.start(), ...(refusedAppToken ? [refusedAppToken] : [])]);
+        socketOpsServer = await startOpsServer(config.port, config.host, options.customRoutes);
+      } catch (error) {
+        // Leave no reconnect loop behind a failed start.
+        await socketReceiver?.client.disconnect();
+        throw error;
+      }
+      return socketOpsServer.port;
     },
     async stop() {
       if (!receiver) {
         await app.stop();
+        await socketOpsServer?.close();
         return;
       }
       const server = httpServer;

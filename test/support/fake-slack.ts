@@ -51,6 +51,8 @@ export interface FakeSlack {
   responseUrl(options?: { maxUses?: number }): string;
   expireResponseUrl(url: string): void;
   failNext(method: string, fault: SlackFault): void;
+  /** Answers `method` with `answer` (after any queued fault), e.g. apps.connections.open for Socket Mode. */
+  answer(method: string, answer: (call: RecordedCall) => Record<string, unknown>): void;
   /** Channels that answer `channel_not_found`. */
   missingChannels: Set<string>;
   deleteMessage(channel: string, ts: string): void;
@@ -98,6 +100,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const faults = new Map<string, SlackFault[]>();
   const responseUrlUses = new Map<string, { remaining: number; expired: boolean }>();
   const missingChannels = new Set<string>();
+  const answers = new Map<string, (call: RecordedCall) => Record<string, unknown>>();
   let tsCounter = 0;
   const nextTs = () => {
     tsCounter += 1;
@@ -114,7 +117,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     return fault;
   };
 
-  const handleApi = (method: string, args: Record<string, unknown>, response: ServerResponse) => {
+  const handleApi = (call: RecordedCall, response: ServerResponse) => {
+    const { method, args } = call;
     const fault = takeFault(method);
     if (fault) {
       const headers: Record<string, string> = {};
@@ -128,6 +132,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       );
       return;
     }
+    const custom = answers.get(method);
+    if (custom) return send(response, 200, custom(call));
     const channel = typeof args.channel === 'string' ? args.channel : '';
     switch (method) {
       case 'auth.test':
@@ -198,8 +204,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         } catch {
           return send(response, 200, { ok: false, error: 'invalid_arguments' });
         }
-        calls.push({ method, args, authorization: request.headers.authorization, at: Date.now() });
-        return handleApi(method, args, response);
+        const call = { method, args, authorization: request.headers.authorization, at: Date.now() };
+        calls.push(call);
+        return handleApi(call, response);
       }
       if (request.method === 'POST' && url.pathname.startsWith('/response/')) {
         const id = url.pathname.slice('/response/'.length);
@@ -243,6 +250,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     expireResponseUrl(url) {
       const uses = responseUrlUses.get(idOf(url));
       if (uses) uses.expired = true;
+    },
+    answer(method, answer) {
+      answers.set(method, answer);
     },
     failNext(method, fault) {
       const queue = faults.get(method) ?? [];
