@@ -2,11 +2,12 @@ import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { createAlertEvaluator } from './alerts/evaluator.js';
 import { createAlertStore } from './alerts/store.js';
+import { createCloudflareAccounts } from './cloudflare/accounts.js';
 import { createCloudflareClient } from './cloudflare/client.js';
-import { createRedisRateLimiter } from './cloudflare/rate-limiter.js';
+import { createRedisRateLimiter, tokenBudgetId } from './cloudflare/rate-limiter.js';
 import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from './cloudflare/types.js';
-import type { AppConfig } from './config/types.js';
+import type { AppConfig, CloudflareAccount } from './config/types.js';
 import { createDigestRunner } from './digest/run.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
@@ -50,6 +51,12 @@ export interface AopStatus {
   readonly queues: QueueRuntime;
 }
 
+function credentialSecret(account: CloudflareAccount): string {
+  return account.auth.scheme === 'api_token'
+    ? account.auth.token
+    : `${account.auth.email}:${account.auth.key}`;
+}
+
 /** Lookups rendered at once per process; see `SlackDeps.lookupSlots`. */
 const LOOKUP_SLOTS = 4;
 
@@ -78,34 +85,47 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     logger.info('Redis connection is back');
   });
 
-  const rateLimiter = createResilientRateLimiter({
-    shared: createRedisRateLimiter({
-      redis: commandsRedis,
-      keyPrefix: config.redisKeyPrefix,
-      requests: config.cloudflare.rateLimit.requests,
-      perSeconds: config.cloudflare.rateLimit.perSeconds,
-    }),
-    requests: config.cloudflare.rateLimit.requests,
-    perSeconds: config.cloudflare.rateLimit.perSeconds,
-    onFallback: (error) =>
-      logger.warn({ err: error }, 'shared rate limiter unavailable; limiting in-process'),
+  /** One client per account, each with its own token's budget shared through Redis. */
+  const createAccountClient = (account: CloudflareAccount) => {
+    const rateLimiter = createResilientRateLimiter({
+      shared: createRedisRateLimiter({
+        redis: commandsRedis,
+        keyPrefix: config.redisKeyPrefix,
+        // The single credential keeps the keys it always had, so an upgrade shares one budget.
+        ...(account.implicit ? {} : { budgetId: tokenBudgetId(credentialSecret(account)) }),
+        requests: account.rateLimit.requests,
+        perSeconds: account.rateLimit.perSeconds,
+      }),
+      requests: account.rateLimit.requests,
+      perSeconds: account.rateLimit.perSeconds,
+      onFallback: (error) =>
+        logger.warn(
+          { err: error, account: account.name },
+          'shared rate limiter unavailable; limiting in-process',
+        ),
+    });
+    return createCloudflareClient({
+      baseUrl: config.cloudflare.baseUrl,
+      auth: account.auth,
+      ...(options.cloudflareDispatcher ? { dispatcher: options.cloudflareDispatcher } : {}),
+      rateLimiter,
+      requestTimeoutMs: config.cloudflare.requestTimeoutMs,
+      // No domain clock here: retry-after pauses and durations are wall-clock facts, and the shared
+      // limiter measures them against real time (a frozen test clock would drop the pause).
+      logger: logger.child({ component: 'cloudflare', account: account.name }),
+      onRequest: ({ route, status, durationMs }) => {
+        if (typeof status === 'number' && status < 400) lastCloudflareSuccessAt = clock();
+        metrics.cloudflareRequests.inc({ route, status: String(status), account: account.name });
+        metrics.cloudflareRequestDuration.observe({ route, account: account.name }, durationMs / 1000);
+      },
+    });
+  };
+  const cloudflareAccounts = createCloudflareAccounts({
+    accounts: config.cloudflare.accounts,
+    zones: config.zones,
+    createClient: createAccountClient,
   });
-
-  const cloudflare = createCloudflareClient({
-    baseUrl: config.cloudflare.baseUrl,
-    auth: config.cloudflare.auth,
-    ...(options.cloudflareDispatcher ? { dispatcher: options.cloudflareDispatcher } : {}),
-    rateLimiter,
-    requestTimeoutMs: config.cloudflare.requestTimeoutMs,
-    // No domain clock here: retry-after pauses and durations are wall-clock facts, and the shared
-    // limiter measures them against real time (a frozen test clock would drop the pause).
-    logger: logger.child({ component: 'cloudflare' }),
-    onRequest: ({ route, status, durationMs }) => {
-      if (typeof status === 'number' && status < 400) lastCloudflareSuccessAt = clock();
-      metrics.cloudflareRequests.inc({ route, status: String(status) });
-      metrics.cloudflareRequestDuration.observe({ route }, durationMs / 1000);
-    },
-  });
+  const cloudflare = cloudflareAccounts.routing;
 
   const zoneResolver = createZoneResolver({
     cloudflare,

@@ -5,6 +5,7 @@
  * are the bot's own (src/config), so one `.env` and one `aop-status.yml` serve both.
  */
 import type { Dispatcher } from 'undici';
+import { createCloudflareAccounts } from '../cloudflare/accounts.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
 import { createLocalRateLimiter } from '../cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from '../cloudflare/types.js';
@@ -89,20 +90,26 @@ export function loadCliSettings(sources: ConfigSources): CliSettingsResult {
  * await cloudflare.getHostnameStatus(zoneId, 'app.example.com');
  */
 export function createCliCloudflareClient(
-  settings: Pick<CliSettings, 'cloudflare'>,
+  settings: Pick<CliSettings, 'cloudflare' | 'zones'>,
   options: { dispatcher?: Dispatcher; clock?: () => Date } = {},
 ): CloudflareClient {
   const { cloudflare } = settings;
-  return createCloudflareClient({
-    baseUrl: cloudflare.baseUrl,
-    auth: cloudflare.auth,
-    rateLimiter: createLocalRateLimiter({
-      requests: cloudflare.rateLimit.requests,
-      perSeconds: cloudflare.rateLimit.perSeconds,
-    }),
-    requestTimeoutMs: cloudflare.requestTimeoutMs,
-    userAgent: 'aop-status-cli',
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  // One client per account, each zone's calls sent with the token of the account that reads it.
+  return createCloudflareAccounts({
+    accounts: cloudflare.accounts,
+    zones: settings.zones,
+    createClient: (account) =>
+      createCloudflareClient({
+        baseUrl: cloudflare.baseUrl,
+        auth: account.auth,
+        rateLimiter: createLocalRateLimiter({
+          requests: account.rateLimit.requests,
+          perSeconds: account.rateLimit.perSeconds,
+        }),
+        requestTimeoutMs: cloudflare.requestTimeoutMs,
+        userAgent: 'aop-status-cli',
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+  }).routing;
 }

@@ -4,7 +4,7 @@
  * that says what to do when it is not.
  */
 import { type Dispatcher, request } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CloudflareAuth } from '../config/types.js';
 import {
   CloudflareApiError,
@@ -56,6 +56,8 @@ export const ASSOCIATIONS_PER_PAGE = 1000;
 export const ZONES_PER_PAGE = 50;
 /** A guard against a server that keeps saying "there is another page": 1000 × 1000 associations. */
 const MAX_ASSOCIATION_PAGES = 1000;
+/** The same guard for /zones: 2,000 pages of 50 is 100,000 zones, past any account's quota. */
+const MAX_ZONE_PAGES = 2000;
 
 export interface CloudflareRequestInfo {
   route: CloudflareRoute;
@@ -509,6 +511,28 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
       // `name` is an exact match by default; filtering again keeps an operator-looking name honest.
       const wanted = name.toLowerCase();
       return zones.filter((zone) => zone.name.toLowerCase() === wanted);
+    },
+
+    async listZones(requestOptions): Promise<CfZone[]> {
+      const zones: CfZone[] = [];
+      for (let page = 1; page <= MAX_ZONE_PAGES; page += 1) {
+        const query: Record<string, string> = { per_page: String(ZONES_PER_PAGE), page: String(page) };
+        if (requestOptions?.accountId) query['account.id'] = requestOptions.accountId;
+        const call: Call = {
+          route: CLOUDFLARE_ROUTES.zones,
+          path: '/zones',
+          query,
+          signal: requestOptions?.signal,
+        };
+        const sent = await send(call);
+        const pageZones = parseResult(call, sent, listOf(z.unknown()), 'a list of zones');
+        zones.push(...listSkippingUnusable(zoneSchema).parse(pageZones));
+        const totalPages = sent.envelope.result_info?.total_pages;
+        // The SDK pages until an empty page; total_pages, when sent, saves that last request.
+        if (pageZones.length === 0) break;
+        if (totalPages !== undefined ? page >= totalPages : pageZones.length < ZONES_PER_PAGE) break;
+      }
+      return zones;
     },
   };
 }

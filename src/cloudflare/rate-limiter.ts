@@ -43,13 +43,31 @@ export const abortableSleep: Sleep = (ms, signal) =>
 
 /**
  * The two Redis keys of the shared limiter. The only place their names are spelled. Both carry the
- * same hash tag so the one Lua script that touches them runs on Redis Cluster too.
+ * same hash tag so the one Lua script that touches them runs on Redis Cluster too. `budgetId`
+ * names one token's own budget (see `tokenBudgetId`); without it, the single credential's keys,
+ * unchanged since before there were several accounts.
+ *
+ * @example cloudflareRateLimitKeys('aop').window // 'aop:{cloudflare-ratelimit}:window'
  */
-export function cloudflareRateLimitKeys(keyPrefix: string): { window: string; pausedUntil: string } {
+export function cloudflareRateLimitKeys(
+  keyPrefix: string,
+  budgetId?: string,
+): { window: string; pausedUntil: string } {
+  const tag = budgetId ? `cloudflare-ratelimit-${budgetId}` : 'cloudflare-ratelimit';
   return {
-    window: `${keyPrefix}:{cloudflare-ratelimit}:window`,
-    pausedUntil: `${keyPrefix}:{cloudflare-ratelimit}:paused-until`,
+    window: `${keyPrefix}:{${tag}}:window`,
+    pausedUntil: `${keyPrefix}:{${tag}}:paused-until`,
   };
+}
+
+/**
+ * Cloudflare counts requests per token, so the budget is keyed by the token itself: two account
+ * entries with the same token share one budget, and no key ever holds the token (a SHA-256 prefix).
+ *
+ * @example tokenBudgetId('cfat_…') // '3f2a…' (16 hex characters)
+ */
+export function tokenBudgetId(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 /**
@@ -101,6 +119,8 @@ export type RateLimiterRedis = Pick<Redis, 'eval' | 'evalsha'>;
 export interface RedisRateLimiterOptions {
   redis: RateLimiterRedis;
   keyPrefix: string;
+  /** One token's budget (`tokenBudgetId`); absent: the single credential's. */
+  budgetId?: string;
   /** At most this many requests ... */
   requests: number;
   /** ... in any sliding window of this many seconds, across all processes. */
@@ -133,7 +153,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const sleep = options.sleep ?? abortableSleep;
   const clock = options.clock ?? (() => new Date());
   const maxPollMs = options.maxPollMs ?? 5_000;
-  const keys = cloudflareRateLimitKeys(keyPrefix);
+  const keys = cloudflareRateLimitKeys(keyPrefix, options.budgetId);
   const windowMs = Math.round(perSeconds * 1000);
   const scripts = new Map([
     [ACQUIRE_SCRIPT, sha1(ACQUIRE_SCRIPT)],

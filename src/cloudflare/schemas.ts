@@ -168,10 +168,19 @@ export const zoneCertificateSchema: z.ZodType<CfZoneCertificate> = zoneCertifica
 
 /** A zone from GET /zones; a row without a string `id` and `name` is useless and is skipped by the list. */
 export const zoneSchema: z.ZodType<CfZone> = z
-  .object({ id: z.string(), name: z.string(), status: lenientString })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: lenientString,
+    account: z.object({ id: z.string(), name: lenientString }).optional().catch(undefined),
+  })
   .transform((record): CfZone => {
     const zone: CfZone = { id: record.id, name: record.name };
     if (record.status !== undefined) zone.status = record.status;
+    if (record.account) {
+      zone.account = { id: record.account.id };
+      if (record.account.name !== undefined) zone.account.name = record.account.name;
+    }
     return zone;
   });
 

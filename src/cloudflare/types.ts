@@ -63,6 +63,13 @@ export interface CfZone {
   id: string;
   name: string;
   status?: string;
+  /** The account the zone belongs to (GET /zones always says; kept optional for odd rows). */
+  account?: { id: string; name?: string };
+}
+
+export interface ListZonesOptions extends CloudflareRequestOptions {
+  /** Only this account's zones (`account.id`); default every account the token reads. */
+  accountId?: string;
 }
 
 export interface CloudflareRequestOptions {
@@ -98,4 +105,6 @@ export interface CloudflareClient {
   getZoneTlsClientAuth(zoneId: string, options?: CloudflareRequestOptions): Promise<{ value: string | null }>;
   /** GET /zones?name=<name> (exact match). */
   findZonesByName(name: string, options?: CloudflareRequestOptions): Promise<CfZone[]>;
+  /** Every zone the credential reads: GET /zones, 50 per page, all pages, optionally one account's. */
+  listZones(options?: ListZonesOptions): Promise<CfZone[]>;
 }

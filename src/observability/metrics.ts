@@ -12,14 +12,14 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     registry,
     cloudflareRequests: new Counter({
       name: 'aop_cloudflare_requests_total',
-      help: 'Cloudflare API requests by route template and HTTP status ("error" when no response arrived)',
-      labelNames: ['route', 'status'] as const,
+      help: 'Cloudflare API requests by route template, HTTP status ("error" when no response arrived) and account',
+      labelNames: ['route', 'status', 'account'] as const,
       registers: [registry],
     }),
     cloudflareRequestDuration: new Histogram({
       name: 'aop_cloudflare_request_duration_seconds',
-      help: 'Cloudflare API request duration',
-      labelNames: ['route'] as const,
+      help: 'Cloudflare API request duration by route template and account',
+      labelNames: ['route', 'account'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),

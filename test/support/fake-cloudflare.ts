@@ -53,10 +53,24 @@ export const FAKE_API_KEY: CloudflareAuth = {
 /** When a seed gives no timestamp; fixed so answers are reproducible. */
 const DEFAULT_TIMESTAMP = '2026-01-01T00:00:00Z';
 
+/** A Cloudflare account: zones belong to one; a scoped token reads the zones of its accounts only. */
+export interface FakeAccount {
+  id: string;
+  name: string;
+}
+
+/** The account every zone belongs to unless seeded otherwise (the ids of the OpenAPI's examples). */
+export const FAKE_DEFAULT_ACCOUNT: FakeAccount = {
+  id: '01a7362d577a6c3019a474fd6f485823',
+  name: 'Example Account',
+};
+
 export interface FakeZone {
   id: string;
   name: string;
   status: string;
+  /** The account the zone belongs to. */
+  accountId: string;
   /** Zone setting `tls_client_auth`. */
   tlsClientAuth: 'on' | 'off';
   /** `/origin_tls_client_auth/settings` `enabled`. */
@@ -85,6 +99,8 @@ export interface AddZoneInput {
   id?: string;
   name: string;
   status?: string;
+  /** Default: FAKE_DEFAULT_ACCOUNT. */
+  accountId?: string;
   tlsClientAuth?: 'on' | 'off';
   aopEnabled?: boolean;
 }
@@ -100,12 +116,50 @@ export class FakeCloudflareState {
   revokedCredentials: CloudflareAuth[] = [];
   /** Routes the (valid) credentials may not read: 403, as for a token missing a permission. */
   readonly forbiddenRoutes = new Set<FakeRoute>();
+  readonly accounts = new Map<string, FakeAccount>([[FAKE_DEFAULT_ACCOUNT.id, FAKE_DEFAULT_ACCOUNT]]);
+  /**
+   * Token → the account ids it may read. A token listed here sees only those accounts' zones (in
+   * `/zones`, and a 403 on any other zone); credentials not listed see every zone.
+   */
+  readonly tokenScopes = new Map<string, Set<string>>();
+
+  /** Adds an account (default id: a fresh 32-hex id). */
+  addAccount(input: { id?: string; name: string }): FakeAccount {
+    const account = { id: input.id ?? randomUUID().replaceAll('-', ''), name: input.name };
+    this.accounts.set(account.id, account);
+    return account;
+  }
+
+  /**
+   * Accepts `token` from now on, reading the zones of `accountIds` only (a token may be granted
+   * several accounts, so one zone can be visible to two tokens).
+   */
+  addToken(token: string, accountIds: readonly string[]): CloudflareAuth {
+    const auth: CloudflareAuth = { scheme: 'api_token', token };
+    this.credentials = [...this.credentials.filter((known) => !sameCredential(known, auth)), auth];
+    this.revokedCredentials = this.revokedCredentials.filter((known) => !sameCredential(known, auth));
+    this.tokenScopes.set(token, new Set(accountIds));
+    return auth;
+  }
+
+  /** The token stops working: every request with it gets Cloudflare's 403 9109 from now on. */
+  revokeToken(token: string): void {
+    const auth: CloudflareAuth = { scheme: 'api_token', token };
+    this.credentials = this.credentials.filter((known) => !sameCredential(known, auth));
+    this.revokedCredentials = [...this.revokedCredentials, auth];
+  }
+
+  /** Deletes a zone: it leaves every listing, and its own endpoints answer 7003. */
+  removeZone(zoneId: string): void {
+    this.zones.delete(zoneId);
+  }
 
   addZone(input: AddZoneInput): FakeZone {
     const zone: FakeZone = {
       id: input.id ?? randomUUID().replaceAll('-', ''),
       name: input.name,
       status: input.status ?? 'active',
+      accountId: input.accountId ?? FAKE_DEFAULT_ACCOUNT.id,
       tlsClientAuth: input.tlsClientAuth ?? 'on',
       aopEnabled: input.aopEnabled ?? false,
       associations: new Map(),
@@ -327,6 +381,21 @@ function malformedAuthorization(): FakeHttpResponse {
   };
 }
 
+function sameCredential(a: CloudflareAuth, b: CloudflareAuth): boolean {
+  return a.scheme === 'api_token' && b.scheme === 'api_token'
+    ? a.token === b.token
+    : a.scheme === 'api_key' && b.scheme === 'api_key' && a.email === b.email && a.key === b.key;
+}
+
+/** The accounts the request's credential may read; null = every account (an unscoped credential). */
+function scopeOf(
+  state: FakeCloudflareState,
+  headers: Record<string, string | undefined>,
+): Set<string> | null {
+  const token = headers.authorization?.replace(/^Bearer /, '');
+  return token === undefined ? null : (state.tokenScopes.get(token) ?? null);
+}
+
 function credentialsMatch(
   headers: Record<string, string | undefined>,
   accepted: readonly CloudflareAuth[],
@@ -387,7 +456,10 @@ function dropUndefined(record: Record<string, unknown>): Record<string, unknown>
 }
 
 /** A zone as GET /zones returns it: every field `zones_zone` requires, filled with plausible values. */
-export function zoneResult(zone: FakeZone): Record<string, unknown> {
+export function zoneResult(
+  zone: FakeZone,
+  account: FakeAccount = FAKE_DEFAULT_ACCOUNT,
+): Record<string, unknown> {
   return {
     id: zone.id,
     name: zone.name,
@@ -404,7 +476,7 @@ export function zoneResult(zone: FakeZone): Record<string, unknown> {
     activated_on: '2020-01-02T00:00:00.12345Z',
     meta: { step: 2, custom_certificate_quota: 1, page_rule_quota: 100, phishing_detected: false },
     owner: { id: '023e105f4ecef8ad9ca31a8372d0c353', type: 'organization', name: 'Example Org' },
-    account: { id: '01a7362d577a6c3019a474fd6f485823', name: 'Example Account' },
+    account: { id: zone.accountId, name: account.name },
     permissions: ['#zone:read'],
     plan: {
       id: '0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
@@ -443,14 +515,25 @@ export function answerFromState(state: FakeCloudflareState, request: FakeRequest
       return badParameter('per_page must be between 5 and 50');
     if (page === null || page < 1) return badParameter('page must be at least 1');
     const name = request.query.name?.toLowerCase();
+    const accountId = request.query['account.id']?.toLowerCase();
+    const scope = scopeOf(state, request.headers);
     const all = [...state.zones.values()]
       .filter((zone) => name === undefined || zone.name.toLowerCase() === name)
+      .filter((zone) => accountId === undefined || zone.accountId === accountId)
+      .filter((zone) => scope === null || scope.has(zone.accountId))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return paged(all.map(zoneResult), page, perPage);
+    return paged(
+      all.map((zone) => zoneResult(zone, state.accounts.get(zone.accountId))),
+      page,
+      perPage,
+    );
   }
 
   const zone = match.zoneId === null ? undefined : state.zones.get(match.zoneId);
   if (!zone) return noRoute(request.path);
+  // A token scoped to other accounts: Cloudflare's "Authentication error", as for a missing permission.
+  const scope = scopeOf(state, request.headers);
+  if (scope !== null && !scope.has(zone.accountId)) return envelopeFailure(403, [AUTHENTICATION_ERROR]);
 
   switch (match.route) {
     case 'zoneAopSetting':

@@ -134,7 +134,9 @@ describe('running as separate web and worker processes', () => {
       );
       expect(metrics).toContain('aop_hostname_severity{zone="example.com",hostname="app.example.com"} 4');
       expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest"\} \d+/);
-      expect(metrics).toMatch(/aop_cloudflare_requests_total\{route="GET [^"]+",status="200"\} \d+/);
+      expect(metrics).toMatch(
+        /aop_cloudflare_requests_total\{route="GET [^"]+",status="200",account="default"\} \d+/,
+      );
       expect(metrics).toMatch(/aop_slack_calls_total\{method="chat.postMessage",outcome="ok"\} 1/);
       expect(metrics).toContain('process_resident_memory_bytes');
     } finally {

@@ -339,3 +339,72 @@ describe('known disagreements between the spec and Cloudflare', () => {
     expect(Object.keys(rawSpec.paths as object)).not.toContain('/zones/{zone_id}/settings/tls_client_auth');
   });
 });
+
+describe('the zone listing of several accounts stays within the OpenAPI', () => {
+  function severalAccounts(): { state: FakeCloudflareState; accountId: string; token: string } {
+    const state = new FakeCloudflareState();
+    const account = state.addAccount({ name: 'Brands' });
+    for (let index = 0; index < 60; index += 1) {
+      state.addZone({ name: `brand-${String(index).padStart(2, '0')}.example`, accountId: account.id });
+    }
+    state.addZone({ name: 'other.example' });
+    state.addToken('brands-token', [account.id]);
+    return { state, accountId: account.id, token: 'brands-token' };
+  }
+
+  it('sends only query parameters the spec declares for GET /zones', () => {
+    const paths = rawSpec.paths as { [path: string]: { get: { parameters: { name: string }[] } } };
+    const declared = paths['/zones']?.get.parameters.map((parameter) => parameter.name) ?? [];
+    for (const name of ['account.id', 'page', 'per_page', 'name']) expect(declared).toContain(name);
+  });
+
+  it('answers page 2 of one account with the rest of its zones, in the spec shape', () => {
+    const { state, accountId, token: brandsToken } = severalAccounts();
+    const request: FakeRequest = {
+      method: 'GET',
+      path: '/zones',
+      query: { 'account.id': accountId, per_page: '50', page: '2' },
+      headers: { authorization: `Bearer ${brandsToken}` },
+    };
+    const response = answerFromState(state, request);
+    expect(response.status).toBe(200);
+    expect(validator.validate(responsePointer('/zones', '200'), response.body)).toEqual([]);
+    const body = response.body as {
+      result: { name: string; account: { id: string } }[];
+      result_info: { total_pages: number; total_count: number };
+    };
+    expect(body.result).toHaveLength(10);
+    expect(body.result.every((zone) => zone.account.id === accountId)).toBe(true);
+    expect(body.result_info).toMatchObject({ total_pages: 2, total_count: 60 });
+  });
+
+  it('a scoped token sees only its accounts: other zones are left out of /zones and refused with 403', () => {
+    const { state, token: brandsToken } = severalAccounts();
+    const headers = { authorization: `Bearer ${brandsToken}` };
+    const listed = answerFromState(state, {
+      method: 'GET',
+      path: '/zones',
+      query: { per_page: '50' },
+      headers,
+    });
+    expect((listed.body as { result_info: { total_count: number } }).result_info.total_count).toBe(60);
+    const other = [...state.zones.values()].find((zone) => zone.name === 'other.example');
+    const refused = answerFromState(state, {
+      method: 'GET',
+      path: `/zones/${other?.id}/origin_tls_client_auth/hostnames/certificates`,
+      query: {},
+      headers,
+    });
+    expect(refused.status).toBe(403);
+    expect(validator.validate(`${AOP_FAILURE}`, refused.body)).toEqual([]);
+    state.revokeToken(brandsToken);
+    const revoked = answerFromState(state, {
+      method: 'GET',
+      path: '/zones',
+      query: { per_page: '50' },
+      headers,
+    });
+    expect(revoked.status).toBe(403);
+    expect((revoked.body as { errors: { code: number }[] }).errors[0]?.code).toBe(9109);
+  });
+});

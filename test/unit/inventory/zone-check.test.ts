@@ -72,6 +72,9 @@ function fakeCloudflare(data: FakeZoneData): CloudflareClient & { calls: string[
     async findZonesByName() {
       throw new Error('not used by zone checks');
     },
+    async listZones() {
+      throw new Error('not used by zone checks');
+    },
   };
 }
 
