@@ -245,9 +245,45 @@ describe('the envelope', () => {
     const { api, client } = harness();
     api.state.addZone({ id: 'f'.repeat(32), name: 'other.example' });
     await expect(client.findZonesByName('example.com')).resolves.toEqual([
-      { id: ZONE_ID, name: 'example.com', status: 'active' },
+      {
+        id: ZONE_ID,
+        name: 'example.com',
+        status: 'active',
+        account: { id: '01a7362d577a6c3019a474fd6f485823', name: 'Example Account' },
+      },
     ]);
     expect(api.requests[0]?.query).toEqual({ name: 'example.com', per_page: '50' });
+  });
+
+  it('lists every zone page by page, 50 at a time, stopping at total_pages', async () => {
+    const { api, client } = harness();
+    for (let index = 0; index < 100; index += 1) api.state.addZone({ name: `z${index}.example.net` });
+    const zones = await client.listZones();
+    expect(zones).toHaveLength(101);
+    expect(api.requests.map((request) => request.query)).toEqual([
+      { per_page: '50', page: '1' },
+      { per_page: '50', page: '2' },
+      { per_page: '50', page: '3' },
+    ]);
+  });
+
+  it('skips a zone row without an id instead of failing the whole listing', async () => {
+    const { api, client } = harness();
+    api.inject('zones', {
+      kind: 'respond',
+      status: 200,
+      body: {
+        success: true,
+        errors: [],
+        messages: [],
+        result: [{ name: 'no-id.example' }, { id: ZONE_ID, name: 'example.com' }],
+        result_info: { page: 1, per_page: 50, count: 2, total_count: 2, total_pages: 1 },
+      },
+    });
+    await expect(client.listZones({ accountId: 'a'.repeat(32) })).resolves.toEqual([
+      { id: ZONE_ID, name: 'example.com' },
+    ]);
+    expect(api.requests[0]?.query['account.id']).toBe('a'.repeat(32));
   });
 
   it('lists hostname certificates', async () => {
