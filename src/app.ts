@@ -9,6 +9,8 @@ import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.
 import type { CloudflareClient } from './cloudflare/types.js';
 import type { AppConfig, CloudflareAccount } from './config/types.js';
 import { createDigestRunner } from './digest/run.js';
+import { createStoredAlertThreads } from './home/alert-threads.js';
+import { createHomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
@@ -155,9 +157,10 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       : { channelIntervalMs: options.tuning.slackChannelIntervalMs }),
   });
   const runWorkers = config.role !== 'web';
+  const alertStore = createAlertStore(commandsRedis, keys, logger);
   const alerts = createAlertEvaluator({
     config,
-    store: createAlertStore(commandsRedis, keys, logger),
+    store: alertStore,
     poster,
     cloudflare,
     logger,
@@ -216,6 +219,29 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     checkZonesNow,
     requestDigest: (channel, requestedBy) => queues.requestDigest(channel, requestedBy),
     clock,
+  });
+
+  const listZones = async () => {
+    const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
+    return buildZonePlans(config.zones, watched, ignored).map((plan) => plan.zone);
+  };
+  const home = createHomeService({
+    redis: commandsRedis,
+    keys,
+    timeZone: config.timezone,
+    listZones,
+    readSnapshots: () => queues.readSnapshots(),
+    threads: createStoredAlertThreads(alertStore, listZones),
+    // One digest for the whole inventory, to every configured and subscribed channel.
+    digestSchedules: async (now) => [
+      {
+        route: null,
+        channels: [...new Set([...config.digest.channels, ...(await watchStore.listSubscribedChannels())])],
+        nextAt: queues.nextRunAt('digest', now),
+      },
+    ],
+    clock,
+    logger: logger.child({ component: 'home' }),
   });
 
   const probes: Record<string, HealthProbe> = {
@@ -297,6 +323,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     inventory,
     alertButtons: alerts.buttons,
+    home,
     lookupSlots: lookupLimit,
   };
   let slack: SlackApp | null = null;

@@ -4,6 +4,8 @@
  */
 export const BLOCK_KIT_LIMITS = {
   blocksPerMessage: 50,
+  /** A Home tab view (views.publish) holds up to 100 blocks. */
+  blocksPerHomeView: 100,
   sectionTextChars: 3000,
   sectionFieldCount: 10,
   sectionFieldChars: 2000,

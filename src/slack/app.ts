@@ -10,6 +10,7 @@ import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
 import { registerAopStatusCommand } from './commands/aop-status.js';
 import type { SlackDeps } from './deps.js';
+import { registerAppHome } from './events/app-home.js';
 import { ACTION_IDS } from './ids.js';
 import { createSlackRequestGuard, type ReplayCache } from './request-guard.js';
 import { createSocketConnectionMonitor, type SocketConnectionMonitor } from './socket-connection.js';
@@ -218,6 +219,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerAopStatusCommand(app, options.deps);
   registerLookupActions(app, options.deps);
   registerAlertActions(app, options.deps);
+  registerAppHome(app, options.deps);
 
   // Clicks on buttons this version does not know (old messages, tampered payloads) are acknowledged
   // so Slack shows no error, and otherwise ignored.

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AlertButtonHandler } from '../alerts/poster.js';
 import type { AppConfig } from '../config/types.js';
 import type { Command } from '../domain/command.js';
+import type { HomeService } from '../home/service.js';
 import type { LookupService } from '../lookup/lookup-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -33,6 +34,8 @@ export interface SlackDeps {
   clock: () => Date;
   inventory?: InventoryCommands;
   alertButtons?: AlertButtonHandler;
+  /** The App Home overview; absent where the stored state is not reachable. */
+  home?: HomeService;
   /**
    * Runs a lookup and its rendering in one of a few slots. Acks share the event loop with lookups;
    * a burst of commands must not delay the next ack past Slack's 3 seconds, so lookups queue here

@@ -11,12 +11,14 @@ export const ACTION_IDS = {
   alertAcknowledge: 'aop_alert_ack',
   alertSnooze: 'aop_alert_snooze',
   alertRefresh: 'aop_alert_refresh',
+  homeRefresh: 'aop_home_refresh',
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
 export const BLOCK_IDS = {
   lookupActions: 'aop_lookup_actions',
   alertActions: 'aop_alert_actions',
+  homeActions: 'aop_home_actions',
 } as const;
 export type BlockId = (typeof BLOCK_IDS)[keyof typeof BLOCK_IDS];
 

@@ -23,6 +23,10 @@ export function redisKeys(prefix: string) {
     channelPace: (channel: string) => `${prefix}:slack:pace:${channel}`,
     /** String per request signature seen recently: a second request with it is a replay. */
     slackSeenSignature: (signature: string) => `${prefix}:slack:seen:${signature}`,
+    /** String per user: present while the Home tab may not be published for them again (10 s). */
+    homePublished: (userId: string) => `${prefix}:home:published:${userId}`,
+    /** String per Slack message: its permalink (chat.getPermalink), which never changes. */
+    slackPermalink: (channel: string, ts: string) => `${prefix}:slack:permalink:${channel}:${ts}`,
     /** String: Slack asked everyone to wait (Retry-After) until this epoch ms. */
     slackPausedUntil: `${prefix}:slack:paused-until`,
     /** Hash: `${zoneId}/${hostname}` → JSON HostnameAlertState. */

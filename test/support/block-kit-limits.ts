@@ -18,23 +18,41 @@ export interface MessageUnderTest {
  * @example
  * for (const message of renderDigest(input).messages) assertWithinBlockKitLimits(message);
  */
-export function assertWithinBlockKitLimits(message: MessageUnderTest, label = 'message'): void {
-  expect(blockKitViolations(message), `${label} breaks Block Kit limits`).toEqual([]);
+export function assertWithinBlockKitLimits(
+  message: MessageUnderTest,
+  label = 'message',
+  options: BlockKitSurfaceOptions = {},
+): void {
+  expect(blockKitViolations(message, options), `${label} breaks Block Kit limits`).toEqual([]);
 }
 
-/** Every limit the message breaks, as sentences; empty when it is within all of them. */
-export function blockKitViolations(message: MessageUnderTest): string[] {
+export interface BlockKitSurfaceOptions {
+  /** `message` (default): 50 blocks and a fallback `text`. `home`: a Home tab view, 100 blocks, no `text`. */
+  surface?: 'message' | 'home';
+}
+
+/** Every limit the message (or Home tab view) breaks, as sentences; empty when it is within all of them. */
+export function blockKitViolations(
+  message: MessageUnderTest,
+  options: BlockKitSurfaceOptions = {},
+): string[] {
   const limits = BLOCK_KIT_LIMITS;
   const violations: string[] = [];
   const blocks = message.blocks ?? [];
+  const surface = options.surface ?? 'message';
 
-  if (typeof message.text !== 'string' || message.text.trim() === '') {
-    violations.push('fallback `text` is missing or empty');
-  } else if (message.text.length > limits.fallbackTextChars) {
-    violations.push(`fallback \`text\` has ${message.text.length} chars (limit ${limits.fallbackTextChars})`);
+  if (surface === 'message') {
+    if (typeof message.text !== 'string' || message.text.trim() === '') {
+      violations.push('fallback `text` is missing or empty');
+    } else if (message.text.length > limits.fallbackTextChars) {
+      violations.push(
+        `fallback \`text\` has ${message.text.length} chars (limit ${limits.fallbackTextChars})`,
+      );
+    }
   }
-  if (blocks.length > limits.blocksPerMessage) {
-    violations.push(`${blocks.length} blocks (limit ${limits.blocksPerMessage})`);
+  const maxBlocks = surface === 'home' ? limits.blocksPerHomeView : limits.blocksPerMessage;
+  if (blocks.length > maxBlocks) {
+    violations.push(`${blocks.length} blocks (limit ${maxBlocks})`);
   }
 
   blocks.forEach((raw, index) => {
@@ -102,8 +120,9 @@ export function blockKitViolations(message: MessageUnderTest): string[] {
     }
   });
 
+  // msg_blocks_too_long is a message error; a view is bounded by its 100 blocks and their own limits.
   const totalChars = blocks.reduce<number>((sum, block) => sum + textCharsIn(block), 0);
-  if (totalChars > limits.messageTextBudgetChars) {
+  if (surface === 'message' && totalChars > limits.messageTextBudgetChars) {
     violations.push(
       `blocks hold ${totalChars} chars of text in all (budget ${limits.messageTextBudgetChars})`,
     );

@@ -26,6 +26,15 @@ export interface StoredMessage {
   updates: number;
 }
 
+/** The Home tab Slack shows one user: the last view published for them. */
+export interface PublishedHomeView {
+  userId: string;
+  id: string;
+  hash: string;
+  view: Record<string, unknown>;
+  publishedAt: number;
+}
+
 export interface ResponseUrlPost {
   id: string;
   body: Record<string, unknown>;
@@ -47,6 +56,8 @@ export interface FakeSlack {
   calls: RecordedCall[];
   messages: StoredMessage[];
   responses: ResponseUrlPost[];
+  /** views.publish: user id → the Home tab that user sees now. */
+  homeViews: Map<string, PublishedHomeView>;
   /** A fresh response_url; usable `maxUses` times (Slack: 5 within 30 minutes). */
   responseUrl(options?: { maxUses?: number }): string;
   expireResponseUrl(url: string): void;
@@ -72,7 +83,10 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-const JSON_FIELDS = new Set(['blocks', 'metadata', 'attachments']);
+const JSON_FIELDS = new Set(['blocks', 'metadata', 'attachments', 'view']);
+
+/** Slack's limit for a Home tab view. */
+const MAX_HOME_VIEW_BLOCKS = 100;
 
 function parseApiArgs(body: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.startsWith('application/json')) return JSON.parse(body || '{}') as Record<string, unknown>;
@@ -97,6 +111,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const messages: StoredMessage[] = [];
   const responses: ResponseUrlPost[] = [];
+  const homeViews = new Map<string, PublishedHomeView>();
+  let viewCounter = 0;
   const faults = new Map<string, SlackFault[]>();
   const responseUrlUses = new Map<string, { remaining: number; expired: boolean }>();
   const missingChannels = new Set<string>();
@@ -178,6 +194,82 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         send(response, 200, { ok: true, channel, ts: message.ts, text: message.text });
         return;
       }
+      case 'views.publish': {
+        const userId = typeof args.user_id === 'string' ? args.user_id : '';
+        const view = args.view as Record<string, unknown> | undefined;
+        const problems: string[] = [];
+        if (!/^[UW][A-Z0-9]+$/.test(userId)) problems.push('[ERROR] invalid user_id [json-pointer:/user_id]');
+        if (!view || typeof view !== 'object') problems.push('[ERROR] missing required field: view');
+        else {
+          if (view.type !== 'home') problems.push('[ERROR] must be home [json-pointer:/view/type]');
+          if (!Array.isArray(view.blocks))
+            problems.push('[ERROR] missing required field: blocks [json-pointer:/view]');
+          else if (view.blocks.length > MAX_HOME_VIEW_BLOCKS)
+            problems.push(
+              `[ERROR] no more than ${MAX_HOME_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]`,
+            );
+        }
+        if (problems.length > 0 || !view) {
+          return send(response, 200, {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: { messages: problems },
+          });
+        }
+        // A stale hash (someone else published since) is refused, as Slack does.
+        const current = homeViews.get(userId);
+        if (typeof args.hash === 'string' && current && current.hash !== args.hash) {
+          return send(response, 200, { ok: false, error: 'hash_conflict' });
+        }
+        viewCounter += 1;
+        const published: PublishedHomeView = {
+          userId,
+          id: current?.id ?? `V${String(viewCounter).padStart(10, '0')}`,
+          hash: `${Date.now()}.${randomUUID().slice(0, 8)}`,
+          view,
+          publishedAt: Date.now(),
+        };
+        homeViews.set(userId, published);
+        send(response, 200, {
+          ok: true,
+          view: {
+            id: published.id,
+            team_id: 'T0001',
+            type: 'home',
+            blocks: view.blocks,
+            private_metadata: typeof view.private_metadata === 'string' ? view.private_metadata : '',
+            callback_id: typeof view.callback_id === 'string' ? view.callback_id : '',
+            state: { values: {} },
+            hash: published.hash,
+            title: { type: 'plain_text', text: 'View Title', emoji: true },
+            clear_on_close: false,
+            notify_on_close: false,
+            close: null,
+            submit: null,
+            previous_view_id: null,
+            root_view_id: published.id,
+            app_id: 'A0AOP',
+            external_id: typeof view.external_id === 'string' ? view.external_id : '',
+            app_installed_team_id: 'T0001',
+            bot_id: 'BBOT',
+          },
+        });
+        return;
+      }
+      case 'chat.getPermalink': {
+        const messageTs = typeof args.message_ts === 'string' ? args.message_ts : '';
+        if (missingChannels.has(channel) || channel === '')
+          return send(response, 200, { ok: false, error: 'channel_not_found' });
+        const message = messages.find(
+          (candidate) => candidate.channel === channel && candidate.ts === messageTs,
+        );
+        if (!message) return send(response, 200, { ok: false, error: 'message_not_found' });
+        // Slack's shape: the ts without its dot after `p`; a reply adds its thread and channel.
+        const base = `https://example.slack.com/archives/${channel}/p${messageTs.replace('.', '')}`;
+        const permalink = message.threadTs ? `${base}?thread_ts=${message.threadTs}&cid=${channel}` : base;
+        send(response, 200, { ok: true, channel, permalink });
+        return;
+      }
       case 'chat.delete': {
         const index = messages.findIndex(
           (candidate) => candidate.channel === channel && candidate.ts === args.ts,
@@ -241,6 +333,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls,
     messages,
     responses,
+    homeViews,
     missingChannels,
     responseUrl(options = {}) {
       const id = randomUUID();
@@ -278,6 +371,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       calls.length = 0;
       messages.length = 0;
       responses.length = 0;
+      homeViews.clear();
       faults.clear();
       missingChannels.clear();
     },
@@ -400,4 +494,50 @@ export function blockActionPayload(options: {
       },
     ],
   };
+}
+
+/** An Events API envelope as Slack posts it to the request URL (JSON, signed like the rest). */
+export function eventCallbackBody(event: Record<string, unknown>): Record<string, unknown> {
+  return {
+    token: 'deprecated-verification-token',
+    team_id: 'T0001',
+    api_app_id: 'A0AOP',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [
+      { enterprise_id: null, team_id: 'T0001', user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** `app_home_opened` for the Home tab, as Slack sends it when `userId` opens the app. */
+export function appHomeOpenedEvent(
+  userId: string,
+  tab: 'home' | 'messages' = 'home',
+): Record<string, unknown> {
+  return {
+    type: 'app_home_opened',
+    user: userId,
+    channel: 'D0APPHOME',
+    tab,
+    event_ts: String(Date.now() / 1000),
+  };
+}
+
+/** Posts a signed Events API request to the app. */
+export async function sendEvent(
+  appUrl: string,
+  signingSecret: string,
+  event: Record<string, unknown>,
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(eventCallbackBody(event));
+  const response = await fetch(`${appUrl}/slack/events`, {
+    method: 'POST',
+    headers: { ...slackSignatureHeaders(signingSecret, body), 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.status, body: await response.text() };
 }

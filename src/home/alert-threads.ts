@@ -1,0 +1,37 @@
+/**
+ * The open alert threads for the Home tab, read from the alert store: every episode whose parent
+ * Slack confirmed and which is not resolved yet.
+ */
+import type { AlertStore } from '../alerts/store.js';
+import type { ZoneRef } from '../domain/types.js';
+import type { OpenAlertThread, OpenAlertThreadSource } from './model.js';
+
+export function createStoredAlertThreads(
+  store: Pick<AlertStore, 'loadAll'>,
+  zones: () => Promise<ZoneRef[]>,
+): OpenAlertThreadSource {
+  return {
+    async listOpenThreads() {
+      const [states, knownZones] = await Promise.all([store.loadAll(), zones()]);
+      const zoneNames = new Map(knownZones.map((zone) => [zone.id, zone.name]));
+      const threads: OpenAlertThread[] = [];
+      for (const state of states.values()) {
+        const episode = state.episode;
+        if (!episode?.parent || episode.resolvedAt !== null) continue;
+        threads.push({
+          episodeId: episode.id,
+          kind: episode.kind,
+          severity: episode.currentSeverity,
+          zone: { id: state.zoneId, name: zoneNames.get(state.zoneId) ?? null },
+          certificateKey: episode.certificateKey === 'none' ? null : episode.certificateKey,
+          hostnames: [state.hostname],
+          expiresOn: episode.expiresOn,
+          acknowledged: episode.acknowledged !== null,
+          parent: episode.parent,
+          route: null,
+        });
+      }
+      return threads;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The App Home overview: what an on-call engineer opens first, built only from state the bot
+ * already stored (zone checks, alert threads, schedules). Nothing here calls Cloudflare or Slack;
+ * `buildHomeOverview` is a pure function of the stored state and the clock.
+ */
+import type { HostnameCheck } from '../digest/model.js';
+import { compareSeverity, daysUntil, worstSeverity } from '../domain/severity.js';
+import { SEVERITIES, type Severity, type ZoneRef } from '../domain/types.js';
+import type { ZoneCheckResult } from '../inventory/zone-check.js';
+
+/** The four kinds of alert thread, as message metadata names them (`event_payload.kind`). */
+export type AlertThreadKind = 'certificate' | 'association' | 'zone_certificate' | 'cannot_check';
+
+/** One open alert thread, as the alert store knows it. */
+export interface OpenAlertThread {
+  episodeId: string;
+  kind: AlertThreadKind;
+  severity: Severity;
+  zone: ZoneRef;
+  /** Serial, else certificate id, else null (as in the parent's metadata). */
+  certificateKey: string | null;
+  /** Every affected hostname, sorted. */
+  hostnames: string[];
+  expiresOn: Date | null;
+  acknowledged: boolean;
+  /** The thread's parent message. */
+  parent: { channel: string; ts: string };
+  /** Route name, or null for the whole inventory. */
+  route: string | null;
+}
+
+/** Lists the open alert threads; the alert store provides it. */
+export interface OpenAlertThreadSource {
+  listOpenThreads(): Promise<OpenAlertThread[]>;
+}
+
+/** The next scheduled digest of one route (null: the whole inventory). */
+export interface DigestScheduleEntry {
+  route: string | null;
+  channels: string[];
+  nextAt: Date | null;
+}
+
+/**
+ * The Cloudflare request budget in use. Filled in once the deployment tracks it per account;
+ * until then the overview leaves the section out rather than guessing.
+ */
+export interface CloudflareBudgetUse {
+  account: string | null;
+  used: number;
+  limit: number;
+  perSeconds: number;
+}
+
+/** Everything the overview is built from, all of it read from Redis or the config. */
+export interface HomeState {
+  /** Every zone the inventory holds right now. */
+  zones: ZoneRef[];
+  /** The latest stored check of each zone (a zone may have none yet). */
+  snapshots: ZoneCheckResult[];
+  openThreads: Array<OpenAlertThread & { permalink: string | null }>;
+  digests: DigestScheduleEntry[];
+  cloudflareBudget: CloudflareBudgetUse[] | null;
+}
+
+export interface ZoneNotChecked {
+  zone: ZoneRef;
+  /** Plain text, not escaped. */
+  reason: string;
+  errorCode: string | null;
+  lastCheckedAt: Date | null;
+}
+
+export interface HomeThread extends OpenAlertThread {
+  permalink: string | null;
+  /** Whole days until `expiresOn` (negative once expired); null when unknown. */
+  daysLeft: number | null;
+}
+
+export interface HomeOverview {
+  generatedAt: Date;
+  hostnames: Record<Severity, number>;
+  certificates: Record<Severity, number>;
+  /** The latest zone check stored, whichever run made it; null before the first. */
+  lastSweepAt: Date | null;
+  zonesTotal: number;
+  zonesNotChecked: ZoneNotChecked[];
+  /** Worst first, then soonest expiry, then hostname. */
+  openThreads: HomeThread[];
+  digests: DigestScheduleEntry[];
+  cloudflareBudget: CloudflareBudgetUse[] | null;
+}
+
+function emptyCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+}
+
+/**
+ * The certificate a check saw, as alert threads name it: serial, else certificate id. Null when
+ * the hostname has no association or could not be checked, so it counts as no certificate.
+ */
+function certificateOf(check: HostnameCheck): string | null {
+  if (check.observation.kind !== 'association') return null;
+  const { serialNumber, certificateId } = check.observation.association;
+  const serial = serialNumber?.trim() ?? '';
+  if (serial !== '') return `serial:${serial}`;
+  const id = certificateId?.trim() ?? '';
+  return id !== '' ? `id:${id}` : null;
+}
+
+/**
+ * The overview from stored state. Counts cover the zones in the inventory only (a snapshot of a
+ * zone since removed is ignored); a certificate shared by several hostnames counts once, with the
+ * worst severity among them.
+ *
+ * @example buildHomeOverview(state, new Date()).hostnames.critical // 3
+ */
+export function buildHomeOverview(state: HomeState, now: Date): HomeOverview {
+  const snapshotByZone = new Map(state.snapshots.map((snapshot) => [snapshot.zone.id, snapshot]));
+  const hostnames = emptyCounts();
+  const certificateSeverities = new Map<string, Severity[]>();
+  const zonesNotChecked: ZoneNotChecked[] = [];
+  let lastSweepAt: Date | null = null;
+
+  for (const zone of state.zones) {
+    const snapshot = snapshotByZone.get(zone.id);
+    if (!snapshot) {
+      zonesNotChecked.push({ zone, reason: 'Not checked yet.', errorCode: null, lastCheckedAt: null });
+      continue;
+    }
+    if (lastSweepAt === null || snapshot.checkedAt > lastSweepAt) lastSweepAt = snapshot.checkedAt;
+    if (snapshot.failure) {
+      zonesNotChecked.push({
+        zone,
+        reason: snapshot.failure.errorMessage,
+        errorCode: snapshot.failure.errorCode,
+        lastCheckedAt: snapshot.checkedAt,
+      });
+    }
+    for (const check of snapshot.checks) {
+      hostnames[check.assessment.severity] += 1;
+      const certificate = certificateOf(check);
+      if (certificate === null) continue;
+      const key = `${zone.id}/${certificate}`;
+      certificateSeverities.set(key, [...(certificateSeverities.get(key) ?? []), check.assessment.severity]);
+    }
+  }
+  const certificates = emptyCounts();
+  for (const severities of certificateSeverities.values()) certificates[worstSeverity(severities)] += 1;
+
+  const openThreads = state.openThreads
+    .map((thread) => ({
+      ...thread,
+      daysLeft: thread.expiresOn ? daysUntil(thread.expiresOn, now) : null,
+    }))
+    .sort(
+      (a, b) =>
+        compareSeverity(a.severity, b.severity) ||
+        (a.daysLeft ?? Number.POSITIVE_INFINITY) - (b.daysLeft ?? Number.POSITIVE_INFINITY) ||
+        (a.hostnames[0] ?? '').localeCompare(b.hostnames[0] ?? ''),
+    );
+
+  return {
+    generatedAt: now,
+    hostnames,
+    certificates,
+    lastSweepAt,
+    zonesTotal: state.zones.length,
+    zonesNotChecked,
+    openThreads,
+    digests: state.digests,
+    cloudflareBudget: state.cloudflareBudget,
+  };
+}
