@@ -1,4 +1,5 @@
-import type { HostnameObservation, SeverityAssessment, ZoneRef } from './types.js';
+import type { CertificateInEffect } from './certificate-in-effect.js';
+import type { HostnameObservation, SeverityAssessment, ZoneCertificate, ZoneRef } from './types.js';
 
 /** The parts of a PEM certificate a person needs on the card. */
 export interface ParsedCertificate {
@@ -22,6 +23,8 @@ export interface ZoneSwitches {
   tlsClientAuth: ZoneSettingReading<'on' | 'off' | string>;
   /** `/origin_tls_client_auth/settings` `enabled`: zone-level AOP. */
   zoneLevelAop: ZoneSettingReading<boolean>;
+  /** `/origin_tls_client_auth`: the zone-level certificates, expired ones included. */
+  zoneCertificates: ZoneSettingReading<readonly ZoneCertificate[]>;
 }
 
 /** Everything the status card shows; built by src/lookup, rendered by src/render. */
@@ -32,8 +35,11 @@ export interface LookupResult {
   zoneSource: 'argument' | 'inventory' | 'cloudflare';
   checkedAt: Date;
   observation: HostnameObservation;
+  /** What Cloudflare presents to the origin for this hostname, and why. */
+  inEffect: CertificateInEffect;
+  /** The severity of the certificate in effect (`inEffect.assessment`): what the card leads with. */
   assessment: SeverityAssessment;
-  /** Parsed from the association's PEM when present and parseable. */
+  /** Parsed from the PEM of the certificate shown (the hostname's own, else the zone's in effect). */
   certificate: ParsedCertificate | null;
   /** Set when a PEM was returned but could not be parsed. */
   certificateParseError: string | null;

@@ -1,10 +1,15 @@
-import { toHostnameAssociation } from '../cloudflare/mapping.js';
+import { toHostnameAssociation, toZoneCertificate } from '../cloudflare/mapping.js';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import { parseCertificatePem } from '../domain/certificate.js';
+import { decideCertificateInEffect } from '../domain/certificate-in-effect.js';
 import type { ZoneArgument } from '../domain/command.js';
 import type { LookupResult, ParsedCertificate, ZoneSettingReading, ZoneSwitches } from '../domain/lookup.js';
-import { assessSeverity } from '../domain/severity.js';
-import type { HostnameObservation, Thresholds } from '../domain/types.js';
+import type {
+  HostnameAssociation,
+  HostnameObservation,
+  Thresholds,
+  ZoneCertificate,
+} from '../domain/types.js';
 import { isAopError } from '../errors.js';
 import { TtlCache } from './ttl-cache.js';
 import type { ZoneResolver } from './zone-resolver.js';
@@ -44,11 +49,22 @@ async function readSetting<T>(read: () => Promise<T>, permission: string): Promi
   }
 }
 
+/** A PEM parsed for the card: the certificate, or why it could not be read. */
+function parsePem(pem: string | null): { certificate: ParsedCertificate | null; error: string | null } {
+  if (!pem) return { certificate: null, error: null };
+  const parsed = parseCertificatePem(pem);
+  return parsed.ok
+    ? { certificate: parsed.certificate, error: null }
+    : { certificate: null, error: parsed.reason };
+}
+
 /**
- * The live per-hostname lookup behind `/aop-status <hostname>`: resolves the zone, reads the
- * hostname status and the two zone-level switches in parallel, and assesses severity.
- * Cloudflare failures on the status call propagate as CloudflareApiError; a 404 is an answer
- * ("no association"), not a failure.
+ * The live per-hostname lookup behind `/aop-status <hostname>`: resolves the zone, then reads in
+ * parallel the four things that decide what Cloudflare presents to the origin (the hostname status,
+ * the zone's `tls_client_auth`, zone-level AOP and the zone-level certificates), so a cache miss
+ * costs at most four requests after the zone is known. Cloudflare failures on the status call
+ * propagate as CloudflareApiError; a 404 is an answer ("no association"), not a failure. A zone
+ * read the token may not make leaves the rest of the card intact and names the permission.
  */
 export function createLookupService(options: LookupServiceOptions): LookupService {
   const cache = new TtlCache<LookupResult>(1_000, () => options.clock().getTime());
@@ -63,7 +79,7 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
         if (cached) return cached;
       }
       const zoneId = resolved.zone.id;
-      const [status, tlsClientAuth, zoneLevelAop] = await Promise.all([
+      const [status, tlsClientAuth, zoneLevelAop, zoneCertificates] = await Promise.all([
         options.cloudflare.getHostnameStatus(zoneId, request.hostname).then(
           (value) => ({ found: true as const, value }),
           (error: unknown) => {
@@ -79,37 +95,61 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
           async () => (await options.cloudflare.getZoneAopSetting(zoneId)).enabled === true,
           'SSL and Certificates Read',
         ),
+        readSetting<readonly ZoneCertificate[]>(
+          async () =>
+            (await options.cloudflare.listZoneCertificates(zoneId)).map((row) =>
+              toZoneCertificate(row, zoneId),
+            ),
+          'SSL and Certificates Read',
+        ),
       ]);
       const checkedAt = options.clock();
       let observation: HostnameObservation;
-      let certificate: ParsedCertificate | null = null;
-      let certificateParseError: string | null = null;
+      let association: HostnameAssociation | null = null;
       if (status.found) {
-        const association = toHostnameAssociation(status.value, zoneId, request.hostname);
+        association = toHostnameAssociation(status.value, zoneId, request.hostname);
         observation = { kind: 'association', association };
-        if (association.certificatePem) {
-          const parsed = parseCertificatePem(association.certificatePem);
-          if (parsed.ok) certificate = parsed.certificate;
-          else certificateParseError = parsed.reason;
-        }
       } else {
         observation = { kind: 'no_association', hostname: request.hostname, zoneId };
       }
-      const zoneSwitches: ZoneSwitches = { tlsClientAuth, zoneLevelAop };
+      const own = parsePem(association?.certificatePem ?? null);
+      const zonePems = new Map<ZoneCertificate, ReturnType<typeof parsePem>>();
+      const parseZonePem = (certificate: ZoneCertificate) => {
+        if (!zonePems.has(certificate)) zonePems.set(certificate, parsePem(certificate.certificatePem));
+        return zonePems.get(certificate) as ReturnType<typeof parsePem>;
+      };
+      const inEffect = decideCertificateInEffect(
+        {
+          association,
+          associationCertificate: own.certificate,
+          zoneLevelAop,
+          zoneCertificates,
+          tlsClientAuth,
+        },
+        {
+          thresholds: options.thresholds,
+          now: checkedAt,
+          timeZone: options.timeZone,
+          parseZoneCertificate: (certificate) => parseZonePem(certificate).certificate,
+        },
+      );
+      // The card shows the PEM of the hostname's own association when it has one (even disabled),
+      // else that of the zone certificate in effect.
+      const shown =
+        association === null && inEffect.presented.kind === 'zone_certificate'
+          ? parseZonePem(inEffect.presented.certificate)
+          : own;
+      const zoneSwitches: ZoneSwitches = { tlsClientAuth, zoneLevelAop, zoneCertificates };
       const result: LookupResult = {
         hostname: request.hostname,
         zone: resolved.zone,
         zoneSource: resolved.source,
         checkedAt,
         observation,
-        assessment: assessSeverity(observation, {
-          thresholds: options.thresholds,
-          now: checkedAt,
-          certificate,
-          timeZone: options.timeZone,
-        }),
-        certificate,
-        certificateParseError,
+        inEffect,
+        assessment: inEffect.assessment,
+        certificate: shown.certificate,
+        certificateParseError: shown.error,
         zoneSwitches,
       };
       cache.set(cacheKey, result, cacheTtlMs);

@@ -6,10 +6,11 @@
  * with `escapeMrkdwn()` so that status names like pending_deployment stay readable.
  */
 import type { KnownBlock } from '@slack/types';
+import type { ZoneCertificateNotInUse } from '../domain/certificate-in-effect.js';
 import type { LookupResult, ParsedCertificate, ZoneSettingReading, ZoneSwitches } from '../domain/lookup.js';
 import { EXPIRY_MISMATCH_TOLERANCE_MS } from '../domain/severity.js';
 import { describeRelativeDays, formatDate, formatDateTime } from '../domain/time.js';
-import type { HostnameAssociation, SeverityAssessment, ZoneRef } from '../domain/types.js';
+import type { HostnameAssociation, SeverityAssessment, ZoneCertificate, ZoneRef } from '../domain/types.js';
 import { ACTION_IDS, BLOCK_IDS, encodeLookupValue } from '../slack/ids.js';
 import {
   actionsBlock,
@@ -42,11 +43,14 @@ export interface StatusCardOptions {
 
 /**
  * Section budgets, chosen so that the largest possible card stays under
- * BLOCK_KIT_LIMITS.messageTextBudgetChars: 3 long sections + 12 short fields + small blocks.
+ * BLOCK_KIT_LIMITS.messageTextBudgetChars: 5 sections + 12 short fields + small blocks.
  */
-const REASONS_SECTION_CHARS = 2500;
-const PEM_SECTION_CHARS = 2500;
+const REASONS_SECTION_CHARS = 2000;
+const PEM_SECTION_CHARS = 2000;
 const SWITCHES_SECTION_CHARS = 1200;
+const PRESENTED_SECTION_CHARS = 700;
+const NOT_IN_USE_SECTION_CHARS = 900;
+const MAX_NOT_IN_USE_SHOWN = 5;
 const MESSAGE_SECTION_CHARS = 2000;
 const FIELD_CHARS = 320;
 const MAX_SANS_SHOWN = 20;
@@ -104,15 +108,14 @@ function reasonsSection(assessment: SeverityAssessment): KnownBlock {
  * notAfter rather than Cloudflare's `expires_on`.
  */
 function expiryValue(
-  association: HostnameAssociation,
+  reportedExpiry: Date | null,
   assessment: SeverityAssessment,
   options: StatusCardOptions,
 ): string {
-  const effective = assessment.effectiveExpiry ?? association.expiresOn;
+  const effective = assessment.effectiveExpiry ?? reportedExpiry;
   const shown = dateWithRelative(effective, options);
   const fromPem =
-    effective !== null &&
-    (association.expiresOn === null || effective.getTime() !== association.expiresOn.getTime());
+    effective !== null && (reportedExpiry === null || effective.getTime() !== reportedExpiry.getTime());
   return fromPem ? `${shown}\n_from the PEM notAfter_` : shown;
 }
 
@@ -132,13 +135,29 @@ function associationFields(
     field('AOP for hostname', describeAopSwitch(association.aopSwitch)),
     field('Association status', value(association.associationStatus, 80)),
     field('Certificate status', value(association.certificateStatus, 80)),
-    field('Expires', expiryValue(association, assessment, options)),
+    field('Expires', expiryValue(association.expiresOn, assessment, options)),
     field('Issuer', value(association.issuer)),
     field('Serial number', value(association.serialNumber, 120)),
     field('Signature', value(association.signature, 80)),
     field('Certificate id', value(association.certificateId, 80)),
     field('Uploaded', dateTimeValue(association.certificateUploadedOn, options.timeZone)),
     field('Updated', updated.length === 0 ? NOT_REPORTED : updated.join('\n')),
+  ];
+}
+
+function zoneCertificateFields(
+  certificate: ZoneCertificate,
+  assessment: SeverityAssessment,
+  options: StatusCardOptions,
+): string[] {
+  return [
+    field('Certificate level', 'zone-level (every hostname without its own)'),
+    field('Certificate status', value(certificate.status, 80)),
+    field('Expires', expiryValue(certificate.expiresOn, assessment, options)),
+    field('Issuer', value(certificate.issuer)),
+    field('Signature', value(certificate.signature, 80)),
+    field('Certificate id', value(certificate.certificateId, 80)),
+    field('Uploaded', dateTimeValue(certificate.uploadedOn, options.timeZone)),
   ];
 }
 
@@ -149,9 +168,17 @@ function zoneFields(result: LookupResult, options: StatusCardOptions): string[] 
   ];
 }
 
+/** The certificate whose PEM the card shows: what Cloudflare reports for it, for the flags. */
+interface ShownCertificate {
+  expiresOn: Date | null;
+  hasPem: boolean;
+  /** "this hostname" or "the zone certificate", for "Cloudflare returned no certificate PEM for …". */
+  owner: string;
+}
+
 function certificateSection(
   result: LookupResult,
-  association: HostnameAssociation,
+  shown: ShownCertificate,
   options: StatusCardOptions,
 ): KnownBlock {
   const heading = '*Certificate PEM*';
@@ -163,16 +190,15 @@ function certificateSection(
   }
   const certificate = result.certificate;
   if (certificate === null) {
-    const why =
-      association.certificatePem === null
-        ? 'Cloudflare returned no certificate PEM for this hostname.'
-        : 'The PEM was not parsed.';
+    const why = shown.hasPem
+      ? 'The PEM was not parsed.'
+      : `Cloudflare returned no certificate PEM for ${shown.owner}.`;
     return sectionBlock(`${heading}\n${why}`, PEM_SECTION_CHARS);
   }
   const lines = [
     heading,
     ...describeCertificate(certificate, options),
-    ...certificateFlags(certificate, association, options),
+    ...certificateFlags(certificate, shown.expiresOn, options),
   ];
   return sectionBlock(lines.join('\n'), PEM_SECTION_CHARS);
 }
@@ -191,11 +217,10 @@ function describeCertificate(certificate: ParsedCertificate, options: StatusCard
 
 function certificateFlags(
   certificate: ParsedCertificate,
-  association: HostnameAssociation,
+  reported: Date | null,
   options: StatusCardOptions,
 ): string[] {
   const flags: string[] = [];
-  const reported = association.expiresOn;
   if (
     isValidDate(reported) &&
     isValidDate(certificate.validTo) &&
@@ -227,14 +252,17 @@ function readingText<T>(reading: ZoneSettingReading<T>, show: (known: T) => stri
 
 function zoneSwitchesSection(switches: ZoneSwitches, association: HostnameAssociation | null): KnownBlock {
   const heading = '*Zone switches*';
-  const { tlsClientAuth, zoneLevelAop } = switches;
-  if (tlsClientAuth.state === 'forbidden' && zoneLevelAop.state === 'forbidden') {
-    const permissions = [...new Set([tlsClientAuth.permission, zoneLevelAop.permission])]
+  const { tlsClientAuth, zoneLevelAop, zoneCertificates } = switches;
+  const readings = [tlsClientAuth, zoneLevelAop, zoneCertificates];
+  if (readings.every((reading) => reading.state === 'forbidden')) {
+    const permissions = [
+      ...new Set(readings.map((reading) => (reading.state === 'forbidden' ? reading.permission : ''))),
+    ]
       .map(sentence)
       .join(' or ');
     return sectionBlock(
       `${heading}\nThe API token may not read zone settings (needs ${permissions}), so the zone's ` +
-        '`tls_client_auth` and zone-level AOP switches are not shown.',
+        '`tls_client_auth` and zone-level AOP switches and certificates are not shown.',
       SWITCHES_SECTION_CHARS,
     );
   }
@@ -242,6 +270,7 @@ function zoneSwitchesSection(switches: ZoneSwitches, association: HostnameAssoci
     heading,
     `Authenticated Origin Pulls (\`tls_client_auth\`): ${readingText(tlsClientAuth, (known) => value(String(known), 40))}`,
     `Zone-level AOP: ${readingText(zoneLevelAop, (known) => (known ? 'on' : 'off'))}`,
+    `Zone-level certificates: ${readingText(switches.zoneCertificates, (known) => `${known.length} uploaded`)}`,
   ];
   if (tlsClientAuth.state === 'known' && tlsClientAuth.value === 'off' && association?.aopSwitch === 'on') {
     lines.push(
@@ -250,6 +279,78 @@ function zoneSwitchesSection(switches: ZoneSwitches, association: HostnameAssoci
     );
   }
   return sectionBlock(lines.join('\n'), SWITCHES_SECTION_CHARS);
+}
+
+function zoneName(zone: ZoneRef): string {
+  return zone.name === null || zone.name === '' ? `\`${value(zone.id, 64)}\`` : value(zone.name, 200);
+}
+
+/** The card's first answer: which certificate Cloudflare presents to the origin for this hostname. */
+function presentedSection(result: LookupResult, options: StatusCardOptions): KnownBlock {
+  const { inEffect, assessment } = result;
+  const heading = '*What Cloudflare presents to the origin*';
+  const expiry = (reported: Date | null) => {
+    const effective = assessment.effectiveExpiry ?? reported;
+    return effective === null ? 'expiry not reported' : `expires ${dateWithRelative(effective, options)}`;
+  };
+  const presented = inEffect.presented;
+  let answer: string;
+  switch (presented.kind) {
+    case 'hostname_certificate':
+      answer = `This hostname's own certificate (per-hostname AOP), ${expiry(presented.association.expiresOn)}.`;
+      break;
+    case 'zone_certificate':
+      answer =
+        `The zone certificate of ${zoneName(result.zone)} (zone-level AOP), ${expiry(presented.certificate.expiresOn)}. ` +
+        'This hostname has no certificate of its own, so it shares the zone certificate with every hostname without one.';
+      break;
+    case 'cloudflare_certificate':
+      answer =
+        "Cloudflare's shared certificate (global AOP, `tls_client_auth` on). It is Cloudflare's to rotate, not your team's: " +
+        'there is nothing to renew.';
+      break;
+    case 'none':
+      answer =
+        presented.because === 'hostname_aop_disabled'
+          ? 'No client certificate: per-hostname AOP is disabled for this hostname, which overrides zone-level AOP. ' +
+            'The origin must not require a client certificate for this hostname.'
+          : 'No client certificate: no per-hostname, zone-level or global AOP applies. ' +
+            'The origin must not require a client certificate for this hostname.';
+      break;
+    case 'undetermined':
+      answer = `${sentence(presented.text)}.`;
+      break;
+  }
+  const lines = [heading, answer];
+  if (inEffect.missingPermissions.length > 0) {
+    lines.push(
+      `:lock: The API token lacks ${inEffect.missingPermissions.map(sentence).join(' and ')}; ` +
+        'with it this card would show the rest of what decides the answer.',
+    );
+  }
+  return sectionBlock(lines.join('\n'), PRESENTED_SECTION_CHARS);
+}
+
+/** Zone certificates uploaded but not presented for this hostname; expired ones stay until someone deletes them. */
+function notInUseSection(
+  notInUse: readonly ZoneCertificateNotInUse[],
+  options: StatusCardOptions,
+): KnownBlock {
+  const shown = notInUse.slice(0, MAX_NOT_IN_USE_SHOWN).map(({ certificate, because }) => {
+    const id =
+      certificate.certificateId === null ? 'without an id' : `\`${value(certificate.certificateId, 40)}\``;
+    const expires =
+      certificate.expiresOn === null
+        ? 'expiry not reported'
+        : dateWithRelative(certificate.expiresOn, options);
+    return `• ${id}, ${value(certificate.status, 40)}, expires ${expires}: ${sentence(because)}`;
+  });
+  const more = notInUse.length - shown.length;
+  if (more > 0) shown.push(`and ${more} more`);
+  return sectionBlock(
+    ['*Zone certificates uploaded, not in use for this hostname*', ...shown].join('\n'),
+    NOT_IN_USE_SECTION_CHARS,
+  );
 }
 
 function cardActions(result: LookupResult, options: StatusCardOptions): KnownBlock {
@@ -301,31 +402,54 @@ export function renderStatusCard(result: LookupResult, options: StatusCardOption
     return { text, blocks };
   }
 
-  if (observation.kind === 'no_association') {
+  blocks.push(presentedSection(result, options), reasonsSection(assessment));
+  const presented = result.inEffect.presented;
+  if (observation.kind === 'association') {
+    const { association } = observation;
     blocks.push(
-      sectionBlock(
-        `No per-hostname AOP association for *${hostname}* in zone ${zoneValue(result.zone)}.\n` +
-          'Cloudflare has no per-hostname client certificate for this hostname, so per-hostname AOP does not ' +
-          'apply; if zone-level AOP is on, Cloudflare presents the zone certificate instead.',
-        MESSAGE_SECTION_CHARS,
+      ...fieldSections(
+        [...associationFields(association, assessment, options), ...zoneFields(result, options)],
+        FIELD_CHARS,
       ),
-      ...fieldSections(zoneFields(result, options), FIELD_CHARS),
+      certificateSection(
+        result,
+        {
+          expiresOn: association.expiresOn,
+          hasPem: association.certificatePem !== null,
+          owner: 'this hostname',
+        },
+        options,
+      ),
     );
-    if (result.zoneSwitches !== null) blocks.push(zoneSwitchesSection(result.zoneSwitches, null));
-    blocks.push(zoneSourceContext(result), cardActions(result, options));
-    return { text, blocks };
+  } else if (presented.kind === 'zone_certificate') {
+    const certificate = presented.certificate;
+    blocks.push(
+      ...fieldSections(
+        [...zoneCertificateFields(certificate, assessment, options), ...zoneFields(result, options)],
+        FIELD_CHARS,
+      ),
+      certificateSection(
+        result,
+        {
+          expiresOn: certificate.expiresOn,
+          hasPem: certificate.certificatePem !== null,
+          owner: 'the zone certificate',
+        },
+        options,
+      ),
+    );
+  } else {
+    blocks.push(...fieldSections(zoneFields(result, options), FIELD_CHARS));
   }
-
-  const { association } = observation;
-  blocks.push(
-    reasonsSection(assessment),
-    ...fieldSections(
-      [...associationFields(association, assessment, options), ...zoneFields(result, options)],
-      FIELD_CHARS,
-    ),
-    certificateSection(result, association, options),
-  );
-  if (result.zoneSwitches !== null) blocks.push(zoneSwitchesSection(result.zoneSwitches, association));
+  if (result.inEffect.notInUse.length > 0) blocks.push(notInUseSection(result.inEffect.notInUse, options));
+  if (result.zoneSwitches !== null) {
+    blocks.push(
+      zoneSwitchesSection(
+        result.zoneSwitches,
+        observation.kind === 'association' ? observation.association : null,
+      ),
+    );
+  }
   blocks.push(zoneSourceContext(result), cardActions(result, options));
   return { text, blocks };
 }

@@ -16,6 +16,7 @@ import { connectTestRedis, deleteKeysWithPrefix } from '../support/redis.js';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const OTHER_ZONE_ID = 'aaaabbbbccccddddeeeeffff00001111';
+const ZONE_LEVEL_ZONE_ID = 'cccc0000cccc0000cccc0000cccc0000';
 const NOW = new Date('2026-11-20T12:00:00Z');
 
 let slack: FakeSlack;
@@ -42,6 +43,25 @@ function seed(): void {
   const other = cloudflare.state.addZone({ id: OTHER_ZONE_ID, name: 'other.org' });
   const otherCertificate = cloudflare.state.addCertificate(other.id, { expires_on: '2027-06-01T00:00:00Z' });
   cloudflare.state.associate(other.id, { hostname: 'shop.other.org', cert_id: otherCertificate.id });
+  // Zone-level AOP with two active zone certificates: the newer one (3 days left) is the one in use;
+  // the older one expired and, as at Cloudflare, was never removed.
+  const zoned = cloudflare.state.addZone({
+    id: ZONE_LEVEL_ZONE_ID,
+    name: 'zoned.net',
+    tlsClientAuth: 'off',
+    aopEnabled: true,
+  });
+  cloudflare.state.addZoneCertificate(zoned.id, {
+    id: 'expired-zone-certificate',
+    expires_on: '2026-11-01T00:00:00Z',
+    uploaded_on: '2025-11-01T00:00:00Z',
+  });
+  cloudflare.state.addZoneCertificate(zoned.id, {
+    id: 'current-zone-certificate',
+    expires_on: '2026-11-23T12:00:00Z',
+    uploaded_on: '2026-08-01T00:00:00Z',
+    issuer: 'Zoned Origin Pull CA',
+  });
 }
 
 async function lookup(text: string, extra: { channel_id?: string } = {}) {
@@ -115,9 +135,10 @@ describe('/aop-status <hostname> end to end', () => {
     expect(rendered).toContain('53:0A:D1:79');
     expect(rendered).toContain(ACTION_IDS.refreshLookup);
     expect(rendered).toContain(ACTION_IDS.shareLookup);
-    // The hostname status plus the two zone switches; the zone came from the config file.
+    // The hostname status, the two zone switches and the zone certificates; the zone came from the config file.
     const paths = cloudflare.requests.map((request) => request.path).sort();
     expect(paths).toEqual([
+      `/zones/${ZONE_ID}/origin_tls_client_auth`,
       `/zones/${ZONE_ID}/origin_tls_client_auth/hostnames/app.example.com`,
       `/zones/${ZONE_ID}/origin_tls_client_auth/settings`,
       `/zones/${ZONE_ID}/settings/tls_client_auth`,
@@ -134,13 +155,55 @@ describe('/aop-status <hostname> end to end', () => {
     expect(zoneQueries).toEqual(['shop.other.org', 'other.org']);
   });
 
-  it('says plainly when a hostname has no association, without a stack trace', async () => {
+  it("says a hostname without an association gets Cloudflare's shared certificate, without a stack trace", async () => {
     const { responseUrl } = await lookup('missing.example.com example.com');
     const card = await cardAt(responseUrl);
     const everything = `${card.text} ${JSON.stringify(card.blocks)}`;
-    expect(everything).toContain('No per-hostname AOP association');
+    expect(everything).toContain("Cloudflare's shared certificate (global AOP");
     expect(everything).toContain('missing.example.com');
     expect(everything).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('answers with the zone certificate in use, critical at 3 days, from four requests made at once', async () => {
+    cloudflare.options.latencyMs = 300;
+    try {
+      const { responseUrl } = await lookup(`edge.zoned.net ${ZONE_LEVEL_ZONE_ID}`);
+      const card = await cardAt(responseUrl);
+      const everything = JSON.stringify(card.blocks);
+      expect(card.text).toContain('Critical: edge.zoned.net: Certificate expires in 3 days (2026-11-23)');
+      expect(everything).toContain('The zone certificate of');
+      expect(everything).toContain('current-zone-certificate');
+      expect(everything).toContain('Zoned Origin Pull CA');
+      expect(everything).toContain(
+        '`expired-zone-certificate`, active, expires 2026-11-01 (19 days ago): a more recently deployed zone certificate is in use',
+      );
+      expect(cloudflare.requests.map((request) => request.route).sort()).toEqual([
+        'hostnameStatus',
+        'zoneAopSetting',
+        'zoneCertificates',
+        'zoneTlsClientAuth',
+      ]);
+      // In parallel: every request arrived before the first could have been answered.
+      const arrivals = cloudflare.requests.map((request) => request.atMs);
+      expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(300);
+    } finally {
+      cloudflare.options.latencyMs = 0;
+    }
+  });
+
+  it('still answers when the token may not read the zone certificates, and names the permission', async () => {
+    cloudflare.state.forbiddenRoutes.add('zoneCertificates');
+    try {
+      const { responseUrl } = await lookup(`api.zoned.net ${ZONE_LEVEL_ZONE_ID}`);
+      const card = await cardAt(responseUrl);
+      const everything = JSON.stringify(card.blocks);
+      expect(card.text).toContain('Unknown: api.zoned.net');
+      expect(everything).toContain('Zone-level AOP is on, but the zone certificates could not be read');
+      expect(everything).toContain('The API token lacks SSL and Certificates Read');
+      expect(everything).toContain('Zone-level AOP: on');
+    } finally {
+      cloudflare.state.forbiddenRoutes.delete('zoneCertificates');
+    }
   });
 
   it('names a zone id Cloudflare does not know instead of calling it "no association"', async () => {

@@ -72,9 +72,12 @@ describe('npm run demo', () => {
 
     // The status card, answered through the response_url.
     const card = messageUnder(output, '/aop-status app.demo.example → response_url (ephemeral)');
-    expect(card.split('\n').slice(0, 5)).toEqual([
+    expect(card.split('\n').slice(0, 8)).toEqual([
       '🟢 app.demo.example',
       '═══════════════════',
+      '',
+      'What Cloudflare presents to the origin',
+      "This hostname's own certificate (per-hostname AOP), expires 2027-06-23 (in 200 days).",
       '',
       'OK',
       '• 🟢 Certificate valid for 200 more days',

@@ -93,9 +93,12 @@ describe('npm run cli -- check', () => {
     const result = await run(['check', 'app.example.com'], { agent, file: INVENTORY });
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 8)).toEqual([
       '🟢 app.example.com',
       '══════════════════',
+      '',
+      'What Cloudflare presents to the origin',
+      "This hostname's own certificate (per-hostname AOP), expires 2027-06-08 (in 200 days).",
       '',
       'OK',
       '• 🟢 Certificate valid for 200 more days',
@@ -109,9 +112,12 @@ describe('npm run cli -- check', () => {
     const { agent } = fakeCloudflare();
     const result = await run(['check', 'pay.example.com'], { agent, file: INVENTORY });
     expect(result.exitCode).toBe(2);
-    expect(result.stdout.split('\n').slice(0, 5)).toEqual([
+    expect(result.stdout.split('\n').slice(0, 8)).toEqual([
       '🔴 pay.example.com',
       '══════════════════',
+      '',
+      'What Cloudflare presents to the origin',
+      "This hostname's own certificate (per-hostname AOP), expires 2026-11-23 (in 3 days).",
       '',
       'Critical',
       '• 🔴 Certificate expires in 3 days (2026-11-23)',

@@ -2,7 +2,8 @@
  * Builders for domain and lookup values with overridable defaults, shared by the domain and
  * render tests. The clock is fixed: every test reads NOW, never the real time.
  */
-import type { LookupResult, ParsedCertificate } from '../../../src/domain/lookup.js';
+import { decideCertificateInEffect } from '../../../src/domain/certificate-in-effect.js';
+import type { LookupResult, ParsedCertificate, ZoneSwitches } from '../../../src/domain/lookup.js';
 import { assessSeverity } from '../../../src/domain/severity.js';
 import type {
   HostnameAssociation,
@@ -78,33 +79,50 @@ export function parsedCertificate(overrides: Partial<ParsedCertificate> = {}): P
   };
 }
 
-/** A lookup result whose assessment is computed by assessSeverity, as the lookup service does. */
+/**
+ * A lookup result whose certificate in effect and assessment are computed as the lookup service
+ * does, from the observation and the zone switches (default: `tls_client_auth` on, zone-level AOP
+ * off, no zone certificates).
+ */
 export function lookupResult(
   observation: HostnameObservation,
-  overrides: Partial<Omit<LookupResult, 'observation' | 'assessment'>> = {},
+  overrides: Partial<Omit<LookupResult, 'observation' | 'assessment' | 'inEffect'>> = {},
 ): LookupResult {
   const certificate = overrides.certificate ?? null;
   const hostname =
     overrides.hostname ??
     (observation.kind === 'association' ? observation.association.hostname : observation.hostname);
+  const zoneSwitches: ZoneSwitches =
+    overrides.zoneSwitches === undefined || overrides.zoneSwitches === null
+      ? {
+          tlsClientAuth: { state: 'known', value: 'on' },
+          zoneLevelAop: { state: 'known', value: false },
+          zoneCertificates: { state: 'known', value: [] },
+        }
+      : overrides.zoneSwitches;
+  const inEffect = decideCertificateInEffect(
+    {
+      association: observation.kind === 'association' ? observation.association : null,
+      associationCertificate: certificate,
+      ...zoneSwitches,
+    },
+    { thresholds: THRESHOLDS, now: NOW, timeZone: TIME_ZONE, parseZoneCertificate: () => certificate },
+  );
   return {
     hostname,
     zone: { id: ZONE_ID, name: 'example.com' },
     zoneSource: 'inventory',
     checkedAt: NOW,
     observation,
-    assessment: assessSeverity(observation, {
-      thresholds: THRESHOLDS,
-      now: NOW,
-      certificate,
-      timeZone: TIME_ZONE,
-    }),
+    inEffect,
+    // A failed check has no certificate in effect to rate; the card shows the failure itself.
+    assessment:
+      observation.kind === 'unreachable'
+        ? assessSeverity(observation, { thresholds: THRESHOLDS, now: NOW, timeZone: TIME_ZONE })
+        : inEffect.assessment,
     certificate,
     certificateParseError: null,
-    zoneSwitches: {
-      tlsClientAuth: { state: 'known', value: 'on' },
-      zoneLevelAop: { state: 'known', value: false },
-    },
+    zoneSwitches,
     ...overrides,
   };
 }

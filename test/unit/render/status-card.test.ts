@@ -22,6 +22,7 @@ import {
   parsedCertificate,
   TIME_ZONE,
   ZONE_ID,
+  zoneCertificate,
 } from '../domain/fixtures.js';
 
 const OPTIONS: StatusCardOptions = { timeZone: TIME_ZONE, now: NOW, shareable: true };
@@ -206,12 +207,14 @@ describe('renderStatusCard: an association', () => {
       zoneSwitches: {
         tlsClientAuth: { state: 'known', value: 'off' },
         zoneLevelAop: { state: 'known', value: true },
+        zoneCertificates: { state: 'known', value: [] },
       },
     });
     expect(sectionText(renderStatusCard(result, OPTIONS).blocks, '*Zone switches*')).toBe(
       '*Zone switches*\n' +
         'Authenticated Origin Pulls (`tls_client_auth`): off\n' +
         'Zone-level AOP: on\n' +
+        'Zone-level certificates: 0 uploaded\n' +
         ':warning: `tls_client_auth` is off for this zone, so Cloudflare presents no client certificate to the ' +
         'origin even though per-hostname AOP is enabled.',
     );
@@ -222,11 +225,12 @@ describe('renderStatusCard: an association', () => {
       zoneSwitches: {
         tlsClientAuth: { state: 'forbidden', permission: 'Zone Settings Read' },
         zoneLevelAop: { state: 'forbidden', permission: 'Zone Settings Read' },
+        zoneCertificates: { state: 'forbidden', permission: 'Zone Settings Read' },
       },
     });
     expect(sectionText(renderStatusCard(result, OPTIONS).blocks, '*Zone switches*')).toBe(
       "*Zone switches*\nThe API token may not read zone settings (needs Zone Settings Read), so the zone's " +
-        '`tls_client_auth` and zone-level AOP switches are not shown.',
+        '`tls_client_auth` and zone-level AOP switches and certificates are not shown.',
     );
   });
 
@@ -235,12 +239,14 @@ describe('renderStatusCard: an association', () => {
       zoneSwitches: {
         tlsClientAuth: { state: 'failed', message: 'timed out' },
         zoneLevelAop: { state: 'forbidden', permission: 'SSL and Certificates Read' },
+        zoneCertificates: { state: 'known', value: [] },
       },
     });
     expect(sectionText(renderStatusCard(result, OPTIONS).blocks, '*Zone switches*')).toBe(
       '*Zone switches*\n' +
         'Authenticated Origin Pulls (`tls_client_auth`): _could not be read: timed out_\n' +
-        'Zone-level AOP: _not readable (the token needs SSL and Certificates Read)_',
+        'Zone-level AOP: _not readable (the token needs SSL and Certificates Read)_\n' +
+        'Zone-level certificates: 0 uploaded',
     );
   });
 });
@@ -267,16 +273,16 @@ describe('renderStatusCard: buttons', () => {
 });
 
 describe('renderStatusCard: no association, unreachable', () => {
-  it('says there is no per-hostname association for the hostname in the zone', () => {
+  it("answers with Cloudflare's shared certificate when a hostname has no association and global AOP is on", () => {
     const result = lookupResult({ kind: 'no_association', hostname: 'app.example.com', zoneId: ZONE_ID });
     const card = renderStatusCard(result, OPTIONS);
-    expect(card.blocks[0]).toMatchObject({ text: { text: ':large_blue_circle: app.example.com' } });
-    expect(sectionText(card.blocks, 'No per-hostname')).toBe(
-      `No per-hostname AOP association for *app.example.com* in zone example.com (\`${ZONE_ID}\`).\n` +
-        'Cloudflare has no per-hostname client certificate for this hostname, so per-hostname AOP does not ' +
-        'apply; if zone-level AOP is on, Cloudflare presents the zone certificate instead.',
+    expect(card.blocks[0]).toMatchObject({ text: { text: ':large_green_circle: app.example.com' } });
+    expect(sectionText(card.blocks, '*What Cloudflare presents')).toBe(
+      '*What Cloudflare presents to the origin*\n' +
+        "Cloudflare's shared certificate (global AOP, `tls_client_auth` on). It is Cloudflare's to rotate, not " +
+        "your team's: there is nothing to renew.",
     );
-    expect(card.text).toBe('Info: app.example.com: No per-hostname AOP association');
+    expect(card.text).toContain('OK: app.example.com: Cloudflare presents its own shared AOP certificate');
     expect(buttons(card.blocks).map((button) => button.actionId)).toEqual([
       ACTION_IDS.refreshLookup,
       ACTION_IDS.shareLookup,
@@ -327,6 +333,7 @@ describe('renderStatusCard: untrusted text', () => {
         zoneSwitches: {
           tlsClientAuth: { state: 'known', value: hostile },
           zoneLevelAop: { state: 'failed', message: hostile },
+          zoneCertificates: { state: 'known', value: [] },
         },
       },
     );
@@ -387,9 +394,20 @@ describe('renderStatusCard: untrusted text', () => {
         zoneSwitches: {
           tlsClientAuth: { state: 'failed', message: huge },
           zoneLevelAop: { state: 'forbidden', permission: huge },
+          zoneCertificates: {
+            state: 'known',
+            value: Array.from({ length: 8 }, (_, index) =>
+              zoneCertificate({
+                certificateId: `${huge.slice(0, 4000)}${index}`,
+                status: huge.slice(0, 4000),
+              }),
+            ),
+          },
         },
       },
     );
+    expect(result.inEffect.notInUse).toHaveLength(8);
+    expect(result.inEffect.missingPermissions).toEqual([huge]);
     const longReasons = {
       ...result,
       assessment: {
@@ -408,6 +426,108 @@ describe('renderStatusCard: untrusted text', () => {
       // A cut never leaves half an entity behind.
       for (const text of allBlockTexts(card)) expect(text).not.toMatch(/&[a-z]*…/);
     }
+  });
+});
+
+describe('renderStatusCard: what Cloudflare presents to the origin', () => {
+  const zoneOn = (certificates: ReturnType<typeof zoneCertificate>[]) => ({
+    tlsClientAuth: { state: 'known' as const, value: 'on' },
+    zoneLevelAop: { state: 'known' as const, value: true },
+    zoneCertificates: { state: 'known' as const, value: certificates },
+  });
+  const soon = zoneCertificate({
+    certificateId: 'zone-soon',
+    expiresOn: daysFromNow(3),
+    uploadedOn: new Date('2026-06-01T00:00:00Z'),
+  });
+  const leftBehind = zoneCertificate({
+    certificateId: 'zone-expired',
+    expiresOn: daysFromNow(-10),
+    uploadedOn: new Date('2025-01-01T00:00:00Z'),
+  });
+
+  it('leads with the own certificate, its expiry and severity, and lists zone certificates as not in use', () => {
+    const result = lookupResult(associationObservation({ expiresOn: daysFromNow(20) }), {
+      zoneSwitches: zoneOn([soon]),
+    });
+    const card = renderStatusCard(result, OPTIONS);
+    expect(card.blocks[0]).toMatchObject({ text: { text: ':large_orange_circle: app.example.com' } });
+    expect(sectionText(card.blocks, '*What Cloudflare presents')).toBe(
+      "*What Cloudflare presents to the origin*\nThis hostname's own certificate (per-hostname AOP), " +
+        'expires 2026-12-16 (in 20 days).',
+    );
+    expect(sectionText(card.blocks, '*Zone certificates uploaded')).toBe(
+      '*Zone certificates uploaded, not in use for this hostname*\n' +
+        '• `zone-soon`, active, expires 2026-11-29 (in 3 days): this hostname has its own certificate, which takes precedence',
+    );
+  });
+
+  it('makes a hostname without its own certificate critical when the zone certificate expires in 3 days', () => {
+    const result = lookupResult(
+      { kind: 'no_association', hostname: 'app.example.com', zoneId: ZONE_ID },
+      { zoneSwitches: zoneOn([leftBehind, soon]) },
+    );
+    const card = renderStatusCard(result, OPTIONS);
+    expect(card.blocks[0]).toMatchObject({ text: { text: ':red_circle: app.example.com' } });
+    expect(card.text).toBe('Critical: app.example.com: Certificate expires in 3 days (2026-11-29)');
+    expect(sectionText(card.blocks, '*What Cloudflare presents')).toBe(
+      '*What Cloudflare presents to the origin*\nThe zone certificate of example.com (zone-level AOP), ' +
+        'expires 2026-11-29 (in 3 days). This hostname has no certificate of its own, so it shares the zone ' +
+        'certificate with every hostname without one.',
+    );
+    expect(fieldTexts(card.blocks)).toEqual(
+      expect.arrayContaining([
+        '*Certificate level*\nzone-level (every hostname without its own)',
+        '*Certificate id*\nzone-soon',
+        '*Expires*\n2026-11-29 (in 3 days)',
+      ]),
+    );
+    expect(sectionText(card.blocks, '*Zone certificates uploaded')).toContain(
+      '• `zone-expired`, active, expires 2026-11-16 (10 days ago): a more recently deployed zone certificate is in use',
+    );
+  });
+
+  it("says Cloudflare's shared certificate is Cloudflare's to rotate, and that nothing means no client certificate", () => {
+    const shared = renderStatusCard(
+      lookupResult({ kind: 'no_association', hostname: 'app.example.com', zoneId: ZONE_ID }),
+      OPTIONS,
+    );
+    expect(sectionText(shared.blocks, '*What Cloudflare presents')).toContain("It is Cloudflare's to rotate");
+    const none = renderStatusCard(
+      lookupResult(
+        { kind: 'no_association', hostname: 'app.example.com', zoneId: ZONE_ID },
+        {
+          zoneSwitches: {
+            tlsClientAuth: { state: 'known', value: 'off' },
+            zoneLevelAop: { state: 'known', value: false },
+            zoneCertificates: { state: 'known', value: [] },
+          },
+        },
+      ),
+      OPTIONS,
+    );
+    expect(none.blocks[0]).toMatchObject({ text: { text: ':large_blue_circle: app.example.com' } });
+    expect(sectionText(none.blocks, '*What Cloudflare presents')).toContain(
+      'The origin must not require a client certificate for this hostname.',
+    );
+  });
+
+  it('names the permission that would show the rest when the token may not read the zone certificates', () => {
+    const result = lookupResult(
+      { kind: 'no_association', hostname: 'app.example.com', zoneId: ZONE_ID },
+      {
+        zoneSwitches: {
+          tlsClientAuth: { state: 'known', value: 'on' },
+          zoneLevelAop: { state: 'known', value: true },
+          zoneCertificates: { state: 'forbidden', permission: 'SSL and Certificates Read' },
+        },
+      },
+    );
+    const card = renderStatusCard(result, OPTIONS);
+    expect(card.blocks[0]).toMatchObject({ text: { text: ':grey_question: app.example.com' } });
+    expect(sectionText(card.blocks, '*What Cloudflare presents')).toContain(
+      ':lock: The API token lacks SSL and Certificates Read; with it this card would show the rest',
+    );
   });
 });
 

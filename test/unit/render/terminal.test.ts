@@ -85,9 +85,12 @@ describe('blocksToTerminalText', () => {
       renderStatusCard(result, { timeZone: TIME_ZONE, now: NOW, shareable: true }),
     );
     const lines = text.split('\n');
-    expect(lines.slice(0, 6)).toEqual([
+    expect(lines.slice(0, 9)).toEqual([
       '🟢 app.example.com',
       '══════════════════',
+      '',
+      'What Cloudflare presents to the origin',
+      "This hostname's own certificate (per-hostname AOP), expires 2027-02-24 (in 90 days).",
       '',
       'OK',
       '• 🟢 Certificate valid for 90 more days',
