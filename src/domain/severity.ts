@@ -2,8 +2,9 @@
  * Where the severity of one hostname is decided. Pure: `(observation, thresholds, certificate, now)`
  * in, an assessment out. The card, the digest and the alerts all read this one verdict.
  */
+import { validityFindings } from './fitness.js';
 import type { ParsedCertificate } from './lookup.js';
-import { DAY_MS, describeDuration, formatDate, formatDateTime } from './time.js';
+import { DAY_MS, describeDuration, formatDate } from './time.js';
 import {
   type HostnameAssociation,
   type HostnameObservation,
@@ -25,8 +26,7 @@ export interface AssessSeverityOptions {
   timeZone: string;
 }
 
-/** Two expiry readings further apart than this are reported as disagreeing. */
-export const EXPIRY_MISMATCH_TOLERANCE_MS = 60_000;
+export { EXPIRY_MISMATCH_TOLERANCE_MS } from './fitness.js';
 
 const PENDING_STATUSES: ReadonlySet<string> = new Set([
   'initializing',
@@ -79,17 +79,6 @@ export function daysUntil(expiry: Date, now: Date): number {
   return Math.floor((expiry.getTime() - now.getTime()) / DAY_MS);
 }
 
-/**
- * Shows a date as a calendar date, or with the time when two readings share a calendar date
- * (otherwise "2026-12-01 vs 2026-12-01" would not explain a mismatch).
- */
-function describeTwoInstants(first: Date, second: Date, timeZone: string): [string, string] {
-  const firstDate = formatDate(first, timeZone);
-  const secondDate = formatDate(second, timeZone);
-  if (firstDate !== secondDate) return [firstDate, secondDate];
-  return [formatDateTime(first, timeZone), formatDateTime(second, timeZone)];
-}
-
 function latestOf(dates: Array<Date | null>): Date | null {
   let latest: Date | null = null;
   for (const date of dates) {
@@ -122,14 +111,17 @@ function validityReasons(
   const { now, thresholds, timeZone } = options;
   const reasons: SeverityReason[] = [];
 
-  if (certificate !== null && certificate.validFrom.getTime() > now.getTime()) {
-    reasons.push(
-      reason(
-        'not_yet_valid',
-        'critical',
-        `Certificate is not valid until ${formatDateTime(certificate.validFrom, timeZone)}`,
-      ),
-    );
+  // Not valid yet is critical: every origin rejects the certificate now.
+  const validity =
+    certificate === null
+      ? []
+      : validityFindings(certificate, {
+          now,
+          reportedExpiry: association.expiresOn,
+          timeZone,
+        });
+  for (const found of validity) {
+    if (found.code === 'not_yet_valid') reasons.push(reason('not_yet_valid', 'critical', found.text));
   }
 
   if (effectiveExpiry !== null) {
@@ -146,21 +138,8 @@ function validityReasons(
     }
   }
 
-  const reported = association.expiresOn;
-  const pemNotAfter = certificate?.validTo ?? null;
-  if (
-    reported !== null &&
-    pemNotAfter !== null &&
-    Math.abs(reported.getTime() - pemNotAfter.getTime()) > EXPIRY_MISMATCH_TOLERANCE_MS
-  ) {
-    const [reportedText, pemText] = describeTwoInstants(reported, pemNotAfter, timeZone);
-    reasons.push(
-      reason(
-        'expiry_mismatch',
-        'warning',
-        `Cloudflare reports expiry ${reportedText} but the certificate PEM says ${pemText}`,
-      ),
-    );
+  for (const found of validity) {
+    if (found.code === 'expiry_mismatch') reasons.push(reason('expiry_mismatch', 'warning', found.text));
   }
   return reasons;
 }
