@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { FakeSlack, SlashCommandFields } from './fake-slack.js';
+import { eventCallbackBody, type FakeSlack, type SlashCommandFields } from './fake-slack.js';
 
 /**
  * A local stand-in for Slack's Socket Mode, on top of the fake Web API (fake-slack.ts):
@@ -9,8 +9,8 @@ import type { FakeSlack, SlashCommandFields } from './fake-slack.js';
  * - `apps.connections.open` with the app token (`Authorization: Bearer xapp-…`) answers a one-use
  *   `ws://127.0.0.1:<port>/link/?ticket=…` URL; a wrong token gets `invalid_auth`, a revoked one
  *   `token_revoked`. Failures (429, `ok: false`) are queued with `slack.failNext('apps.connections.open', …)`.
- * - On connect the server sends `hello`; then `slash_commands` and `interactive` envelopes; the
- *   client acks each with `{ envelope_id, payload }`.
+ * - On connect the server sends `hello`; then `slash_commands`, `interactive` and `events_api`
+ *   envelopes; the client acks each with `{ envelope_id, payload }`.
  * - Delivery is at least once, as Slack's: an envelope not acked yet is sent again (with
  *   `retry_attempt` + 1) on every new connection. `loseNextAck` makes the server drop the connection
  *   instead of taking the next ack, so the envelope comes again on the next connection.
@@ -30,7 +30,7 @@ export interface SocketEnvelopeAck {
 
 export interface SocketDelivery {
   envelopeId: string;
-  type: 'slash_commands' | 'interactive';
+  type: 'slash_commands' | 'interactive' | 'events_api';
   payload: Record<string, unknown>;
   /** When the test asked for it to be sent (a person typed the command). */
   createdAt: number;
@@ -62,6 +62,8 @@ export interface FakeSocketMode {
   current(): SocketConnectionRecord | null;
   sendSlashCommand(fields: SlashCommandFields & { trigger_id?: string }): SocketDelivery;
   sendInteractive(payload: Record<string, unknown>): SocketDelivery;
+  /** An Events API event (e.g. app_home_opened), in the same envelope Slack posts in HTTP mode. */
+  sendEvent(event: Record<string, unknown>): SocketDelivery;
   /** The next ack that arrives is lost: the server drops that connection instead of recording it. */
   loseNextAck(): void;
   /** Sends Slack's `disconnect` message on the current connection. */
@@ -141,6 +143,9 @@ export async function startFakeSocketMode(
     },
     sendInteractive(payload) {
       return enqueue('interactive', payload);
+    },
+    sendEvent(event) {
+      return enqueue('events_api', eventCallbackBody(event));
     },
     loseNextAck() {
       ackLossesPending += 1;
