@@ -19,6 +19,8 @@ export interface LookupRequest {
   zone: ZoneArgument | null;
   /** Refresh asks for the live state, never a cached one. */
   bypassCache?: boolean;
+  /** Aborts every Cloudflare call of this lookup, retries included (the person's deadline). */
+  signal?: AbortSignal;
 }
 
 export interface LookupService {
@@ -72,7 +74,8 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
 
   return {
     async lookup(request) {
-      const resolved = await options.zoneResolver.resolve(request.hostname, request.zone);
+      const calls = request.signal ? { signal: request.signal } : {};
+      const resolved = await options.zoneResolver.resolve(request.hostname, request.zone, calls);
       const cacheKey = `${resolved.zone.id}/${request.hostname}`;
       if (!request.bypassCache) {
         const cached = cache.get(cacheKey);
@@ -80,7 +83,7 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
       }
       const zoneId = resolved.zone.id;
       const [status, tlsClientAuth, zoneLevelAop, zoneCertificates] = await Promise.all([
-        options.cloudflare.getHostnameStatus(zoneId, request.hostname).then(
+        options.cloudflare.getHostnameStatus(zoneId, request.hostname, calls).then(
           (value) => ({ found: true as const, value }),
           (error: unknown) => {
             if (isAopError(error, 'cloudflare_not_found')) return { found: false as const };
@@ -88,16 +91,16 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
           },
         ),
         readSetting(
-          async () => (await options.cloudflare.getZoneTlsClientAuth(zoneId)).value ?? 'unknown',
+          async () => (await options.cloudflare.getZoneTlsClientAuth(zoneId, calls)).value ?? 'unknown',
           'Zone Settings Read',
         ),
         readSetting(
-          async () => (await options.cloudflare.getZoneAopSetting(zoneId)).enabled === true,
+          async () => (await options.cloudflare.getZoneAopSetting(zoneId, calls)).enabled === true,
           'SSL and Certificates Read',
         ),
         readSetting<readonly ZoneCertificate[]>(
           async () =>
-            (await options.cloudflare.listZoneCertificates(zoneId)).map((row) =>
+            (await options.cloudflare.listZoneCertificates(zoneId, calls)).map((row) =>
               toZoneCertificate(row, zoneId),
             ),
           'SSL and Certificates Read',

@@ -1,4 +1,4 @@
-import type { CfZone, CloudflareClient } from '../cloudflare/types.js';
+import type { CfZone, CloudflareClient, CloudflareRequestOptions } from '../cloudflare/types.js';
 import type { ZoneConfig } from '../config/types.js';
 import type { ZoneArgument } from '../domain/command.js';
 import { parentSuffixes } from '../domain/hostname.js';
@@ -24,7 +24,11 @@ export interface ZoneResolverOptions {
 }
 
 export interface ZoneResolver {
-  resolve(hostname: string, argument: ZoneArgument | null): Promise<ResolvedZone>;
+  resolve(
+    hostname: string,
+    argument: ZoneArgument | null,
+    requestOptions?: CloudflareRequestOptions,
+  ): Promise<ResolvedZone>;
   /** The inventory zone that owns `hostname` without asking Cloudflare, if any. */
   fromInventory(hostname: string): ZoneRef | null;
 }
@@ -57,12 +61,15 @@ export function createZoneResolver(options: ZoneResolverOptions): ZoneResolver {
     return best ? { id: best.id, name: best.name } : null;
   };
 
-  const zoneNamed = async (name: string): Promise<ZoneRef | null> => {
+  const zoneNamed = async (
+    name: string,
+    requestOptions: CloudflareRequestOptions | undefined,
+  ): Promise<ZoneRef | null> => {
     const cached = cache.get(name);
     if (cached !== undefined) return cached;
     let found: ZoneRef | null;
     try {
-      found = pickZone(await options.cloudflare.findZonesByName(name), name);
+      found = pickZone(await options.cloudflare.findZonesByName(name, requestOptions), name);
     } catch (error) {
       // Only a refusal means "this token may not list zones". A 401 means the credentials
       // themselves were rejected (expired, revoked): that error already says so, and which setting to fix.
@@ -84,7 +91,7 @@ export function createZoneResolver(options: ZoneResolverOptions): ZoneResolver {
 
   return {
     fromInventory,
-    async resolve(hostname, argument) {
+    async resolve(hostname, argument, requestOptions) {
       if (argument?.kind === 'id') {
         const configured = options.zones.find((zone) => zone.id === argument.id);
         return { zone: { id: argument.id, name: configured?.name ?? null }, source: 'argument' };
@@ -92,7 +99,7 @@ export function createZoneResolver(options: ZoneResolverOptions): ZoneResolver {
       if (argument?.kind === 'name') {
         const configured = options.zones.find((zone) => zone.name === argument.name);
         if (configured) return { zone: { id: configured.id, name: configured.name }, source: 'argument' };
-        const found = await zoneNamed(argument.name);
+        const found = await zoneNamed(argument.name, requestOptions);
         if (!found) {
           throw new AopError(
             'zone_not_found',
@@ -107,7 +114,7 @@ export function createZoneResolver(options: ZoneResolverOptions): ZoneResolver {
       const inventory = fromInventory(hostname);
       if (inventory) return { zone: inventory, source: 'inventory' };
       for (const candidate of parentSuffixes(hostname)) {
-        const found = await zoneNamed(candidate);
+        const found = await zoneNamed(candidate, requestOptions);
         if (found) return { zone: found, source: 'cloudflare' };
       }
       throw new AopError('zone_not_found', `No Cloudflare zone visible to the token contains ${hostname}.`, {

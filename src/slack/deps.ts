@@ -6,6 +6,7 @@ import type { HomeService } from '../home/service.js';
 import type { LookupService } from '../lookup/lookup-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { LookupTiming } from './lookup-deadline.js';
 
 /** What a renderer hands to Slack: blocks plus the fallback text Slack shows in notifications. */
 export interface SlackMessage {
@@ -42,4 +43,6 @@ export interface SlackDeps {
    * instead of all running at once (answers still arrive in well under the response_url's window).
    */
   lookupSlots: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The slow notice and the deadline of a lookup; DEFAULT_LOOKUP_TIMING unless a test shortens them. */
+  lookupTiming?: LookupTiming;
 }

@@ -617,6 +617,8 @@ export interface FakeCloudflareApi {
   options: FakeCloudflareOptions;
   /** The next `times` requests to `route` (or to any route) meet `fault` instead of the state. */
   inject(route: FakeRoute | 'any', fault: FakeFault, times?: number): void;
+  /** Drops every fault not yet used. */
+  clearFaults(): void;
   /** Requests made to `route`. */
   requestsTo(route: FakeRoute): RecordedRequest[];
   handle(request: FakeRequest): FakeOutcome;
@@ -637,6 +639,9 @@ export function createFakeCloudflareApi(options: FakeCloudflareOptions = {}): Fa
     options,
     inject(route, fault, times = 1) {
       faults.push({ route, fault, remaining: times });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     requestsTo(route) {
       return requests.filter((request) => request.route === route);

@@ -3,6 +3,7 @@ import { renderLookupError, renderStatusCard } from '../../render/status-card.js
 import { checkChannelAllowed } from '../access.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS, decodeLookupValue } from '../ids.js';
+import { answerLookupInTime } from '../lookup-deadline.js';
 import { respondSafely } from '../respond.js';
 
 const STALE_BUTTON =
@@ -54,36 +55,38 @@ async function answerButton(args: {
     );
     return;
   }
-  try {
-    const card = await deps.lookupSlots(async () => {
-      const result = await deps.lookup.lookup({
-        hostname: target.hostname,
-        zone: { kind: 'id', id: target.zoneId },
-        bypassCache: !share,
+  await answerLookupInTime({
+    respond,
+    deps,
+    log,
+    kind: share ? 'share' : 'refresh',
+    // Refresh: the notice takes the card's place until the new card replaces it. Share posts into
+    // the channel, where a notice would stay behind, so it only gets the deadline.
+    slowNotice: share ? null : { replaceOriginal: true },
+    run: async (signal) => {
+      const card = await deps.lookupSlots(async () => {
+        signal.throwIfAborted();
+        const result = await deps.lookup.lookup({
+          hostname: target.hostname,
+          zone: { kind: 'id', id: target.zoneId },
+          bypassCache: !share,
+          signal,
+        });
+        return renderStatusCard(result, {
+          timeZone: deps.config.timezone,
+          now: deps.clock(),
+          shareable: !share,
+          ...(share ? { sharedBy: body.user.id } : {}),
+        });
       });
-      return renderStatusCard(result, {
-        timeZone: deps.config.timezone,
-        now: deps.clock(),
-        shareable: !share,
-        ...(share ? { sharedBy: body.user.id } : {}),
-      });
-    });
-    const message = share
-      ? {
-          response_type: 'in_channel' as const,
-          replace_original: false,
-          text: card.text,
-          blocks: card.blocks,
-        }
-      : { response_type: 'ephemeral' as const, replace_original: true, text: card.text, blocks: card.blocks };
-    await respondSafely(respond, message, { deps, log, kind: share ? 'share' : 'refresh' });
-  } catch (error) {
-    log.warn({ err: error, hostname: target.hostname }, 'button lookup failed');
-    const failure = renderLookupError(error, { hostname: target.hostname });
-    await respondSafely(
-      respond,
-      { response_type: 'ephemeral', replace_original: false, ...failure },
-      { deps, log, kind: 'lookup_error' },
-    );
-  }
+      return share
+        ? { response_type: 'in_channel', replace_original: false, text: card.text, blocks: card.blocks }
+        : { response_type: 'ephemeral', replace_original: true, text: card.text, blocks: card.blocks };
+    },
+    fail: (error) => {
+      log.warn({ err: error, hostname: target.hostname }, 'button lookup failed');
+      const failure = renderLookupError(error, { hostname: target.hostname });
+      return { response_type: 'ephemeral', replace_original: false, ...failure };
+    },
+  });
 }

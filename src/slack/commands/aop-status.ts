@@ -4,6 +4,7 @@ import { renderHelp } from '../../render/help.js';
 import { renderLookupError, renderStatusCard, renderUsage } from '../../render/status-card.js';
 import { checkAdmin, checkChannelAllowed } from '../access.js';
 import type { SlackDeps, SlackMessage } from '../deps.js';
+import { answerLookupInTime } from '../lookup-deadline.js';
 import { respondSafely } from '../respond.js';
 
 export const SLASH_COMMAND = '/aop-status';
@@ -65,26 +66,31 @@ export async function handleAopStatusCommand(
       return;
     case 'lookup': {
       await ack();
-      try {
-        const card = await deps.lookupSlots(async () => {
-          const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone });
-          deps.metrics.lookups.inc({ outcome: result.assessment.severity });
-          return renderStatusCard(result, {
-            timeZone: deps.config.timezone,
-            now: deps.clock(),
-            shareable: true,
+      await answerLookupInTime({
+        respond,
+        deps,
+        log,
+        kind: 'lookup',
+        slowNotice: { replaceOriginal: false },
+        run: async (signal) => {
+          const card = await deps.lookupSlots(async () => {
+            signal.throwIfAborted();
+            const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone, signal });
+            deps.metrics.lookups.inc({ outcome: result.assessment.severity });
+            return renderStatusCard(result, {
+              timeZone: deps.config.timezone,
+              now: deps.clock(),
+              shareable: true,
+            });
           });
-        });
-        await respondSafely(respond, ephemeral(card), { deps, log, kind: 'lookup' });
-      } catch (error) {
-        log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
-        deps.metrics.lookups.inc({ outcome: errorCode(error) });
-        await respondSafely(respond, ephemeral(renderLookupError(error, { hostname: parsed.hostname })), {
-          deps,
-          log,
-          kind: 'lookup_error',
-        });
-      }
+          return ephemeral(card);
+        },
+        fail: (error) => {
+          log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
+          deps.metrics.lookups.inc({ outcome: errorCode(error) });
+          return ephemeral(renderLookupError(error, { hostname: parsed.hostname }));
+        },
+      });
       return;
     }
     default: {
