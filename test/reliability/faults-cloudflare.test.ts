@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudflareRateLimitKeys } from '../../src/cloudflare/rate-limiter.js';
+import { SLOW_NOTICE_TEXT } from '../../src/slack/lookup-deadline.js';
 import {
   associateOnOneCertificate,
   deletePrefix,
@@ -159,17 +160,14 @@ async function boot(file: Record<string, unknown>, clock: (() => Date) | null = 
   return app;
 }
 
-/** `/aop-status text`: the ack and the one message posted to its response_url. */
+/** `/aop-status text`: the ack and the answer posted to its response_url (after the slow notice, if any). */
 async function lookup(app: TestApp, text: string) {
   const responseUrl = slack.responseUrl();
   const startedMs = Date.now();
   const ack = await sendSlashCommand(app.url, SIGNING_SECRET, { text, response_url: responseUrl });
-  const [post] = await slack.waitFor(
-    () => {
-      const posts = slack.responsesTo(responseUrl);
-      return posts.length > 0 ? posts : undefined;
-    },
-    { timeoutMs: 15_000, what: `the answer to /aop-status ${text}` },
+  const post = await slack.waitFor(
+    () => slack.responsesTo(responseUrl).find((candidate) => candidate.body.text !== SLOW_NOTICE_TEXT),
+    { timeoutMs: 20_000, what: `the answer to /aop-status ${text}` },
   );
   const body = post?.body as { text?: string; blocks?: unknown[] };
   return {
