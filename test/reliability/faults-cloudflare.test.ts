@@ -341,9 +341,9 @@ describe('Cloudflare misbehaving', () => {
         expect(answer.text).not.toMatch(STACK_TRACE);
       }
       // A 401 is final: one request per call, never retried.
-      expect(cloudflare.requests.length - before).toBe(4);
+      expect(cloudflare.requests.length - before).toBe(5);
       figures.record('expired_token_requests', cloudflare.requests.length - before, {
-        note: 'two lookups (status and two zone switches; one zone search): never retried',
+        note: 'two lookups (status, two zone switches and the zone certificates; one zone search): never retried',
       });
     } finally {
       cloudflare.state.credentials = accepted;
