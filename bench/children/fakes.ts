@@ -109,8 +109,15 @@ const handlers = {
     const zones: SeededZone[] = [];
     for (let zoneIndex = 0; zoneIndex < params.zones; zoneIndex += 1) {
       const name = `z${String(zoneIndex).padStart(3, '0')}.bench.example`;
-      const zone = fake.state.addZone({ id: zoneIdFor(`digest-${zoneIndex}`), name, tlsClientAuth: 'on' });
+      const zone = fake.state.addZone({
+        id: zoneIdFor(`digest-${zoneIndex}`),
+        name,
+        tlsClientAuth: 'on',
+        aopEnabled: true,
+      });
       const wildcard = `*.${name}`;
+      // Zone-level AOP on, with its certificate: the zone check reads it beside the two lists.
+      fake.state.addZoneCertificate(zone.id, certificateExpiringIn(name, 300));
       const certificates = {
         critical: fake.state.addCertificate(zone.id, certificateExpiringIn(wildcard, 4)),
         warning: fake.state.addCertificate(zone.id, certificateExpiringIn(wildcard, 20)),

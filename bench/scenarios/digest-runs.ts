@@ -103,8 +103,13 @@ export function digestRuns(context: BenchContext, hostnames: number, runs: numbe
   });
 }
 
-/** The budget: two requests per zone, plus one per extra 1,000 associations in a zone. */
+/**
+ * The budget: four requests per zone (the association list, the hostname-certificate list, the
+ * zone-level certificate list and the zone-level AOP switch), plus one per extra 1,000 associations.
+ */
+export const REQUESTS_PER_ZONE = 4;
+
 export function requestBudget(hostnames: number): number {
   const perZone = Math.round(hostnames / DIGEST_ZONES);
-  return DIGEST_ZONES * (2 + Math.max(0, Math.ceil(perZone / 1000) - 1));
+  return DIGEST_ZONES * (REQUESTS_PER_ZONE + Math.max(0, Math.ceil(perZone / 1000) - 1));
 }

@@ -178,7 +178,7 @@ export const evaluationScenario: Scenario = {
         {
           measure: 'Second evaluation: Cloudflare requests',
           figure: formatCount(secondRequests),
-          target: `≤ ${formatCount(budget)} (the digest's budget: 2 per zone + 1 per extra 1,000 associations)`,
+          target: `≤ ${formatCount(budget)} (the digest's budget: 4 per zone + 1 per extra 1,000 associations)`,
           verdict: secondRequests <= budget ? 'pass' : 'miss',
         },
         {

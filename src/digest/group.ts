@@ -11,7 +11,9 @@ import type {
   DigestSectionKey,
   DigestSections,
   HostnameCheck,
+  ZoneCertificateCheck,
   ZoneFailure,
+  ZoneLevelCheck,
 } from './model.js';
 
 /**
@@ -73,6 +75,11 @@ export function groupDigestItems(input: DigestInput): DigestSections {
     sections[item.section].push(item);
   }
   for (const failure of input.zoneFailures) sections.unknown.push(zoneFailureItem(failure));
+  for (const check of input.zoneCertificates ?? []) {
+    const section = sectionForSeverity(check.assessment.severity);
+    if (section !== null) sections[section].push(zoneCertificateItem(check, section));
+  }
+  for (const failure of input.zoneLevelFailures ?? []) sections.unknown.push(zoneLevelFailureItem(failure));
 
   for (const key of Object.keys(sections) as DigestSectionKey[]) {
     sections[key].sort(key === 'critical' || key === 'warning' ? compareByExpiryThenName : compareByName);
@@ -96,8 +103,12 @@ export function sectionForSeverity(severity: Severity): DigestSectionKey | null 
   }
 }
 
-/** How many hostnames an item covers in the "entries" arithmetic: a zone that could not be listed counts as one. */
+/**
+ * How many entries an item covers in the "showing N of M" arithmetic: its hostnames, or one for a
+ * zone that could not be listed and for a zone certificate.
+ */
 export function digestItemEntryCount(item: DigestItem): number {
+  if (item.kind === 'zone_certificate') return 1;
   return item.kind === 'zone_failure' && item.hostnames.length === 0 ? 1 : item.hostnames.length;
 }
 
@@ -110,7 +121,18 @@ function countDigest(input: DigestInput): DigestCounts {
   }
   const failedZoneIds = new Set(input.zoneFailures.map((failure) => failure.zone.id));
   const configuredNotChecked = input.zoneFailures.reduce((sum, failure) => sum + failure.hostnames.length, 0);
+  const zoneCertificatesBySeverity: Record<Severity, number> = {
+    critical: 0,
+    warning: 0,
+    unknown: 0,
+    info: 0,
+    ok: 0,
+  };
+  for (const check of input.zoneCertificates ?? [])
+    zoneCertificatesBySeverity[check.assessment.severity] += 1;
   return {
+    zoneCertificatesBySeverity,
+    zonesWithoutZoneLevel: (input.zoneLevelFailures ?? []).length,
     bySeverity,
     hostnamesChecked: input.checks.length - unreachable,
     hostnamesUnreachable: unreachable,
@@ -119,6 +141,42 @@ function countDigest(input: DigestInput): DigestCounts {
     zonesNotListed: input.zoneFailures.filter((failure) => failure.hostnames.length === 0).length,
     zonesChecked: Math.max(0, input.zonesTotal - failedZoneIds.size),
     zonesTotal: input.zonesTotal,
+  };
+}
+
+function zoneCertificateItem(check: ZoneCertificateCheck, section: DigestSectionKey): DigestItem {
+  const reason = check.assessment.reasons[0];
+  return {
+    kind: 'zone_certificate',
+    section,
+    severity: check.assessment.severity,
+    zone: check.zone,
+    certificateId: check.certificate.certificateId ?? 'unknown',
+    hostnames: [],
+    reasonCode: reason?.code ?? 'healthy',
+    reasonText: reason?.text ?? check.assessment.severity,
+    errorCode: null,
+    expiresOn: check.assessment.effectiveExpiry,
+    daysUntilExpiry: check.assessment.daysUntilExpiry,
+    zoneCertificateInUse: check.inUse,
+  };
+}
+
+function zoneLevelFailureItem(failure: Extract<ZoneLevelCheck, { state: 'not_checked' }>): DigestItem {
+  const permission =
+    failure.permission === null ? '' : ` Give the API token "${failure.permission}" to see them.`;
+  return {
+    kind: 'zone_certificate',
+    section: 'unknown',
+    severity: 'unknown',
+    zone: failure.zone,
+    certificateId: null,
+    hostnames: [],
+    reasonCode: 'unreachable',
+    reasonText: `${failure.errorMessage}${failure.errorMessage.includes(permission.trim()) ? '' : permission}`,
+    errorCode: failure.errorCode,
+    expiresOn: null,
+    daysUntilExpiry: null,
   };
 }
 

@@ -20,6 +20,15 @@ export function digestInputFromRun(
     timeZone: context.timeZone,
     checks: run.results.flatMap((result) => result.checks),
     zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
+    // Results stored before zone-level checks existed have no `zoneLevel`: nothing to list for them.
+    zoneCertificates: run.results.flatMap((result) =>
+      result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [],
+    ),
+    // A zone whose hostnames could not be listed already has its line; its zone level failing too
+    // (usually for the same reason) would only repeat it.
+    zoneLevelFailures: run.results.flatMap((result) =>
+      result.zoneLevel?.state === 'not_checked' && result.failure === null ? [result.zoneLevel] : [],
+    ),
     zonesTotal: payload.zonesTotal,
     trigger: payload.trigger,
   };

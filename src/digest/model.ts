@@ -8,6 +8,7 @@ import type {
   ReasonCode,
   Severity,
   SeverityAssessment,
+  ZoneCertificate,
   ZoneRef,
 } from '../domain/types.js';
 
@@ -18,6 +19,33 @@ export interface HostnameCheck {
   observation: HostnameObservation;
   assessment: SeverityAssessment;
 }
+
+/** One zone-level certificate, checked once during the run. */
+export interface ZoneCertificateCheck {
+  zone: ZoneRef;
+  /** As Cloudflare reported it, without the PEM (read for the severity, then dropped). */
+  certificate: ZoneCertificate;
+  /** True for the certificate Cloudflare presents to every hostname of the zone without its own. */
+  inUse: boolean;
+  assessment: SeverityAssessment;
+}
+
+/** What a zone check found at zone level: the AOP switch and the zone certificates, or why it could not tell. */
+export type ZoneLevelCheck =
+  | {
+      state: 'checked';
+      /** Zone-level AOP, or null when neither the switch nor the certificates said. */
+      zoneLevelAop: boolean | null;
+      certificates: ZoneCertificateCheck[];
+    }
+  | {
+      state: 'not_checked';
+      zone: ZoneRef;
+      errorCode: string;
+      errorMessage: string;
+      /** The token permission that would let the bot read them, when that is what failed. */
+      permission: string | null;
+    };
 
 /** A zone whose hostnames could not be listed or checked at all during the run. */
 export interface ZoneFailure {
@@ -40,6 +68,10 @@ export interface DigestInput {
   timeZone: string;
   checks: HostnameCheck[];
   zoneFailures: ZoneFailure[];
+  /** Zone-level certificates, each its own digest line; absent or empty when none were checked. */
+  zoneCertificates?: ZoneCertificateCheck[];
+  /** Zones whose zone-level certificates could not be read. */
+  zoneLevelFailures?: Array<Extract<ZoneLevelCheck, { state: 'not_checked' }>>;
   /** How many zones the inventory holds, including the ones that failed. */
   zonesTotal: number;
   trigger: 'schedule' | 'on_demand';
@@ -54,7 +86,11 @@ export type DigestSectionKey = (typeof DIGEST_SECTION_KEYS)[number];
  * not be checked, share the error) form one item; a zone that could not be listed is one item too.
  */
 export interface DigestItem {
-  kind: 'hostnames' | 'zone_failure';
+  /**
+   * `zone_certificate`: one zone-level certificate (`certificateId` set), or the zone's certificates
+   * that could not be read (`certificateId` null, `errorCode` set).
+   */
+  kind: 'hostnames' | 'zone_failure' | 'zone_certificate';
   section: DigestSectionKey;
   severity: Severity;
   zone: ZoneRef;
@@ -71,6 +107,8 @@ export interface DigestItem {
   /** The earliest effective expiry among the item's hostnames, when known. */
   expiresOn: Date | null;
   daysUntilExpiry: number | null;
+  /** For a zone certificate: whether Cloudflare presents it to every hostname without its own. */
+  zoneCertificateInUse?: boolean;
 }
 
 export interface DigestCounts {
@@ -88,6 +126,10 @@ export interface DigestCounts {
   zonesNotListed: number;
   zonesChecked: number;
   zonesTotal: number;
+  /** Zone-level certificates per severity (apart from the hostnames). */
+  zoneCertificatesBySeverity: Record<Severity, number>;
+  /** Zones whose zone-level certificates could not be read. */
+  zonesWithoutZoneLevel: number;
 }
 
 export interface DigestSections {

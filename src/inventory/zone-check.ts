@@ -1,10 +1,15 @@
 import { isCloudflareApiError } from '../cloudflare/errors.js';
-import { joinAssociationsWithCertificates, toHostnameAssociation } from '../cloudflare/mapping.js';
-import type { CloudflareClient } from '../cloudflare/types.js';
-import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
+import {
+  joinAssociationsWithCertificates,
+  toHostnameAssociation,
+  toZoneCertificate,
+} from '../cloudflare/mapping.js';
+import type { CfZoneCertificate, CloudflareClient } from '../cloudflare/types.js';
+import type { HostnameCheck, ZoneCertificateCheck, ZoneFailure, ZoneLevelCheck } from '../digest/model.js';
 import { parseCertificatePem } from '../domain/certificate.js';
+import { activeZoneCertificatesNewestFirst, zoneCertificateInUse } from '../domain/certificate-in-effect.js';
 import type { ParsedCertificate } from '../domain/lookup.js';
-import { assessSeverity } from '../domain/severity.js';
+import { assessSeverity, assessZoneCertificate } from '../domain/severity.js';
 import type { HostnameAssociation, HostnameObservation, Thresholds, ZoneRef } from '../domain/types.js';
 
 /** One zone as the checks see it: which hostnames to report (null = every association found). */
@@ -23,6 +28,11 @@ export interface ZoneCheckResult {
   checkedAt: Date;
   checks: HostnameCheck[];
   failure: ZoneFailure | null;
+  /**
+   * The zone-level AOP switch and certificates, read beside the hostnames. Absent in results stored
+   * before zone-level certificates were checked: readers show nothing for it, as then.
+   */
+  zoneLevel?: ZoneLevelCheck;
   /** Cloudflare requests this check made (for the benchmarks and the logs). */
   requests: number;
 }
@@ -119,10 +129,68 @@ function pickCurrent(associations: HostnameAssociation[]): Map<string, HostnameA
 }
 
 /**
+ * The zone-level half of a zone check: which zone certificate is in use and the severity of each.
+ * The one in use is rated like any certificate; the others are "uploaded, not in use" and capped at
+ * info. When neither the switch nor the certificates say whether zone-level AOP is on, the most
+ * recently deployed active certificate is rated as in use: a certificate that may be breaking
+ * production must not be missed for want of one setting.
+ */
+function checkZoneLevel(
+  zone: ZoneRef,
+  certificatesRead: PromiseSettledResult<CfZoneCertificate[]>,
+  settingRead: PromiseSettledResult<{ enabled: boolean | null }>,
+  options: ZoneCheckOptions,
+): ZoneLevelCheck {
+  if (certificatesRead.status === 'rejected') {
+    const error = certificatesRead.reason;
+    return {
+      state: 'not_checked',
+      zone,
+      errorCode: errorCodeOf(error),
+      errorMessage: messageOf(error),
+      permission: isCloudflareApiError(error, 'cloudflare_forbidden') ? 'SSL and Certificates Read' : null,
+    };
+  }
+  const certificates = certificatesRead.value.map((row) => toZoneCertificate(row, zone.id));
+  const zoneAop = settingRead.status === 'fulfilled' ? settingRead.value.enabled : null;
+  const use = zoneCertificateInUse(zoneAop, certificates);
+  const inUse =
+    use.inUse ??
+    (use.zoneLevelAop === null ? (activeZoneCertificatesNewestFirst(certificates)[0] ?? null) : null);
+  const severityOptions = { thresholds: options.thresholds, now: options.now(), timeZone: options.timeZone };
+  const checks: ZoneCertificateCheck[] = [];
+  if (inUse !== null) {
+    const parsed = inUse.certificatePem ? parseCertificatePem(inUse.certificatePem) : null;
+    checks.push({
+      zone,
+      certificate: { ...inUse, certificatePem: null },
+      inUse: true,
+      assessment: assessZoneCertificate(inUse, {
+        ...severityOptions,
+        certificate: parsed?.ok ? parsed.certificate : null,
+        notInUseBecause: null,
+      }),
+    });
+  }
+  for (const { certificate, because } of use.notInUse) {
+    if (certificate === inUse) continue;
+    checks.push({
+      zone,
+      certificate: { ...certificate, certificatePem: null },
+      inUse: false,
+      assessment: assessZoneCertificate(certificate, { ...severityOptions, notInUseBecause: because }),
+    });
+  }
+  return { state: 'checked', zoneLevelAop: use.zoneLevelAop, certificates: checks };
+}
+
+/**
  * Checks one zone from the bulk endpoints: the association list and the hostname-certificate list,
- * joined by certificate id, so a zone costs two requests (plus one per extra 1,000 associations)
- * whatever its size. The per-hostname status call is used only where the lists cannot answer: a
- * listed hostname missing from the association list, or the list endpoint failing.
+ * joined by certificate id, and beside them the zone-level certificate list and the zone-level AOP
+ * switch, so a zone costs four requests (plus one per extra 1,000 associations) whatever its size.
+ * The per-hostname status call is used only where the lists cannot answer: a listed hostname
+ * missing from the association list, or the list endpoint failing. A zone-level read that fails
+ * (a token without the permission, say) leaves the hostnames checked and says so for the zone.
  */
 export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Promise<ZoneCheckResult> {
   const zoneId = plan.zone.id;
@@ -177,14 +245,17 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
 
   let listed: Map<string, HostnameAssociation> | null = null;
   let listError: unknown = null;
+  requests += 4;
+  // Every read is awaited even when one fails, so no retry of another is still running (and
+  // spending the rate limit) after this check, or this job attempt, has ended.
+  const [rows, certificates, zoneCertificates, zoneAopSetting] = await Promise.allSettled([
+    options.cloudflare.listHostnameAssociations(zoneId),
+    options.cloudflare.listHostnameCertificates(zoneId),
+    options.cloudflare.listZoneCertificates(zoneId),
+    options.cloudflare.getZoneAopSetting(zoneId),
+  ]);
+  const zoneLevel = checkZoneLevel(plan.zone, zoneCertificates, zoneAopSetting, options);
   try {
-    requests += 2;
-    // Both lists are awaited even when one fails, so no retry of the other is still running (and
-    // spending the rate limit) after this check, or this job attempt, has ended.
-    const [rows, certificates] = await Promise.allSettled([
-      options.cloudflare.listHostnameAssociations(zoneId),
-      options.cloudflare.listHostnameCertificates(zoneId),
-    ]);
     if (rows.status === 'rejected') throw rows.reason;
     if (certificates.status === 'rejected') throw certificates.reason;
     listed = pickCurrent(joinAssociationsWithCertificates(rows.value, certificates.value, zoneId));
@@ -197,6 +268,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     checkedAt: options.now(),
     checks: [],
     failure: { zone: plan.zone, errorCode: errorCodeOf(error), errorMessage: messageOf(error), hostnames },
+    zoneLevel,
     requests,
   });
 
@@ -246,5 +318,5 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
       checks.push(toCheck(association.hostname, { kind: 'association', association }));
     }
   }
-  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, requests };
+  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, zoneLevel, requests };
 }

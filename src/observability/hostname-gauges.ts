@@ -8,16 +8,37 @@ export function severityGaugeValue(severity: (typeof SEVERITIES)[number]): numbe
 }
 
 /**
- * Rebuilds the per-hostname gauges from the latest stored zone checks. Done at scrape time from
- * Redis rather than by the worker that ran a check, so every process exports the same current
- * values and a hostname that left the inventory stops being exported.
+ * Rebuilds the per-certificate gauges from the latest stored zone checks: one series per watched
+ * hostname (`level="hostname"`) and one per zone-level certificate (`level="zone"`, empty
+ * `hostname`). Done at scrape time from Redis rather than by the worker that ran a check, so every
+ * process exports the same current values and a hostname that left the inventory stops being
+ * exported. Snapshots stored before zone-level checks simply have no zone series.
  */
 export function exportHostnameGauges(metrics: Metrics, snapshots: readonly ZoneCheckResult[]): void {
   metrics.certificateExpiry.reset();
   metrics.hostnameSeverity.reset();
   for (const snapshot of snapshots) {
     for (const check of snapshot.checks) {
-      const labels = { zone: check.zone.name ?? check.zone.id, hostname: check.hostname };
+      const labels = {
+        zone: check.zone.name ?? check.zone.id,
+        hostname: check.hostname,
+        level: 'hostname',
+        certificate_id:
+          check.observation.kind === 'association' ? (check.observation.association.certificateId ?? '') : '',
+      };
+      const expiry = check.assessment.effectiveExpiry;
+      if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
+      metrics.hostnameSeverity.set(labels, severityGaugeValue(check.assessment.severity));
+    }
+    const zoneLevel = snapshot.zoneLevel;
+    if (zoneLevel?.state !== 'checked') continue;
+    for (const check of zoneLevel.certificates) {
+      const labels = {
+        zone: check.zone.name ?? check.zone.id,
+        hostname: '',
+        level: 'zone',
+        certificate_id: check.certificate.certificateId ?? '',
+      };
       const expiry = check.assessment.effectiveExpiry;
       if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
       metrics.hostnameSeverity.set(labels, severityGaugeValue(check.assessment.severity));

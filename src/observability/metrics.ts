@@ -53,14 +53,14 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     certificateExpiry: new Gauge({
       name: 'aop_certificate_expiry_timestamp_seconds',
-      help: 'Expiry of the certificate behind each watched hostname, as a Unix time',
-      labelNames: ['zone', 'hostname'] as const,
+      help: 'Expiry of each certificate as a Unix time: the one behind each watched hostname (level="hostname") and each zone-level certificate (level="zone", hostname empty)',
+      labelNames: ['zone', 'hostname', 'level', 'certificate_id'] as const,
       registers: [registry],
     }),
     hostnameSeverity: new Gauge({
       name: 'aop_hostname_severity',
-      help: 'Severity of each watched hostname: 0 ok, 1 info, 2 unknown, 3 warning, 4 critical',
-      labelNames: ['zone', 'hostname'] as const,
+      help: 'Severity of each watched hostname (level="hostname") and zone-level certificate (level="zone"): 0 ok, 1 info, 2 unknown, 3 warning, 4 critical',
+      labelNames: ['zone', 'hostname', 'level', 'certificate_id'] as const,
       registers: [registry],
     }),
     jobDuration: new Histogram({

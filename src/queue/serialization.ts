@@ -12,6 +12,7 @@ const DATE_FIELDS = new Set([
   'associationUpdatedAt',
   'certificateUploadedOn',
   'certificateUpdatedAt',
+  'uploadedOn',
   'effectiveExpiry',
   'validFrom',
   'validTo',

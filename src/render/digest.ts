@@ -172,6 +172,25 @@ function linesForItem(item: DigestItem, itemIndex: number, input: DigestInput): 
     continuationHead,
   });
 
+  if (item.kind === 'zone_certificate') {
+    const name = `*zone certificate of ${literal(zoneLabel(item))}*`;
+    if (item.certificateId === null) {
+      return [
+        line(
+          `${emoji} *zone certificates of ${literal(zoneLabel(item))}* could not be read · ${reason}${item.errorCode !== null ? ` (${code(item.errorCode)})` : ''}`,
+          1,
+        ),
+      ];
+    }
+    const use = item.zoneCertificateInUse ? ', used by every hostname without its own' : '';
+    return [
+      line(
+        `${emoji} ${name}${use} · ${reason}${expiryClause(item, input, ' · ')} · certificate \`${literal(shortId(item.certificateId))}\``,
+        1,
+      ),
+    ];
+  }
+
   if (item.kind === 'zone_failure') {
     if (item.hostnames.length === 0) {
       return [
@@ -238,8 +257,11 @@ function sectionHeading(key: DigestSectionKey, sections: DigestSections, continu
   const unlistedZones = items.filter(
     (item) => item.kind === 'zone_failure' && item.hostnames.length === 0,
   ).length;
-  const parts = [plural(hostnames, 'hostname')];
+  const zoneCertificates = items.filter((item) => item.kind === 'zone_certificate').length;
+  // A section holding only zone certificates does not open with "0 hostnames".
+  const parts = hostnames === 0 && zoneCertificates > 0 ? [] : [plural(hostnames, 'hostname')];
   if (unlistedZones > 0) parts.push(plural(unlistedZones, 'zone'));
+  if (zoneCertificates > 0) parts.push(plural(zoneCertificates, 'zone certificate'));
   return `${title} — ${parts.join(', ')}`;
 }
 
@@ -429,6 +451,7 @@ function parentMessage(
         zones_not_listed: counts.zonesNotListed,
         zones_checked: counts.zonesChecked,
         zones_total: counts.zonesTotal,
+        ...zoneCertificateMetadata(grouped),
         part: 1,
         part_count: partCount,
       },
@@ -472,7 +495,8 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
       : counts.bySeverity.ok === 1
         ? `the 1 watched hostname in ${plural(counts.zonesChecked, 'zone')} is healthy${next}`
         : `all ${formatCount(counts.bySeverity.ok)} hostnames in ${plural(counts.zonesChecked, 'zone')} are healthy${next}`;
-  const sentence = `${healthy}.`;
+  const zoneCertificates = counts.zoneCertificatesBySeverity.ok;
+  const sentence = `${healthy}${zoneCertificates > 0 ? `; ${zoneCertificates === 1 ? 'the zone certificate in use is' : `all ${formatCount(zoneCertificates)} zone certificates are`} healthy too` : ''}.`;
   const blocks: KnownBlock[] = [section(`${SEVERITY_EMOJI.ok} *${digestTitle(input)}*: ${sentence}`)];
   const late = lateLine(input);
   if (late !== null) blocks.push(context(late));
@@ -498,6 +522,7 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
         zones_not_listed: 0,
         zones_checked: counts.zonesChecked,
         zones_total: counts.zonesTotal,
+        ...zoneCertificateMetadata(grouped),
         part: 1,
         part_count: 1,
       },
@@ -534,7 +559,45 @@ function summaryLine(grouped: DigestSections): string {
     `${SEVERITY_EMOJI.ok} *${formatCount(bySeverity.ok)} healthy*`,
   ];
   if (zonesNotListed > 0) parts.push(`${plural(zonesNotListed, 'zone')} could not be listed`);
-  return parts.join('   ');
+  const zoneLine = zoneCertificatesSummary(grouped);
+  return zoneLine === null ? parts.join('   ') : `${parts.join('   ')}\n${zoneLine}`;
+}
+
+/**
+ * The header's second line, counting zone-level certificates apart from hostnames (one zone
+ * certificate serves every hostname of its zone without its own); null when there are none.
+ */
+function zoneCertificatesSummary(grouped: DigestSections): string | null {
+  const { zoneCertificatesBySeverity: counts, zonesWithoutZoneLevel } = grouped.counts;
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  if (total === 0 && zonesWithoutZoneLevel === 0) return null;
+  const parts = (['critical', 'warning', 'unknown', 'info', 'ok'] as const)
+    .filter((severity) => counts[severity] > 0)
+    .map(
+      (severity) =>
+        `${SEVERITY_EMOJI[severity]} ${formatCount(counts[severity])} ${ZONE_SEVERITY_WORD[severity]}`,
+    );
+  if (zonesWithoutZoneLevel > 0) parts.push(`${plural(zonesWithoutZoneLevel, 'zone')} not readable`);
+  return `Zone certificates: ${parts.join(' · ')}`;
+}
+
+const ZONE_SEVERITY_WORD = {
+  critical: 'critical',
+  warning: 'warning',
+  unknown: 'unknown',
+  info: 'not in use',
+  ok: 'healthy',
+} as const;
+
+function zoneCertificateMetadata(grouped: DigestSections): Record<string, number> {
+  const { zoneCertificatesBySeverity: counts } = grouped.counts;
+  return {
+    zone_certificates_critical: counts.critical,
+    zone_certificates_warning: counts.warning,
+    zone_certificates_unknown: counts.unknown + grouped.counts.zonesWithoutZoneLevel,
+    zone_certificates_not_in_use: counts.info,
+    zone_certificates_ok: counts.ok,
+  };
 }
 
 function countsSentence(grouped: DigestSections): string {
@@ -548,13 +611,21 @@ function countsSentence(grouped: DigestSections): string {
     `${formatCount(bySeverity.ok)} healthy`,
   ];
   if (zonesNotListed > 0) parts.push(`${plural(zonesNotListed, 'zone')} not listed`);
+  const zone = grouped.counts.zoneCertificatesBySeverity;
+  const urgentZone = zone.critical + zone.warning;
+  if (urgentZone > 0) parts.push(`${plural(urgentZone, 'zone certificate')} critical or warning`);
   return parts.join(', ');
 }
 
 function footerLine(input: DigestInput, grouped: DigestSections): string {
   const { counts } = grouped;
+  const zoneCertificates = (input.zoneCertificates ?? []).length;
+  const checked =
+    zoneCertificates > 0
+      ? `${plural(counts.hostnamesChecked, 'hostname')} and ${plural(zoneCertificates, 'zone certificate')}`
+      : plural(counts.hostnamesChecked, 'hostname');
   const parts = [
-    `Checked ${plural(counts.hostnamesChecked, 'hostname')} in ${plural(counts.zonesChecked, 'zone')} at ${formatDateTime(input.generatedAt, input.timeZone)}`,
+    `Checked ${checked} in ${plural(counts.zonesChecked, 'zone')} at ${formatDateTime(input.generatedAt, input.timeZone)}`,
   ];
   if (counts.hostnamesNotChecked > 0)
     parts.push(`${formatCount(counts.hostnamesNotChecked)} could not be checked`);

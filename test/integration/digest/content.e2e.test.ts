@@ -96,11 +96,74 @@ describe('the digest groups hostnames by certificate', () => {
     expect(text).toContain('*37 critical*');
     expect(text).toContain('*1 healthy*');
     expect(parent.metadata?.event_payload).toMatchObject({ critical: 37, ok: 1, part_count: 1 });
-    // Two list requests for the zone, no per-hostname calls.
+    // Four requests for the zone (two lists, the zone certificates, the zone AOP switch), no per-hostname calls.
     expect(cloudflare.requests.map((request) => request.route).sort()).toEqual([
       'hostnameAssociations',
       'hostnameCertificates',
+      'zoneAopSetting',
+      'zoneCertificates',
     ]);
+  });
+});
+
+describe('zone-level certificates', () => {
+  it('lists the zone certificate in use as its own line, the expired one left behind as not in use, and counts them', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com', aopEnabled: true });
+    associateOnOneCertificate(cloudflare, zone.id, ['own.example.com'], { expires_on: expiresInDays(200) });
+    cloudflare.state.addZoneCertificate(zone.id, {
+      id: '7e0b1c9a-3d2f-4b8e-a6c5-1f9d8e7a6b5c',
+      expires_on: expiresInDays(3),
+      uploaded_on: '2026-06-01T00:00:00Z',
+    });
+    cloudflare.state.addZoneCertificate(zone.id, {
+      id: 'b1946ac9-2c4b-4f0e-9d4a-6f2e0d7c3a11',
+      expires_on: expiresInDays(-10),
+      uploaded_on: '2025-06-01T00:00:00Z',
+    });
+    const quiet = cloudflare.state.addZone({ id: zoneId(2), name: 'quiet.test', aopEnabled: false });
+    associateOnOneCertificate(cloudflare, quiet.id, ['a.quiet.test'], { expires_on: expiresInDays(200) });
+    const running = await boot([
+      { id: zone.id, name: 'example.com' },
+      { id: quiet.id, name: 'quiet.test' },
+    ]);
+
+    const { parent } = await digestNow(running);
+
+    const lines = messageText(parent).split('\n');
+    expect(lines).toContain(
+      ':red_circle: *zone certificate of example.com*, used by every hostname without its own · Certificate expires in 3 days (2026-11-23) · expires 2026-11-23 · certificate `7e0b1c9a…`',
+    );
+    expect(lines).toContain(
+      ':large_blue_circle: *zone certificate of example.com* · Uploaded, not in use: a more recently deployed zone certificate is in use · expired 2026-11-10 · certificate `b1946ac9…`',
+    );
+    expect(lines).toContain('Zone certificates: :red_circle: 1 critical · :large_blue_circle: 1 not in use');
+    expect(messageText(parent)).toContain('Checked 2 hostnames and 2 zone certificates in 2 zones');
+    expect(parent.metadata?.event_payload).toMatchObject({
+      critical: 0,
+      ok: 2,
+      zone_certificates_critical: 1,
+      zone_certificates_not_in_use: 1,
+    });
+    // At most four requests per zone, zone level included.
+    for (const id of [zone.id, quiet.id]) expect(requestsForZone(cloudflare, id)).toHaveLength(4);
+  });
+
+  it('says which permission would show the zone certificates, and still lists the hostnames', async () => {
+    const zone = cloudflare.state.addZone({ id: zoneId(1), name: 'example.com', aopEnabled: true });
+    associateOnOneCertificate(cloudflare, zone.id, ['app.example.com'], { expires_on: expiresInDays(3) });
+    cloudflare.state.forbiddenRoutes.add('zoneCertificates');
+    const running = await boot([{ id: zone.id, name: 'example.com' }]);
+
+    const { parent } = await digestNow(running);
+
+    const text = messageText(parent);
+    expect(text).toContain('*app.example.com*');
+    const line = text
+      .split('\n')
+      .find((candidate) => candidate.includes('*zone certificates of example.com*'));
+    expect(line).toContain('could not be read');
+    expect(line).toContain('SSL and Certificates Read');
+    expect(parent.metadata?.event_payload).toMatchObject({ critical: 1, zone_certificates_unknown: 1 });
   });
 });
 
@@ -166,8 +229,8 @@ describe('a 2,000-hostname inventory', () => {
       ok: 400,
       zones_checked: 5,
     });
-    // Bulk endpoints only: two requests per zone.
-    expect(cloudflare.requests).toHaveLength(10);
+    // Bulk endpoints only: four requests per zone.
+    expect(cloudflare.requests).toHaveLength(20);
   });
 });
 

@@ -250,6 +250,10 @@ describe('npm run cli -- digest --dry-run', () => {
       'hostnameCertificates',
       'hostnameCertificates',
       'hostnameStatus',
+      'zoneAopSetting',
+      'zoneAopSetting',
+      'zoneCertificates',
+      'zoneCertificates',
     ]);
   });
 

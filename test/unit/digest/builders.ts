@@ -2,7 +2,12 @@
  * Builders for digest inputs with overridable defaults. Assessments are written by hand, so these
  * tests pin the digest's behaviour without depending on how severity.ts decides.
  */
-import type { DigestInput, HostnameCheck, ZoneFailure } from '../../../src/digest/model.js';
+import type {
+  DigestInput,
+  HostnameCheck,
+  ZoneCertificateCheck,
+  ZoneFailure,
+} from '../../../src/digest/model.js';
 import type {
   HostnameAssociation,
   ReasonCode,
@@ -129,6 +134,38 @@ export function zoneFailure(zone: ZoneRef, hostnames: string[] = []): ZoneFailur
     errorCode: 'cloudflare_forbidden',
     errorMessage: 'The API token may not read this zone',
     hostnames,
+  };
+}
+
+export function zoneCertificateCheck(
+  severity: Severity,
+  options: {
+    zone?: ZoneRef;
+    certificateId?: string;
+    inUse?: boolean;
+    expiresOn?: Date | null;
+    reason?: { code: ReasonCode; text: string };
+  } = {},
+): ZoneCertificateCheck {
+  const zone = options.zone ?? ZONE_A;
+  return {
+    zone,
+    certificate: {
+      zoneId: zone.id,
+      certificateId: options.certificateId ?? 'zone-certificate-1',
+      status: 'active',
+      zoneAopEnabled: true,
+      expiresOn: options.expiresOn ?? null,
+      issuer: null,
+      signature: null,
+      certificatePem: null,
+      uploadedOn: null,
+    },
+    inUse: options.inUse ?? true,
+    assessment: assessment(severity, {
+      expiresOn: options.expiresOn ?? null,
+      ...(options.reason ? { reason: options.reason } : {}),
+    }),
   };
 }
 

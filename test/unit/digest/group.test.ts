@@ -175,6 +175,8 @@ describe('groupDigestItems', () => {
       zonesNotListed: 1,
       zonesChecked: 2,
       zonesTotal: 4,
+      zoneCertificatesBySeverity: { critical: 0, warning: 0, unknown: 0, info: 0, ok: 0 },
+      zonesWithoutZoneLevel: 0,
     });
   });
 

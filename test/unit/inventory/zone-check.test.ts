@@ -4,6 +4,7 @@ import type {
   CfHostnameAssociationRow,
   CfHostnameCertificate,
   CfHostnameStatus,
+  CfZoneCertificate,
   CloudflareClient,
 } from '../../../src/cloudflare/types.js';
 import { checkZone, isRetryableZoneFailure, type ZonePlan } from '../../../src/inventory/zone-check.js';
@@ -36,6 +37,10 @@ interface FakeZoneData {
   certificates?: CfHostnameCertificate[];
   statuses?: Record<string, CfHostnameStatus>;
   listError?: Error;
+  zoneCertificates?: CfZoneCertificate[];
+  zoneCertificatesError?: Error;
+  zoneAop?: boolean | null;
+  zoneAopError?: Error;
 }
 
 /** A CloudflareClient answering from canned data and recording the calls it got. */
@@ -61,10 +66,13 @@ function fakeCloudflare(data: FakeZoneData): CloudflareClient & { calls: string[
     },
     async listZoneCertificates() {
       calls.push('listZoneCertificates');
-      return [];
+      if (data.zoneCertificatesError) throw data.zoneCertificatesError;
+      return data.zoneCertificates ?? [];
     },
     async getZoneAopSetting() {
-      throw new Error('not used by zone checks');
+      calls.push('getZoneAopSetting');
+      if (data.zoneAopError) throw data.zoneAopError;
+      return { enabled: data.zoneAop ?? false };
     },
     async getZoneTlsClientAuth() {
       throw new Error('not used by zone checks');
@@ -109,9 +117,14 @@ describe('checkZone', () => {
       options(cloudflare),
     );
 
-    expect(cloudflare.calls.sort()).toEqual(['listHostnameAssociations', 'listHostnameCertificates']);
+    expect(cloudflare.calls.sort()).toEqual([
+      'getZoneAopSetting',
+      'listHostnameAssociations',
+      'listHostnameCertificates',
+      'listZoneCertificates',
+    ]);
     expect(result.failure).toBeNull();
-    expect(result.requests).toBe(2);
+    expect(result.requests).toBe(4);
     expect(result.checks.map((check) => [check.hostname, check.assessment.severity])).toEqual([
       ['a.example.com', 'critical'],
       ['b.example.com', 'critical'],
@@ -242,6 +255,77 @@ describe('checkZone', () => {
 
     expect(result.checks.map((check) => check.hostname)).toEqual(['app.example.com']);
     expect(cloudflare.calls.filter((call) => call.startsWith('getHostnameStatus'))).toEqual([]);
+  });
+});
+
+describe('checkZone: zone-level certificates', () => {
+  const ZONE_CERTIFICATES: CfZoneCertificate[] = [
+    { id: 'zone-old', status: 'active', expires_on: inDays(-10), uploaded_on: '2025-01-01T00:00:00Z' },
+    { id: 'zone-new', status: 'active', expires_on: inDays(3), uploaded_on: '2026-06-01T00:00:00Z' },
+  ];
+
+  it('rates the zone certificate in use at full severity and the others as uploaded, not in use', async () => {
+    const cloudflare = fakeCloudflare({ zoneCertificates: ZONE_CERTIFICATES, zoneAop: true });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    expect(result.requests).toBe(4);
+    expect(result.zoneLevel?.state).toBe('checked');
+    const certificates = result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [];
+    expect(
+      certificates.map((check) => [check.certificate.certificateId, check.inUse, check.assessment.severity]),
+    ).toEqual([
+      ['zone-new', true, 'critical'],
+      ['zone-old', false, 'info'],
+    ]);
+    expect(certificates[1]?.assessment.reasons[0]?.text).toBe(
+      'Uploaded, not in use: a more recently deployed zone certificate is in use',
+    );
+    expect(
+      certificates.every((check) => check.zone === ZONE && check.certificate.certificatePem === null),
+    ).toBe(true);
+  });
+
+  it('rates every zone certificate as not in use while zone-level AOP is off', async () => {
+    const cloudflare = fakeCloudflare({ zoneCertificates: ZONE_CERTIFICATES, zoneAop: false });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    const certificates = result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [];
+    expect(certificates.map((check) => [check.inUse, check.assessment.severity])).toEqual([
+      [false, 'info'],
+      [false, 'info'],
+    ]);
+  });
+
+  it('rates the newest certificate as in use when the switch cannot be read, rather than miss it', async () => {
+    const cloudflare = fakeCloudflare({
+      zoneCertificates: ZONE_CERTIFICATES,
+      zoneAopError: failure(500, `/zones/${ZONE.id}/origin_tls_client_auth/settings`),
+    });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    expect(result.zoneLevel).toMatchObject({ state: 'checked', zoneLevelAop: null });
+    const certificates = result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [];
+    expect(certificates.map((check) => [check.certificate.certificateId, check.assessment.severity])).toEqual(
+      [
+        ['zone-new', 'critical'],
+        ['zone-old', 'info'],
+      ],
+    );
+  });
+
+  it('still checks the hostnames when the token may not read the zone certificates, and names the permission', async () => {
+    const cloudflare = fakeCloudflare({
+      rows: [{ hostname: 'a.example.com', cert_id: 'cert-later', enabled: true, status: 'active' }],
+      certificates: CERTIFICATES,
+      zoneCertificatesError: failure(403, `/zones/${ZONE.id}/origin_tls_client_auth`),
+    });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    expect(result.failure).toBeNull();
+    expect(result.checks.map((check) => [check.hostname, check.assessment.severity])).toEqual([
+      ['a.example.com', 'ok'],
+    ]);
+    expect(result.zoneLevel).toMatchObject({
+      state: 'not_checked',
+      errorCode: 'cloudflare_forbidden',
+      permission: 'SSL and Certificates Read',
+    });
   });
 });
 

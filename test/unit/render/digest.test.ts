@@ -10,6 +10,8 @@ import {
   noAssociationCheck,
   SLOT_TIME,
   unreachableCheck,
+  ZONE_A,
+  zoneCertificateCheck,
   zoneFailure,
 } from '../digest/builders.js';
 
@@ -200,11 +202,85 @@ describe('renderDigest', () => {
         zones_not_listed: 0,
         zones_checked: 2,
         zones_total: 3,
+        zone_certificates_critical: 0,
+        zone_certificates_warning: 0,
+        zone_certificates_unknown: 0,
+        zone_certificates_not_in_use: 0,
+        zone_certificates_ok: 0,
         part: 1,
         part_count: 1,
       },
     });
     expect(parent?.isThreadReply).toBe(false);
+  });
+
+  it('lists zone-level certificates as their own lines and counts them in the header', () => {
+    const input = digestInput({
+      checks: [associationCheck('ok.a.example', 'ok')],
+      zoneCertificates: [
+        zoneCertificateCheck('critical', {
+          certificateId: '7e0b1c9a-3d2f-4b8e-a6c5-1f9d8e7a6b5c',
+          expiresOn: daysAfterSlot(3),
+          reason: { code: 'expiring_critical', text: 'Certificate expires in 3 days (2026-11-29)' },
+        }),
+        zoneCertificateCheck('info', {
+          certificateId: 'old',
+          inUse: false,
+          expiresOn: daysAfterSlot(-10),
+          reason: {
+            code: 'not_in_use',
+            text: 'Uploaded, not in use: a more recently deployed zone certificate is in use',
+          },
+        }),
+      ],
+      zoneLevelFailures: [
+        {
+          state: 'not_checked',
+          zone: { id: 'zone-b-id', name: 'b.example' },
+          errorCode: 'cloudflare_forbidden',
+          errorMessage:
+            'Cloudflare refused access (HTTP 403 on GET /zones/zone-b-id/origin_tls_client_auth).',
+          permission: 'SSL and Certificates Read',
+        },
+      ],
+    });
+    const { kind, messages } = renderDigest(input);
+    expect(kind).toBe('attention');
+    const [parent] = messages;
+    if (!parent) throw new Error('no parent');
+    const text = sectionTexts(parent).join('\n');
+    expect(text.split('\n')).toEqual(
+      expect.arrayContaining([
+        ':red_circle: *zone certificate of a.example*, used by every hostname without its own · Certificate expires in 3 days (2026-11-29) · expires 2026-11-29 · certificate `7e0b1c9a…`',
+        ':large_blue_circle: *zone certificate of a.example* · Uploaded, not in use: a more recently deployed zone certificate is in use · expired 2026-11-16 · certificate `old`',
+        ':grey_question: *zone certificates of b.example* could not be read · Cloudflare refused access (HTTP 403 on GET /zones/zone-b-id/originˍtlsˍclientˍauth). Give the API token "SSL and Certificates Read" to see them. (`cloudflare_forbidden`)',
+        '*:red_circle: Critical* — 1 zone certificate',
+      ]),
+    );
+    expect(text).toContain(
+      'Zone certificates: :red_circle: 1 critical · :large_blue_circle: 1 not in use · 1 zone not readable',
+    );
+    expect(contextTexts(parent).join('\n')).toContain(
+      'Checked 1 hostname and 2 zone certificates in 2 zones',
+    );
+    expect(parent.metadata?.event_payload).toMatchObject({
+      critical: 0,
+      zone_certificates_critical: 1,
+      zone_certificates_not_in_use: 1,
+      zone_certificates_unknown: 1,
+    });
+    expect(parent.text).toContain('1 zone certificate critical or warning');
+  });
+
+  it('counts a healthy zone certificate in the all-clear message', () => {
+    const { kind, messages } = renderDigest(
+      digestInput({
+        checks: [associationCheck('ok.a.example', 'ok')],
+        zoneCertificates: [zoneCertificateCheck('ok', { zone: ZONE_A, expiresOn: daysAfterSlot(200) })],
+      }),
+    );
+    expect(kind).toBe('all_clear');
+    expect(messages[0]?.text).toContain('the zone certificate in use is healthy too');
   });
 
   it('splits a 2,000-hostname digest into messages that each stay within every Block Kit limit and together name every problem hostname once', () => {
