@@ -3,6 +3,7 @@
  * `subscribe`, `unsubscribe`, `list` and `digest`, their persistence in Redis across a restart,
  * and `access.admins`.
  */
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../../src/store/keys.js';
@@ -166,6 +167,26 @@ describe('watch, unwatch and list', () => {
       'app.example.com',
       'api.example.com',
     ]);
+  });
+});
+
+describe('state stored by the previous release', () => {
+  it('lists and exports a zone snapshot written before zone-level certificates were checked', async () => {
+    const app = await boot();
+    // The fixture is a snapshot as the previous release stored it: no `zoneLevel`.
+    const old = readFileSync(
+      new URL('../../fixtures/state/zone-snapshot-before-zone-level.json', import.meta.url),
+      'utf8',
+    ).replaceAll('023e105f4ecef8ad9ca31a8372d0c353', ZONE.id);
+    expect(JSON.parse(old)).not.toHaveProperty('zoneLevel');
+    await redis.hset(redisKeys(app.prefix).zoneSnapshots, ZONE.id, old);
+
+    expect(listedHostnames((await slash(app, slack, 'list')).responses)).toEqual(['app.example.com']);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60"} 4`,
+    );
+    expect(metrics).not.toMatch(/^aop_[a-z_]+\{[^}]*level="zone"/m);
   });
 });
 
