@@ -25,8 +25,58 @@ export interface SlackMessageRef {
   ts: string;
 }
 
-/** `certificate`: something is wrong with the hostname or its certificate. `cannot_check`: the bot is blind. */
-export type EpisodeKind = 'certificate' | 'cannot_check';
+/**
+ * What an episode is about (the `kind` of the parent's metadata). Per hostname (`group_by:
+ * hostname`): `certificate` (something is wrong with the hostname or its certificate) or
+ * `cannot_check` (the bot is blind). Grouped (`group_by: certificate`, src/alerts/group.ts):
+ * `certificate` (one certificate, every hostname on it), `association` (one association problem on
+ * one certificate), `cannot_check` (one zone and error class); `zone_certificate` is reserved for
+ * zone-level certificates.
+ */
+export type EpisodeKind = 'certificate' | 'association' | 'zone_certificate' | 'cannot_check';
+export const EPISODE_KINDS = ['certificate', 'association', 'zone_certificate', 'cannot_check'] as const;
+
+/** A hostname that left a grouped episode by moving to another certificate. */
+export interface MovedHostname {
+  hostname: string;
+  certificateKey: string;
+  expiresOn: Date | null;
+}
+
+/** Why a hostname left a grouped episode without moving to another certificate. */
+export type DepartureReason = 'not_associated' | 'recovered';
+
+export interface DepartedHostname {
+  hostname: string;
+  reason: DepartureReason;
+}
+
+/** The certificate a grouped episode is about, as Cloudflare last reported it. */
+export interface EpisodeCertificate {
+  id: string | null;
+  serialNumber: string | null;
+  issuer: string | null;
+}
+
+/**
+ * The part of an episode that only grouped episodes have: which hostnames it covers now, which
+ * left and how, and what the thread has already been given. Null on per-hostname episodes.
+ */
+export interface EpisodeGroup {
+  /** Association problem (`aop_off`, `association_stuck`, `association_gone`) or error class; null for certificates. */
+  problem: string | null;
+  /** The route that owns the episode; null until team routing assigns one. */
+  route: string | null;
+  /** Hostnames the problem covers now, sorted. */
+  hostnames: string[];
+  /** Hostnames that moved to another certificate since the episode opened, sorted. */
+  moved: MovedHostname[];
+  /** Hostnames that left otherwise (no longer associated, problem gone), sorted. */
+  departed: DepartedHostname[];
+  certificate: EpisodeCertificate | null;
+  /** True once the runbook reply is in the thread. */
+  runbookPosted: boolean;
+}
 
 /** Why an episode ended; read by the resolved parent and the last thread reply. */
 export interface EpisodeResolution {
@@ -82,6 +132,8 @@ export interface Episode {
   switchWentOff: boolean;
   /** Set while checks keep failing: the reason for a `cannot_check` episode, a note on a certificate one. */
   checkError: CheckFailure | null;
+  /** Grouped episodes only (`alerts.group_by: certificate`); null per hostname. */
+  group: EpisodeGroup | null;
 }
 
 export interface HostnameAlertState {
@@ -91,6 +143,11 @@ export interface HostnameAlertState {
   lastSeenSwitch: HostnameAopSwitch | null;
   consecutiveCheckFailures: number;
   episode: Episode | null;
+}
+
+/** The hash field of one hostname's state (and the name of its lock). */
+export function alertStateKey(zoneId: string, hostname: string): string {
+  return `${zoneId}/${hostname}`;
 }
 
 /**
@@ -171,9 +228,29 @@ const isoDate = z.iso.datetime().transform((text) => new Date(text));
 
 const slackMessageRefSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1) });
 
+const groupSchema = z.object({
+  problem: z.string().nullable(),
+  route: z.string().nullable(),
+  hostnames: z.array(z.string().min(1)),
+  moved: z.array(
+    z.object({
+      hostname: z.string().min(1),
+      certificateKey: z.string().min(1),
+      expiresOn: isoDate.nullable(),
+    }),
+  ),
+  departed: z.array(
+    z.object({ hostname: z.string().min(1), reason: z.enum(['not_associated', 'recovered']) }),
+  ),
+  certificate: z
+    .object({ id: z.string().nullable(), serialNumber: z.string().nullable(), issuer: z.string().nullable() })
+    .nullable(),
+  runbookPosted: z.boolean(),
+});
+
 const episodeSchema = z.object({
   id: z.string().min(1),
-  kind: z.enum(['certificate', 'cannot_check']),
+  kind: z.enum(EPISODE_KINDS),
   certificateKey: z.string().min(1),
   openedAt: isoDate,
   parent: slackMessageRefSchema.nullable(),
@@ -199,6 +276,8 @@ const episodeSchema = z.object({
   pendingRepliesWhileSnoozed: z.number().int().nonnegative(),
   switchWentOff: z.boolean(),
   checkError: z.object({ errorCode: z.string(), errorMessage: z.string(), noticedAt: isoDate }).nullable(),
+  // Absent in states written before grouped episodes existed: those are per-hostname episodes.
+  group: groupSchema.nullable().default(null),
 });
 
 const storedStateSchema = z.object({
@@ -218,58 +297,85 @@ const storedStateSchema = z.object({
 export function serializeAlertState(state: HostnameAlertState): string {
   // Fields are written in a fixed order, so equal states always serialise to equal strings however
   // their objects were built. JSON.stringify writes Dates through toISOString, the form read back.
-  const episode = state.episode;
   return JSON.stringify({
     schemaVersion: ALERT_STATE_SCHEMA_VERSION,
     zoneId: state.zoneId,
     hostname: state.hostname,
     lastSeenSwitch: state.lastSeenSwitch,
     consecutiveCheckFailures: state.consecutiveCheckFailures,
-    episode:
-      episode === null
+    episode: episodeJson(state.episode),
+  });
+}
+
+/** An episode as plain JSON, fields in a fixed order (see `serializeAlertState`). */
+export function episodeJson(episode: Episode | null): unknown {
+  if (episode === null) return null;
+  const group = episode.group;
+  return {
+    id: episode.id,
+    kind: episode.kind,
+    certificateKey: episode.certificateKey,
+    openedAt: episode.openedAt,
+    parent: episode.parent === null ? null : { channel: episode.parent.channel, ts: episode.parent.ts },
+    currentSeverity: episode.currentSeverity,
+    reasonCodes: episode.reasonCodes,
+    associationStatus: episode.associationStatus,
+    certificateStatus: episode.certificateStatus,
+    aopSwitch: episode.aopSwitch,
+    expiresOn: episode.expiresOn,
+    rungsPosted: episode.rungsPosted,
+    lastStatusSignature: episode.lastStatusSignature,
+    parentSignature: episode.parentSignature,
+    acknowledged:
+      episode.acknowledged === null
+        ? null
+        : { userId: episode.acknowledged.userId, at: episode.acknowledged.at },
+    snoozedUntil: episode.snoozedUntil,
+    resolvedAt: episode.resolvedAt,
+    resolution:
+      episode.resolution === null
         ? null
         : {
-            id: episode.id,
-            kind: episode.kind,
-            certificateKey: episode.certificateKey,
-            openedAt: episode.openedAt,
-            parent:
-              episode.parent === null ? null : { channel: episode.parent.channel, ts: episode.parent.ts },
-            currentSeverity: episode.currentSeverity,
-            reasonCodes: episode.reasonCodes,
-            associationStatus: episode.associationStatus,
-            certificateStatus: episode.certificateStatus,
-            aopSwitch: episode.aopSwitch,
-            expiresOn: episode.expiresOn,
-            rungsPosted: episode.rungsPosted,
-            lastStatusSignature: episode.lastStatusSignature,
-            parentSignature: episode.parentSignature,
-            acknowledged:
-              episode.acknowledged === null
-                ? null
-                : { userId: episode.acknowledged.userId, at: episode.acknowledged.at },
-            snoozedUntil: episode.snoozedUntil,
-            resolvedAt: episode.resolvedAt,
-            resolution:
-              episode.resolution === null
-                ? null
-                : {
-                    reason: episode.resolution.reason,
-                    newCertificateKey: episode.resolution.newCertificateKey,
-                    newExpiresOn: episode.resolution.newExpiresOn,
-                  },
-            pendingRepliesWhileSnoozed: episode.pendingRepliesWhileSnoozed,
-            switchWentOff: episode.switchWentOff,
-            checkError:
-              episode.checkError === null
-                ? null
-                : {
-                    errorCode: episode.checkError.errorCode,
-                    errorMessage: episode.checkError.errorMessage,
-                    noticedAt: episode.checkError.noticedAt,
-                  },
+            reason: episode.resolution.reason,
+            newCertificateKey: episode.resolution.newCertificateKey,
+            newExpiresOn: episode.resolution.newExpiresOn,
           },
-  });
+    pendingRepliesWhileSnoozed: episode.pendingRepliesWhileSnoozed,
+    switchWentOff: episode.switchWentOff,
+    checkError:
+      episode.checkError === null
+        ? null
+        : {
+            errorCode: episode.checkError.errorCode,
+            errorMessage: episode.checkError.errorMessage,
+            noticedAt: episode.checkError.noticedAt,
+          },
+    // Written only when present, so per-hostname states keep exactly the JSON the previous release wrote.
+    ...(group === null
+      ? {}
+      : {
+          group: {
+            problem: group.problem,
+            route: group.route,
+            hostnames: group.hostnames,
+            moved: group.moved.map((entry) => ({
+              hostname: entry.hostname,
+              certificateKey: entry.certificateKey,
+              expiresOn: entry.expiresOn,
+            })),
+            departed: group.departed.map((entry) => ({ hostname: entry.hostname, reason: entry.reason })),
+            certificate:
+              group.certificate === null
+                ? null
+                : {
+                    id: group.certificate.id,
+                    serialNumber: group.certificate.serialNumber,
+                    issuer: group.certificate.issuer,
+                  },
+            runbookPosted: group.runbookPosted,
+          },
+        }),
+  };
 }
 
 /**
@@ -280,6 +386,12 @@ export function serializeAlertState(state: HostnameAlertState): string {
  * @example deserializeAlertState('{}') // throws AopError alert_state_invalid
  */
 export function deserializeAlertState(json: string): HostnameAlertState {
+  const { schemaVersion: _version, ...state } = parseStored(json, storedStateSchema);
+  return state;
+}
+
+/** Parses stored JSON with `schema`, naming every problem in one `alert_state_invalid` error. */
+export function parseStored<T>(json: string, schema: z.ZodType<T>): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -289,7 +401,7 @@ export function deserializeAlertState(json: string): HostnameAlertState {
       hint: 'Delete the corrupt alert state key; the next evaluation starts the hostname afresh.',
     });
   }
-  const result = storedStateSchema.safeParse(parsed);
+  const result = schema.safeParse(parsed);
   if (!result.success) {
     const problems = result.error.issues
       .map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`)
@@ -299,9 +411,11 @@ export function deserializeAlertState(json: string): HostnameAlertState {
       hint: 'Delete the corrupt alert state key; the next evaluation starts the hostname afresh.',
     });
   }
-  const { schemaVersion: _version, ...state } = result.data;
-  return state;
+  return result.data;
 }
+
+/** The stored episode's schema, shared with the grouped states (src/alerts/group.ts). */
+export const storedEpisodeSchema = episodeSchema;
 
 /**
  * True when `next` differs from `previous` in anything stored, so the caller can skip a Redis

@@ -10,8 +10,16 @@ import { SlackPlatformError } from '../errors.js';
 import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { renderAlertAction } from '../render/alert.js';
+import { renderAlertAction, renderEpisodeHostnames } from '../render/alert.js';
 import { alertStateChanged, type HostnameAlertState, initialAlertState } from './episode.js';
+import {
+  decideGroupTransition,
+  type GroupAlertState,
+  initialGroupState,
+  observeGroups,
+  serializeGroupState,
+} from './group.js';
+import { planMigration } from './migration.js';
 import type { AlertButtonHandler, AlertPoster } from './poster.js';
 import { type AlertStore, alertStateKey } from './store.js';
 import {
@@ -23,6 +31,8 @@ import {
   applySnooze,
   confirmAlertAction,
   decideAlertTransition,
+  pointToGroupedThread,
+  type ThreadState,
   withParentLost,
 } from './transition.js';
 
@@ -54,19 +64,32 @@ export class AlertDeliveryError extends Error {
   }
 }
 
-type ApplyOutcome =
-  | { kind: 'done'; state: HostnameAlertState; calls: number }
-  | { kind: 'parent_lost'; state: HostnameAlertState; calls: number };
+type ApplyOutcome<S> =
+  | { kind: 'done'; state: S; calls: number }
+  | { kind: 'parent_lost'; state: S; calls: number };
+
+/** How the evaluator reads, writes and locks one kind of thread state (a hostname's or a group's). */
+interface ThreadStore<S extends ThreadState> {
+  lockName: string;
+  load(): Promise<S>;
+  save(state: S): Promise<void>;
+  changed(previous: S, next: S): boolean;
+  /** A group's decision is the same when re-run on its own result, so the runbook can follow its parent at once. */
+  rerunAfterParentPosted: boolean;
+  /** For logs. */
+  describe: Record<string, string>;
+}
 
 /**
  * Alert threads: the evaluation step after every zone has been checked, and the handlers behind
- * the Acknowledge / Snooze / Refresh buttons. The decisions are the pure transition functions;
- * this module only loads state, holds the hostname's lock, posts, and persists after each post
- * Slack confirmed, so a failure part-way resumes exactly where it stopped.
+ * the Acknowledge / Snooze / Refresh / Hostnames buttons. The decisions are the pure transition
+ * functions; this module only loads state, holds the thread's lock, posts, and persists after each
+ * post Slack confirmed, so a failure part-way resumes exactly where it stopped.
  */
 export function createAlertEvaluator(options: AlertEvaluatorOptions) {
   const { config, store, poster, logger, metrics } = options;
   const channel = config.alerts.channel;
+  const grouped = config.alerts.groupBy === 'certificate';
   const contextAt = (now: Date, extra: Partial<AlertContext> = {}): AlertContext => ({
     now,
     ladderDays: config.alerts.ladderDays,
@@ -77,12 +100,31 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     ...extra,
   });
 
+  const hostnameThread = (zoneId: string, hostname: string): ThreadStore<HostnameAlertState> => ({
+    lockName: alertStateKey(zoneId, hostname),
+    load: async () => (await store.load(zoneId, hostname)) ?? initialAlertState(zoneId, hostname),
+    save: (state) => store.save(state),
+    changed: alertStateChanged,
+    rerunAfterParentPosted: false,
+    describe: { zoneId, hostname },
+  });
+
+  const groupThread = (initial: GroupAlertState): ThreadStore<GroupAlertState> => ({
+    lockName: `group:${initial.id}`,
+    load: async () => (await store.loadGroup(initial.id)) ?? initial,
+    save: (state) => store.saveGroup(state),
+    changed: (previous, next) => serializeGroupState(previous) !== serializeGroupState(next),
+    rerunAfterParentPosted: true,
+    describe: { zoneId: initial.zoneId, group: initial.id },
+  });
+
   /** Applies actions in order, persisting the state each confirmed post leads to. */
-  const apply = async (
-    state: HostnameAlertState,
-    actions: AlertAction[],
+  async function apply<S extends ThreadState>(
+    thread: ThreadStore<S>,
+    state: S,
+    actions: AlertAction<S>[],
     now: Date,
-  ): Promise<ApplyOutcome> => {
+  ): Promise<ApplyOutcome<S>> {
     let confirmed = state;
     let calls = 0;
     for (const action of actions) {
@@ -110,16 +152,16 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           });
           confirmed = confirmAlertAction(action, posted);
         }
-        await store.save(confirmed);
+        await thread.save(confirmed);
       } catch (error) {
         const lost =
           error instanceof SlackPlatformError &&
           ['message_not_found', 'cant_update_message', 'thread_not_found'].includes(error.slackError);
         if (lost) {
           const withoutParent = withParentLost(confirmed);
-          await store.save(withoutParent);
+          await thread.save(withoutParent);
           logger.warn(
-            { hostname: state.hostname, slackError: (error as SlackPlatformError).slackError },
+            { ...thread.describe, slackError: (error as SlackPlatformError).slackError },
             'alert parent is gone; posting a fresh one',
           );
           return { kind: 'parent_lost', state: withoutParent, calls };
@@ -128,34 +170,34 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       }
     }
     return { kind: 'done', state: confirmed, calls };
-  };
+  }
 
   /**
-   * Decides and applies under the hostname's lock, from the state as it is in Redis at that moment
-   * (another evaluator may have just moved it on). A parent found deleted is re-posted at once.
+   * Decides and applies under the thread's lock, from the state as it is in Redis at that moment
+   * (another evaluator may have just moved it on). A parent found deleted is re-posted at once; a
+   * group's runbook follows its new parent in the same evaluation.
    */
-  const decideAndApply = async (
-    zoneId: string,
-    hostname: string,
-    decide: (state: HostnameAlertState) => AlertTransition,
+  const decideAndApply = async <S extends ThreadState>(
+    thread: ThreadStore<S>,
+    decide: (state: S) => AlertTransition<S>,
     now: Date,
     waitMs: number,
   ): Promise<{ calls: number } | null> =>
-    store.withLock(
-      zoneId,
-      hostname,
+    store.withNamedLock(
+      thread.lockName,
       async () => {
-        let state = (await store.load(zoneId, hostname)) ?? initialAlertState(zoneId, hostname);
+        let state = await thread.load();
         let calls = 0;
-        for (let round = 0; round < 2; round += 1) {
+        for (let round = 0; round < 3; round += 1) {
           const transition = decide(state);
           if (transition.actions.length === 0) {
-            if (alertStateChanged(state, transition.next)) await store.save(transition.next);
+            if (thread.changed(state, transition.next)) await thread.save(transition.next);
             return { calls };
           }
-          const outcome = await apply(state, transition.actions, now);
+          const outcome = await apply(thread, state, transition.actions, now);
           calls += outcome.calls;
-          if (outcome.kind === 'done') return { calls };
+          const postedParent = transition.actions.some((action) => action.type === 'post_parent');
+          if (outcome.kind === 'done' && !(thread.rerunAfterParentPosted && postedParent)) return { calls };
           state = outcome.state;
         }
         return { calls };
@@ -220,26 +262,15 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       const states = await store.loadAll();
       const evaluations = evaluationsFromRun(run, states);
       summary.hostnames = evaluations.length;
-      const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
-      for (const { zoneId, hostname, evaluation } of evaluations) {
-        const stored = states.get(alertStateKey(zoneId, hostname)) ?? null;
-        const previous = stored ?? initialAlertState(zoneId, hostname);
-        const transition = decideAlertTransition(previous, evaluation, contextAt(now));
-        if (transition.actions.length === 0) {
-          // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
-          if (alertStateChanged(previous, transition.next))
-            quietUpdates.push({ previous: stored, next: transition.next });
-          continue;
-        }
+
+      /** Applies one thread's decision under its lock; failures are counted, logged and kept for the retry. */
+      const settle = async <S extends ThreadState>(
+        thread: ThreadStore<S>,
+        decide: (state: S) => AlertTransition<S>,
+      ): Promise<void> => {
         summary.withActions += 1;
         try {
-          const applied = await decideAndApply(
-            zoneId,
-            hostname,
-            (state) => decideAlertTransition(state, evaluation, contextAt(now)),
-            now,
-            0,
-          );
+          const applied = await decideAndApply(thread, decide, now, 0);
           if (applied === null) summary.skippedBusy += 1;
           else summary.slackCalls += applied.calls;
         } catch (error) {
@@ -255,18 +286,117 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
             log.error(
               {
                 err: error,
-                hostname,
-                zoneId,
+                ...thread.describe,
                 ...(permanent ? { slackError: error.slackError, hint: error.hint } : {}),
               },
               'alert post failed; state kept at the last confirmed post',
             );
           } else {
             log.warn(
-              { err: error, hostname, zoneId },
+              { err: error, ...thread.describe },
               'alert post failed; the evaluation will be retried from the last confirmed post',
             );
           }
+        }
+      };
+
+      const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
+      if (grouped) {
+        const groups = await store.loadGroups();
+        const { observations, hostnameUpdates } = observeGroups({
+          evaluations,
+          hostnameStates: states,
+          groups,
+          cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+        });
+        // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
+        await store.saveManyIfUnchanged(hostnameUpdates);
+        const legacy = [...states.values()].filter((state) => state.episode !== null);
+        const migration =
+          legacy.length === 0
+            ? null
+            : planMigration({
+                legacy,
+                observations,
+                groups,
+                evaluations: new Map(
+                  evaluations.map((entry) => [alertStateKey(entry.zoneId, entry.hostname), entry.evaluation]),
+                ),
+                context: contextAt(now),
+              });
+        for (const adoption of migration?.adoptions ?? []) {
+          await store.withNamedLock(
+            `group:${adoption.id}`,
+            async () => {
+              const current = await store.loadGroup(adoption.id);
+              // Another evaluator may have adopted or opened it meanwhile: theirs stands.
+              if (current?.episode && current.episode.resolvedAt === null) {
+                groups.set(adoption.id, current);
+                return;
+              }
+              await store.saveGroup(adoption);
+              groups.set(adoption.id, adoption);
+            },
+            { waitMs: 5_000 },
+          );
+        }
+        const quietGroups: { previous: GroupAlertState | null; next: GroupAlertState }[] = [];
+        const ids = new Set([
+          ...observations.keys(),
+          ...[...groups.values()].filter((group) => group.episode !== null).map((group) => group.id),
+        ]);
+        for (const id of [...ids].sort()) {
+          const observation = observations.get(id) ?? null;
+          const stored = groups.get(id) ?? null;
+          const previous = stored ?? (observation === null ? null : initialGroupState(observation.key));
+          if (previous === null) continue;
+          const decide = (state: GroupAlertState) =>
+            decideGroupTransition(state, observation, contextAt(now));
+          const transition = decide(previous);
+          if (transition.actions.length > 0) await settle(groupThread(previous), decide);
+          else if (serializeGroupState(previous) !== serializeGroupState(transition.next))
+            quietGroups.push({ previous: stored, next: transition.next });
+        }
+        await store.saveGroupsIfUnchanged(quietGroups);
+        if (migration !== null) {
+          for (const { state, decide } of migration.resolutions) {
+            await settle(hostnameThread(state.zoneId, state.hostname), decide);
+          }
+          const pointers = [
+            ...migration.pointers,
+            ...migration.dropped.map((state) => ({ state, groupId: null })),
+          ];
+          for (const { state, groupId } of pointers) {
+            const episodeId = state.episode?.id ?? '';
+            const target = groupId === null ? null : await store.loadGroup(groupId);
+            const parent = target?.episode?.parent ?? null;
+            // The grouped parent is not confirmed yet: the old one is pointed at it next time.
+            if (groupId !== null && (target === null || parent === null)) continue;
+            await settle(hostnameThread(state.zoneId, state.hostname), (current) =>
+              target === null || parent === null
+                ? {
+                    next: current.episode?.id === episodeId ? { ...current, episode: null } : current,
+                    actions: [],
+                  }
+                : pointToGroupedThread(current, episodeId, {
+                    kind: target.key.kind,
+                    certificateKey: target.key.certificateKey,
+                    parent,
+                  }),
+            );
+          }
+        }
+      } else {
+        for (const { zoneId, hostname, evaluation } of evaluations) {
+          const stored = states.get(alertStateKey(zoneId, hostname)) ?? null;
+          const previous = stored ?? initialAlertState(zoneId, hostname);
+          const decide = (state: HostnameAlertState) =>
+            decideAlertTransition(state, evaluation, contextAt(now));
+          const transition = decide(previous);
+          if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname), decide);
+          // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
+          else if (alertStateChanged(previous, transition.next))
+            quietUpdates.push({ previous: stored, next: transition.next });
         }
       }
       await store.saveManyIfUnchanged(quietUpdates);
@@ -275,29 +405,41 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       return summary;
     },
 
-    /** Acknowledge, Snooze and Refresh on an alert parent. */
+    /** Acknowledge, Snooze, Refresh and Hostnames on an alert parent. */
     buttons: {
       async handle(action, episodeId, context) {
-        const state = await store.findByEpisode(episodeId);
-        if (!state || state.episode?.id !== episodeId) {
+        const owner = await store.findEpisodeOwner(episodeId);
+        const episode = owner?.state.episode ?? null;
+        if (owner === null || episode === null || episode.id !== episodeId) {
           return { ok: false, message: 'This alert has ended; a newer one (if any) is in its own thread.' };
         }
-        const now = options.clock();
-        const press = {
-          userId: context.userId,
-          now,
-          timeZone: config.timezone,
-          episodeId,
-        };
-        let decide: (current: HostnameAlertState) => AlertTransition;
-        if (action === 'acknowledge') decide = (current) => applyAcknowledge(current, press);
-        else if (action === 'snooze') decide = (current) => applySnooze(current, press);
-        else {
-          const evaluation = await evaluateOne(state.zoneId, state.hostname);
-          decide = (current) =>
-            decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }));
+        if (action === 'hostnames') {
+          return { ok: true, privateMessages: renderEpisodeHostnames(episode) };
         }
-        const applied = await decideAndApply(state.zoneId, state.hostname, decide, now, 5_000);
+        const now = options.clock();
+        const press = { userId: context.userId, now, timeZone: config.timezone, episodeId };
+        let applied: { calls: number } | null;
+        if (owner.kind === 'group') {
+          const decide = (current: GroupAlertState): AlertTransition<GroupAlertState> =>
+            action === 'acknowledge'
+              ? applyAcknowledge(current, press)
+              : action === 'snooze'
+                ? applySnooze(current, press)
+                : // A group's facts come from the last evaluation; Refresh shows them as of now.
+                  decideGroupTransition(current, null, contextAt(now, { refreshParent: true }));
+          applied = await decideAndApply(groupThread(owner.state), decide, now, 5_000);
+        } else {
+          const state = owner.state;
+          let decide: (current: HostnameAlertState) => AlertTransition;
+          if (action === 'acknowledge') decide = (current) => applyAcknowledge(current, press);
+          else if (action === 'snooze') decide = (current) => applySnooze(current, press);
+          else {
+            const evaluation = await evaluateOne(state.zoneId, state.hostname);
+            decide = (current) =>
+              decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }));
+          }
+          applied = await decideAndApply(hostnameThread(state.zoneId, state.hostname), decide, now, 5_000);
+        }
         if (applied === null)
           return { ok: false, message: 'This alert is being updated right now; try again in a moment.' };
         return { ok: true };

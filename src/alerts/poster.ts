@@ -1,4 +1,4 @@
-import type { KnownBlock, MessageMetadata } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 import type { SlackMessageRef } from './episode.js';
 
 /** A parent (no `threadTs`) or a thread reply on its way to Slack. */
@@ -7,7 +7,7 @@ export interface AlertPost {
   text: string;
   blocks: KnownBlock[];
   threadTs?: string;
-  metadata?: MessageMetadata;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** A parent brought up to date in place. */
@@ -16,7 +16,7 @@ export interface AlertUpdate {
   ts: string;
   text: string;
   blocks: KnownBlock[];
-  metadata?: MessageMetadata;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /**
@@ -31,7 +31,13 @@ export interface AlertPoster {
 }
 
 /** The alert thread buttons, as the Slack listeners hand them over once the value is decoded. */
-export type AlertButtonAction = 'acknowledge' | 'snooze' | 'refresh';
+export type AlertButtonAction = 'acknowledge' | 'snooze' | 'refresh' | 'hostnames';
+
+/** A message shown only to the person who clicked (Block Kit, with its fallback text). */
+export interface PrivateMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
 
 /** Handles the alert thread buttons (Acknowledge, Snooze, Refresh) for one episode. */
 export interface AlertButtonHandler {
@@ -39,5 +45,5 @@ export interface AlertButtonHandler {
     action: AlertButtonAction,
     episodeId: string,
     context: { userId: string; channelId: string | null; messageTs: string | null },
-  ): Promise<{ ok: true } | { ok: false; message: string }>;
+  ): Promise<{ ok: true; privateMessages?: PrivateMessage[] } | { ok: false; message: string }>;
 }

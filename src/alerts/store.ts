@@ -2,12 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import type { RedisKeys } from '../store/keys.js';
-import { deserializeAlertState, type HostnameAlertState, serializeAlertState } from './episode.js';
+import {
+  alertStateKey,
+  deserializeAlertState,
+  type HostnameAlertState,
+  serializeAlertState,
+} from './episode.js';
+import { deserializeGroupState, type GroupAlertState, serializeGroupState } from './group.js';
 
-/** The hash field of one hostname's state. */
-export function alertStateKey(zoneId: string, hostname: string): string {
-  return `${zoneId}/${hostname}`;
-}
+export { alertStateKey };
+
+/** The episode index's value for a group, beside the `${zoneId}/${hostname}` of per-hostname states. */
+const GROUP_INDEX_PREFIX = 'group:';
+
+/** Whose episode a button names: a hostname's or a group's. */
+export type EpisodeOwner =
+  | { kind: 'hostname'; state: HostnameAlertState }
+  | { kind: 'group'; state: GroupAlertState };
 
 export interface AlertStore {
   loadAll(): Promise<Map<string, HostnameAlertState>>;
@@ -23,6 +34,19 @@ export interface AlertStore {
     updates: { previous: HostnameAlertState | null; next: HostnameAlertState }[],
   ): Promise<number>;
   findByEpisode(episodeId: string): Promise<HostnameAlertState | null>;
+  /** The hostname or group state an episode id belongs to (the index is shared). */
+  findEpisodeOwner(episodeId: string): Promise<EpisodeOwner | null>;
+  /** Every grouped thread (`alerts.group_by: certificate`). */
+  loadGroups(): Promise<Map<string, GroupAlertState>>;
+  loadGroup(groupId: string): Promise<GroupAlertState | null>;
+  /** Persists one group and indexes its episode. */
+  saveGroup(state: GroupAlertState): Promise<void>;
+  /** As `saveManyIfUnchanged`, for groups. */
+  saveGroupsIfUnchanged(
+    updates: { previous: GroupAlertState | null; next: GroupAlertState }[],
+  ): Promise<number>;
+  /** As `withLock`, for any lock name (a group's is `group:${groupId}`). */
+  withNamedLock<T>(name: string, fn: () => Promise<T>, options?: { waitMs?: number }): Promise<T | null>;
   /**
    * Runs `fn` while holding the hostname's lock, so two evaluators (or an evaluator and a button)
    * never decide and post for the same hostname at once. Resolves to null when the lock stays
@@ -39,16 +63,17 @@ export interface AlertStore {
 const LOCK_TTL_MS = 60_000;
 
 /**
- * KEYS[1] states hash, KEYS[2] episode index; ARGV in fours: field, expected JSON ('' = absent),
- * new JSON, episode id ('' = none). Writes each field only when it still holds the expected JSON.
+ * KEYS[1] states hash, KEYS[2] episode index; ARGV[1] the prefix of index values ('' for hostnames,
+ * 'group:' for groups), then ARGV in fours: field, expected JSON ('' = absent), new JSON, episode id
+ * ('' = none). Writes each field only when it still holds the expected JSON.
  */
 const COMPARE_AND_SET_SCRIPT = `
 local written = 0
-for i = 1, #ARGV, 4 do
+for i = 2, #ARGV, 4 do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
   if (current == false and ARGV[i + 1] == '') or current == ARGV[i + 1] then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-    if ARGV[i + 3] ~= '' then redis.call('HSET', KEYS[2], ARGV[i + 3], ARGV[i]) end
+    if ARGV[i + 3] ~= '' then redis.call('HSET', KEYS[2], ARGV[i + 3], ARGV[1] .. ARGV[i]) end
     written = written + 1
   end
 end
@@ -56,9 +81,13 @@ return written
 `;
 
 export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger): AlertStore {
-  const parse = (field: string, json: string): HostnameAlertState | null => {
+  const parse = (field: string, json: string): HostnameAlertState | null =>
+    readable(field, json, deserializeAlertState);
+  const parseGroup = (field: string, json: string): GroupAlertState | null =>
+    readable(field, json, deserializeGroupState);
+  function readable<T>(field: string, json: string, read: (json: string) => T): T | null {
     try {
-      return deserializeAlertState(json);
+      return read(json);
     } catch (error) {
       // A state that cannot be read is reported, not guessed at: treating it as new would re-post a parent.
       logger.error(
@@ -67,7 +96,7 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       );
       return null;
     }
-  };
+  }
   const episodeIndexWrite = (pipeline: ReturnType<Redis['multi']>, state: HostnameAlertState) => {
     if (state.episode)
       pipeline.hset(keys.alertEpisodes, state.episode.id, alertStateKey(state.zoneId, state.hostname));
@@ -111,6 +140,7 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
         2,
         keys.alertStates,
         keys.alertEpisodes,
+        '',
         ...argv,
       );
       return Number(written);
@@ -121,8 +151,72 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       const json = await redis.hget(keys.alertStates, field);
       return json === null ? null : parse(field, json);
     },
+    async findEpisodeOwner(episodeId) {
+      const field = await redis.hget(keys.alertEpisodes, episodeId);
+      if (!field) return null;
+      if (field.startsWith(GROUP_INDEX_PREFIX)) {
+        const groupId = field.slice(GROUP_INDEX_PREFIX.length);
+        const json = await redis.hget(keys.alertGroups, groupId);
+        const state = json === null ? null : parseGroup(groupId, json);
+        return state === null ? null : { kind: 'group', state };
+      }
+      const json = await redis.hget(keys.alertStates, field);
+      const state = json === null ? null : parse(field, json);
+      return state === null ? null : { kind: 'hostname', state };
+    },
+    async loadGroups() {
+      const all = await redis.hgetall(keys.alertGroups);
+      const groups = new Map<string, GroupAlertState>();
+      for (const [field, json] of Object.entries(all)) {
+        const state = parseGroup(field, json);
+        if (state) groups.set(field, state);
+      }
+      return groups;
+    },
+    async loadGroup(groupId) {
+      const json = await redis.hget(keys.alertGroups, groupId);
+      return json === null ? null : parseGroup(groupId, json);
+    },
+    async saveGroup(state) {
+      const pipeline = redis.multi().hset(keys.alertGroups, state.id, serializeGroupState(state));
+      if (state.episode)
+        pipeline.hset(keys.alertEpisodes, state.episode.id, `${GROUP_INDEX_PREFIX}${state.id}`);
+      await pipeline.exec();
+    },
+    async saveGroupsIfUnchanged(updates) {
+      if (updates.length === 0) return 0;
+      const argv: string[] = [];
+      for (const { previous, next } of updates) {
+        argv.push(
+          next.id,
+          previous ? serializeGroupState(previous) : '',
+          serializeGroupState(next),
+          next.episode?.id ?? '',
+        );
+      }
+      const written = await redis.eval(
+        COMPARE_AND_SET_SCRIPT,
+        2,
+        keys.alertGroups,
+        keys.alertEpisodes,
+        GROUP_INDEX_PREFIX,
+        ...argv,
+      );
+      return Number(written);
+    },
+    withNamedLock: (name, fn, options = {}) => withLockNamed(name, fn, options),
     async withLock(zoneId, hostname, fn, options = {}) {
-      const lockKey = keys.alertLock(alertStateKey(zoneId, hostname));
+      return withLockNamed(alertStateKey(zoneId, hostname), fn, options);
+    },
+  };
+
+  async function withLockNamed<T>(
+    name: string,
+    fn: () => Promise<T>,
+    options: { waitMs?: number },
+  ): Promise<T | null> {
+    {
+      const lockKey = keys.alertLock(name);
       const token = randomUUID();
       const deadline = Date.now() + (options.waitMs ?? 0);
       for (;;) {
@@ -140,6 +234,6 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
           token,
         );
       }
-    },
-  };
+    }
+  }
 }

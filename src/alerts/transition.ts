@@ -22,10 +22,13 @@ import type {
 } from '../domain/types.js';
 import {
   certificateKeyOf,
+  type DepartedHostname,
   type Episode,
+  type EpisodeGroup,
   type EpisodeResolution,
   episodeIdFor,
   type HostnameAlertState,
+  type MovedHostname,
   type SlackMessageRef,
 } from './episode.js';
 
@@ -52,6 +55,23 @@ export interface AlertEvaluation {
 /** The hostname an episode belongs to. */
 export type AlertHost = Pick<HostnameAlertState, 'zoneId' | 'hostname'>;
 
+/**
+ * What every thread's stored state has: a zone and at most one open episode. Per hostname it is
+ * `HostnameAlertState`; grouped, `GroupAlertState` (src/alerts/group.ts). The plan below works on both.
+ */
+export interface ThreadState {
+  zoneId: string;
+  episode: Episode | null;
+}
+
+/** The hostname a thread's messages name: the state's own, or the first a grouped episode covers. */
+export function hostOf(state: ThreadState): AlertHost {
+  if ('hostname' in state && typeof state.hostname === 'string') {
+    return { zoneId: state.zoneId, hostname: state.hostname };
+  }
+  return { zoneId: state.zoneId, hostname: state.episode?.group?.hostnames[0] ?? '' };
+}
+
 /** One line of a status-change reply. */
 export type AlertStatusChange =
   | { kind: 'severity'; from: Severity; to: Severity }
@@ -61,11 +81,20 @@ export type AlertStatusChange =
   | { kind: 'checks_failing'; errorCode: string; errorMessage: string }
   | { kind: 'checks_recovered' };
 
+/** Which hostnames joined or left a grouped episode in one evaluation (one batched reply). */
+export interface MembershipChange {
+  joined: string[];
+  moved: MovedHostname[];
+  departed: DepartedHostname[];
+}
+
 /** What a thread reply says. The transition decides; src/render/alert.ts words it. */
 export type AlertReply =
   /** A ladder rung was crossed; `rungDays` is the lowest one crossed (0 = expired). */
-  | { kind: 'rung'; rungDays: number; changes: AlertStatusChange[] }
-  | { kind: 'status_change'; changes: AlertStatusChange[] }
+  | { kind: 'rung'; rungDays: number; changes: AlertStatusChange[]; membership?: MembershipChange }
+  | { kind: 'status_change'; changes: AlertStatusChange[]; membership?: MembershipChange }
+  /** Grouped certificate episodes: the concrete steps, ids filled in. */
+  | { kind: 'runbook' }
   /** The episode ended; reads `episode.resolution`. */
   | { kind: 'resolved' }
   | { kind: 'acknowledged'; userId: string; at: Date }
@@ -79,13 +108,23 @@ export interface ParentView {
   episode: Episode;
   host: AlertHost;
   mention: string | null;
+  /** Set on an old per-hostname parent whose problem a grouped thread now follows. */
+  continuedIn?: ContinuedIn;
 }
 
-export type AlertAction =
+/** Where a per-hostname thread continues after the upgrade to grouped threads. */
+export interface ContinuedIn {
+  kind: Episode['kind'];
+  /** Serial or id of the certificate, or null (a zone that cannot be checked). */
+  certificateKey: string | null;
+  parent: SlackMessageRef;
+}
+
+export type AlertAction<S extends ThreadState = HostnameAlertState> =
   /** chat.postMessage to `channel`; persist `confirmAlertAction(action, response)`. */
-  | { type: 'post_parent'; channel: string; view: ParentView; stateAfter: HostnameAlertState }
+  | { type: 'post_parent'; channel: string; view: ParentView; stateAfter: S }
   /** chat.update of `parent`. `message_not_found` → persist `withParentLost(lastConfirmedState)`. */
-  | { type: 'update_parent'; parent: SlackMessageRef; view: ParentView; stateAfter: HostnameAlertState }
+  | { type: 'update_parent'; parent: SlackMessageRef; view: ParentView; stateAfter: S }
   /** chat.postMessage into `parent.channel` with `thread_ts: parent.ts`. */
   | {
       type: 'post_reply';
@@ -96,13 +135,13 @@ export type AlertAction =
       episode: Episode;
       host: AlertHost;
       mention: string | null;
-      stateAfter: HostnameAlertState;
+      stateAfter: S;
     };
 
-export interface AlertTransition {
+export interface AlertTransition<S extends ThreadState = HostnameAlertState> {
   /** The state once every action is confirmed; a `post_parent`'s ts is added by `confirmAlertAction`. */
-  next: HostnameAlertState;
-  actions: AlertAction[];
+  next: S;
+  actions: AlertAction<S>[];
 }
 
 const DEFAULT_SNOOZE_MS = 24 * 60 * 60 * 1000;
@@ -136,7 +175,7 @@ function hash(parts: unknown[]): string {
 }
 
 /** What counts as "the status" for status-change replies. */
-function statusSignatureOf(episode: Episode): string {
+export function statusSignatureOf(episode: Episode): string {
   return hash([
     episode.currentSeverity,
     episode.associationStatus,
@@ -177,6 +216,15 @@ function parentSignatureOf(episode: Episode): string {
         ],
     episode.switchWentOff,
     episode.checkError?.errorCode ?? null,
+    // Only grouped episodes add this part, so per-hostname parents keep the signatures already stored.
+    ...(episode.group === null
+      ? []
+      : [
+          episode.group.hostnames,
+          episode.group.moved.map((entry) => [entry.hostname, entry.certificateKey]),
+          episode.group.departed.map((entry) => [entry.hostname, entry.reason]),
+          episode.group.certificate,
+        ]),
   ]);
 }
 
@@ -192,7 +240,7 @@ function statusReasonCodes(codes: readonly ReasonCode[]): ReasonCode[] {
  *
  * @example withParentPosted(state, { channel: 'C0INCIDENT', ts: '1764144000.000100' })
  */
-export function withParentPosted(state: HostnameAlertState, parent: SlackMessageRef): HostnameAlertState {
+export function withParentPosted<S extends ThreadState>(state: S, parent: SlackMessageRef): S {
   if (state.episode === null) return state;
   return { ...state, episode: { ...state.episode, parent: { channel: parent.channel, ts: parent.ts } } };
 }
@@ -204,7 +252,7 @@ export function withParentPosted(state: HostnameAlertState, parent: SlackMessage
  *
  * @example withParentLost(state).episode?.parent // null
  */
-export function withParentLost(state: HostnameAlertState): HostnameAlertState {
+export function withParentLost<S extends ThreadState>(state: S): S {
   if (state.episode === null) return state;
   return { ...state, episode: { ...state.episode, parent: null } };
 }
@@ -217,22 +265,25 @@ export function withParentLost(state: HostnameAlertState): HostnameAlertState {
  * const result = await slack.chat.postMessage(...);
  * await store.save(confirmAlertAction(action, { channel: result.channel, ts: result.ts }));
  */
-export function confirmAlertAction(action: AlertAction, response: SlackMessageRef): HostnameAlertState {
+export function confirmAlertAction<S extends ThreadState>(
+  action: AlertAction<S>,
+  response: SlackMessageRef,
+): S {
   return action.type === 'post_parent' ? withParentPosted(action.stateAfter, response) : action.stateAfter;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The plan: actions accumulated in order, each with the state it leaves behind
 
-class Plan {
-  readonly actions: AlertAction[] = [];
+export class Plan<S extends ThreadState = HostnameAlertState> {
+  readonly actions: AlertAction<S>[] = [];
   /** Mention for a parent posted in this transition (new episode, or a lost parent re-posted). */
   parentMention: string | null = null;
 
-  constructor(public state: HostnameAlertState) {}
+  constructor(public state: S) {}
 
   private get host(): AlertHost {
-    return { zoneId: this.state.zoneId, hostname: this.state.hostname };
+    return hostOf(this.state);
   }
 
   get episode(): Episode | null {
@@ -240,7 +291,7 @@ class Plan {
   }
 
   /** Moves to `state` without telling Slack anything (no reply owed, or no parent to reply under). */
-  silently(state: HostnameAlertState): void {
+  silently(state: S): void {
     this.state = state;
   }
 
@@ -306,9 +357,7 @@ class Plan {
    * The result. Bookkeeping that needs no Slack call (switch last seen, failure count) lands in
    * the last step only, so a re-run after a partial apply sees the same "before" and decides alike.
    */
-  finish(
-    bookkeeping: Pick<HostnameAlertState, 'lastSeenSwitch' | 'consecutiveCheckFailures'>,
-  ): AlertTransition {
+  finish(bookkeeping: Partial<S> = {}): AlertTransition<S> {
     const next = { ...this.state, ...bookkeeping };
     const last = this.actions.at(-1);
     if (last !== undefined) this.actions[this.actions.length - 1] = { ...last, stateAfter: next };
@@ -319,11 +368,11 @@ class Plan {
 // ---------------------------------------------------------------------------------------------
 // Helpers on the evaluation
 
-function atLeast(severity: Severity, floor: Severity): Severity {
+export function atLeast(severity: Severity, floor: Severity): Severity {
   return SEVERITY_RANK[severity] >= SEVERITY_RANK[floor] ? severity : floor;
 }
 
-function isSnoozed(episode: Episode, now: Date): boolean {
+export function isSnoozed(episode: Episode, now: Date): boolean {
   return episode.snoozedUntil !== null && episode.snoozedUntil.getTime() > now.getTime();
 }
 
@@ -332,7 +381,7 @@ function isSnoozed(episode: Episode, now: Date): boolean {
  * days" the severity uses, so rung 7 and critical arrive together with `critical_days: 7`;
  * rung 0 (and below) once the certificate has expired.
  */
-function rungsReached(ladderDays: readonly number[], expiry: Date | null, now: Date): number[] {
+export function rungsReached(ladderDays: readonly number[], expiry: Date | null, now: Date): number[] {
   if (expiry === null) return [];
   const remainingMs = expiry.getTime() - now.getTime();
   const reached = ladderDays.filter((rung) =>
@@ -374,7 +423,26 @@ function statusChanges(before: Episode, after: Episode): AlertStatusChange[] {
   return changes;
 }
 
-function mentionFor(context: AlertContext, episode: Episode): string | null {
+/**
+ * The hostnames that joined, moved away or departed between two states of a grouped episode; null
+ * when none did (or for per-hostname episodes).
+ */
+export function membershipChange(
+  before: EpisodeGroup | null,
+  after: EpisodeGroup | null,
+): MembershipChange | null {
+  if (before === null || after === null) return null;
+  const had = new Set(before.hostnames);
+  const movedBefore = new Set(before.moved.map((entry) => entry.hostname));
+  const departedBefore = new Set(before.departed.map((entry) => entry.hostname));
+  const joined = after.hostnames.filter((hostname) => !had.has(hostname));
+  const moved = after.moved.filter((entry) => !movedBefore.has(entry.hostname));
+  const departed = after.departed.filter((entry) => !departedBefore.has(entry.hostname));
+  if (joined.length + moved.length + departed.length === 0) return null;
+  return { joined, moved, departed };
+}
+
+export function mentionFor(context: AlertContext, episode: Episode): string | null {
   const mention = context.mentionOnCritical.trim();
   if (mention === '' || episode.acknowledged !== null || episode.currentSeverity !== 'critical') return null;
   return mention;
@@ -385,8 +453,8 @@ function mentionFor(context: AlertContext, episode: Episode): string | null {
  * lowest new rung, or the status changes. A snooze holds the reply back and counts it; without a
  * parent (lost), the re-posted parent carries the news instead.
  */
-function announce(
-  plan: Plan,
+export function announce<S extends ThreadState>(
+  plan: Plan<S>,
   before: Episode,
   after: Episode,
   reached: number[],
@@ -395,12 +463,13 @@ function announce(
   const newRungs = reached.filter((rung) => !before.rungsPosted.includes(rung));
   const signature = statusSignatureOf(after);
   const statusChanged = signature !== before.lastStatusSignature;
+  const membership = membershipChange(before.group, after.group);
   const told: Episode = {
     ...after,
     rungsPosted: mergeRungs(before.rungsPosted, reached),
     lastStatusSignature: signature,
   };
-  if (newRungs.length === 0 && !statusChanged) {
+  if (newRungs.length === 0 && !statusChanged && membership === null) {
     plan.silently({ ...plan.state, episode: told });
     return;
   }
@@ -421,10 +490,11 @@ function announce(
   }
   const changes = statusChanged ? statusChanges(before, after) : [];
   const lowestRung = newRungs.at(-1);
+  const withMembership = membership === null ? {} : { membership };
   const reply: AlertReply =
     lowestRung !== undefined
-      ? { kind: 'rung', rungDays: lowestRung, changes }
-      : { kind: 'status_change', changes };
+      ? { kind: 'rung', rungDays: lowestRung, changes, ...withMembership }
+      : { kind: 'status_change', changes, ...withMembership };
   plan.reply(reply, told, mention);
 }
 
@@ -432,7 +502,11 @@ function announce(
  * Ends the current episode: the resolution reply (even under a snooze: it is the thread's last word
  * and no summary would ever follow), then the parent shows it and the episode is dropped.
  */
-function resolve(plan: Plan, resolution: EpisodeResolution, context: AlertContext): void {
+export function resolve<S extends ThreadState>(
+  plan: Plan<S>,
+  resolution: EpisodeResolution,
+  context: AlertContext,
+): void {
   const episode = plan.episode;
   if (episode === null) return;
   if (episode.parent === null) {
@@ -443,7 +517,7 @@ function resolve(plan: Plan, resolution: EpisodeResolution, context: AlertContex
   plan.syncParent({ channel: null });
 }
 
-function endSnoozeIfDue(plan: Plan, context: AlertContext): void {
+export function endSnoozeIfDue<S extends ThreadState>(plan: Plan<S>, context: AlertContext): void {
   const episode = plan.episode;
   if (episode === null || episode.snoozedUntil === null || isSnoozed(episode, context.now)) return;
   const after: Episode = { ...episode, snoozedUntil: null, pendingRepliesWhileSnoozed: 0 };
@@ -459,43 +533,30 @@ function endSnoozeIfDue(plan: Plan, context: AlertContext): void {
   );
 }
 
-function newEpisode(
-  state: HostnameAlertState,
-  fields: Pick<
-    Episode,
-    | 'kind'
-    | 'certificateKey'
-    | 'currentSeverity'
-    | 'reasonCodes'
-    | 'associationStatus'
-    | 'certificateStatus'
-    | 'aopSwitch'
-    | 'expiresOn'
-    | 'rungsPosted'
-    | 'switchWentOff'
-    | 'checkError'
-  >,
-  now: Date,
-): Episode {
+/** The facts an episode opens with; everything else starts empty (no parent, nothing told). */
+export type OpeningFacts = Pick<
+  Episode,
+  | 'id'
+  | 'kind'
+  | 'certificateKey'
+  | 'openedAt'
+  | 'currentSeverity'
+  | 'reasonCodes'
+  | 'associationStatus'
+  | 'certificateStatus'
+  | 'aopSwitch'
+  | 'expiresOn'
+  | 'rungsPosted'
+  | 'switchWentOff'
+  | 'checkError'
+  | 'group'
+>;
+
+/** A new episode from its opening facts, its status already counted as told (the parent tells it). */
+export function openEpisode(facts: OpeningFacts): Episode {
   const episode: Episode = {
-    id: episodeIdFor({
-      kind: fields.kind,
-      zoneId: state.zoneId,
-      hostname: state.hostname,
-      certificateKey: fields.certificateKey,
-      openedAt: now,
-    }),
-    kind: fields.kind,
-    certificateKey: fields.certificateKey,
-    openedAt: now,
+    ...facts,
     parent: null,
-    currentSeverity: fields.currentSeverity,
-    reasonCodes: fields.reasonCodes,
-    associationStatus: fields.associationStatus,
-    certificateStatus: fields.certificateStatus,
-    aopSwitch: fields.aopSwitch,
-    expiresOn: fields.expiresOn,
-    rungsPosted: fields.rungsPosted,
     lastStatusSignature: '',
     parentSignature: '',
     acknowledged: null,
@@ -503,10 +564,27 @@ function newEpisode(
     resolvedAt: null,
     resolution: null,
     pendingRepliesWhileSnoozed: 0,
-    switchWentOff: fields.switchWentOff,
-    checkError: fields.checkError,
   };
   return { ...episode, lastStatusSignature: statusSignatureOf(episode) };
+}
+
+function newEpisode(
+  state: HostnameAlertState,
+  fields: Omit<OpeningFacts, 'id' | 'openedAt' | 'group'>,
+  now: Date,
+): Episode {
+  return openEpisode({
+    ...fields,
+    id: episodeIdFor({
+      kind: fields.kind,
+      zoneId: state.zoneId,
+      hostname: state.hostname,
+      certificateKey: fields.certificateKey,
+      openedAt: now,
+    }),
+    openedAt: now,
+    group: null,
+  });
 }
 
 function onUnreachable(
@@ -668,20 +746,14 @@ export interface ButtonPress {
   episodeId?: string;
 }
 
-function buttonTarget(state: HostnameAlertState, press: ButtonPress): Episode | null {
+function buttonTarget(state: ThreadState, press: ButtonPress): Episode | null {
   const episode = state.episode;
   if (episode === null || episode.resolvedAt !== null) return null;
   if (press.episodeId !== undefined && press.episodeId !== episode.id) return null;
   return episode;
 }
 
-function bookkeepingOf(
-  state: HostnameAlertState,
-): Pick<HostnameAlertState, 'lastSeenSwitch' | 'consecutiveCheckFailures'> {
-  return { lastSeenSwitch: state.lastSeenSwitch, consecutiveCheckFailures: state.consecutiveCheckFailures };
-}
-
-function unchanged(state: HostnameAlertState): AlertTransition {
+function unchanged<S extends ThreadState>(state: S): AlertTransition<S> {
   return { next: state, actions: [] };
 }
 
@@ -692,7 +764,7 @@ function unchanged(state: HostnameAlertState): AlertTransition {
  * @example applyAcknowledge(state, { userId: 'U0123', now, timeZone: 'Europe/Berlin' }).actions.map((a) => a.type)
  * // ['post_reply', 'update_parent']
  */
-export function applyAcknowledge(state: HostnameAlertState, press: ButtonPress): AlertTransition {
+export function applyAcknowledge<S extends ThreadState>(state: S, press: ButtonPress): AlertTransition<S> {
   const episode = buttonTarget(state, press);
   if (episode === null || episode.acknowledged !== null) return unchanged(state);
   const plan = new Plan(state);
@@ -702,7 +774,7 @@ export function applyAcknowledge(state: HostnameAlertState, press: ButtonPress):
     { ...episode, acknowledged: { userId: press.userId, at } },
   );
   plan.syncParent({ channel: null });
-  return plan.finish(bookkeepingOf(state));
+  return plan.finish();
 }
 
 /**
@@ -713,15 +785,45 @@ export function applyAcknowledge(state: HostnameAlertState, press: ButtonPress):
  * @example applySnooze(state, { userId: 'U0123', now, timeZone: 'Europe/Berlin' }).next.episode?.snoozedUntil
  * // now + 24 h
  */
-export function applySnooze(
-  state: HostnameAlertState,
+export function applySnooze<S extends ThreadState>(
+  state: S,
   press: ButtonPress & { durationMs?: number },
-): AlertTransition {
+): AlertTransition<S> {
   const episode = buttonTarget(state, press);
   if (episode === null || isSnoozed(episode, press.now)) return unchanged(state);
   const until = new Date(press.now.getTime() + (press.durationMs ?? DEFAULT_SNOOZE_MS));
   const plan = new Plan(state);
   plan.reply({ kind: 'snoozed', userId: press.userId, until }, { ...episode, snoozedUntil: until });
   plan.syncParent({ channel: null });
-  return plan.finish(bookkeepingOf(state));
+  return plan.finish();
+}
+
+/**
+ * Points an old per-hostname parent at the grouped thread that continues its problem: one
+ * `chat.update`, then the per-hostname episode is dropped (its bookkeeping stays). Does nothing when
+ * the episode is no longer `episodeId` (someone else already moved it on).
+ *
+ * @example pointToGroupedThread(state, state.episode.id, { kind: 'certificate', certificateKey: '4097', parent })
+ * // actions: [update_parent]; next.episode: null
+ */
+export function pointToGroupedThread(
+  state: HostnameAlertState,
+  episodeId: string,
+  continuedIn: ContinuedIn,
+): AlertTransition {
+  const episode = state.episode;
+  if (episode === null || episode.id !== episodeId) return { next: state, actions: [] };
+  const next = { ...state, episode: null };
+  if (episode.parent === null) return { next, actions: [] };
+  return {
+    next,
+    actions: [
+      {
+        type: 'update_parent',
+        parent: episode.parent,
+        view: { episode, host: hostOf(state), mention: null, continuedIn },
+        stateAfter: next,
+      },
+    ],
+  };
 }

@@ -390,6 +390,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       ladderDays: [...fileConfig.alerts.ladder_days].sort((a, b) => b - a),
       mentionOnCritical: fileConfig.alerts.mention_on_critical,
       cannotCheckAfterEvaluations: fileConfig.alerts.cannot_check_after,
+      groupBy: fileConfig.alerts.group_by,
     },
     routes: routesFromFile(fileConfig),
     access: {

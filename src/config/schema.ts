@@ -229,12 +229,14 @@ const sectionSchemas = {
       ladder_days: z.array(z.number().int().nonnegative()).min(1).default([30, 14, 7, 3, 1, 0]),
       mention_on_critical: z.string().max(200).default(''),
       cannot_check_after: positiveInteger.default(3),
+      group_by: z.enum(['certificate', 'hostname']).default('certificate'),
     })
     .default({
       schedule: '*/15 * * * *',
       ladder_days: [30, 14, 7, 3, 1, 0],
       mention_on_critical: '',
       cannot_check_after: 3,
+      group_by: 'certificate',
     }),
   access: z
     .strictObject({

@@ -61,7 +61,14 @@ export interface AlertsConfig {
   mentionOnCritical: string;
   /** Consecutive failed evaluations before a "cannot check" episode opens. */
   cannotCheckAfterEvaluations: number;
+  /**
+   * `certificate` (default): one thread per thing to fix (a certificate, an association problem on
+   * a certificate, a zone that cannot be checked). `hostname`: one thread per hostname, as before.
+   */
+  groupBy: AlertGroupBy;
 }
+
+export type AlertGroupBy = 'certificate' | 'hostname';
 
 /**
  * One entry of `routes:`, with what it leaves out filled in from the top level. The first route

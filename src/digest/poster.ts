@@ -1,4 +1,4 @@
-import type { KnownBlock, MessageMetadata } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 
 /** One digest message on its way to a channel; `threadTs` puts it under the digest's parent. */
 export interface DigestPost {
@@ -6,7 +6,7 @@ export interface DigestPost {
   text: string;
   blocks: KnownBlock[];
   threadTs?: string;
-  metadata?: MessageMetadata;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /**

@@ -11,13 +11,20 @@ import type {
   ContextBlock,
   HeaderBlock,
   KnownBlock,
-  MessageMetadata,
   MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
 import { format } from 'date-fns';
-import type { Episode } from '../alerts/episode.js';
-import type { AlertAction, AlertHost, AlertReply, AlertStatusChange } from '../alerts/transition.js';
+import type { DepartedHostname, Episode, MovedHostname } from '../alerts/episode.js';
+import type {
+  AlertAction,
+  AlertHost,
+  AlertReply,
+  AlertStatusChange,
+  ContinuedIn,
+  MembershipChange,
+  ThreadState,
+} from '../alerts/transition.js';
 import type { HostnameAopSwitch, ReasonCode, Severity } from '../domain/types.js';
 import { ACTION_IDS, BLOCK_IDS, encodeAlertValue } from '../slack/ids.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
@@ -28,7 +35,11 @@ export const ALERT_ACTION_IDS = {
   alertAcknowledge: ACTION_IDS.alertAcknowledge,
   alertSnooze: ACTION_IDS.alertSnooze,
   alertRefresh: ACTION_IDS.alertRefresh,
+  alertHostnames: ACTION_IDS.alertHostnames,
 } as const;
+
+/** How many hostnames a grouped parent names before "and N more". */
+export const PARENT_HOSTNAMES_SHOWN = 10;
 
 /** Block id of the parent's button row. */
 export const ALERT_ACTIONS_BLOCK_ID = BLOCK_IDS.alertActions;
@@ -39,8 +50,8 @@ export const ALERT_EVENT_TYPE = 'aop_alert';
 export interface AlertMessage {
   text: string;
   blocks: KnownBlock[];
-  /** Set on parents only; replies carry none. */
-  metadata?: MessageMetadata;
+  /** Set on parents only; replies carry none. Values are JSON (null and string arrays included). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface AlertRenderContext {
@@ -224,7 +235,11 @@ function reasonLine(reasonCode: ReasonCode, episode: Episode, context: AlertRend
 function problemLines(episode: Episode, context: AlertRenderContext): string[] {
   const lines: string[] = [];
   if (episode.kind === 'cannot_check') {
-    lines.push('Checks of this hostname keep failing, so its certificate is not being watched.');
+    lines.push(
+      episode.group === null
+        ? 'Checks of this hostname keep failing, so its certificate is not being watched.'
+        : `Checks keep failing for ${plural(episode.group.hostnames.length, 'hostname')} in this zone, so their certificates are not being watched.`,
+    );
   } else {
     for (const reasonCode of episode.reasonCodes) {
       if (reasonCode !== 'healthy') lines.push(reasonLine(reasonCode, episode, context));
@@ -243,6 +258,7 @@ function problemLines(episode: Episode, context: AlertRenderContext): string[] {
 
 function resolutionLine(episode: Episode, context: AlertRenderContext): string {
   const resolution = episode.resolution;
+  if (episode.group !== null) return groupResolutionLine(episode, context);
   switch (resolution?.reason) {
     case 'renewed': {
       const next =
@@ -346,6 +362,43 @@ function parentButtons(episode: Episode): ActionsBlock {
 }
 
 /**
+ * The `aop_alert` metadata of a parent (the contract's "Messages" section): every affected hostname
+ * sorted and the first of them, the zone, the episode, its kind, the certificate key and the route.
+ */
+function parentMetadata(
+  episode: Episode,
+  host: AlertHost,
+  options: {
+    hostnames?: readonly string[];
+    certificateKey?: string | null;
+    state?: string;
+    continuedInTs?: string;
+  } = {},
+): NonNullable<AlertMessage['metadata']> {
+  const hostnames = [...(options.hostnames ?? [host.hostname])].sort();
+  return {
+    event_type: ALERT_EVENT_TYPE,
+    event_payload: {
+      hostname: hostnames[0] ?? host.hostname,
+      hostnames,
+      zone_id: host.zoneId,
+      episode_id: episode.id,
+      kind: episode.kind,
+      certificate_key:
+        options.certificateKey !== undefined
+          ? options.certificateKey
+          : episode.certificateKey === 'none'
+            ? null
+            : episode.certificateKey,
+      route: episode.group?.route ?? null,
+      severity: episode.currentSeverity,
+      state: options.state ?? episodeDisplayState(episode),
+      ...(options.continuedInTs === undefined ? {} : { continued_in_ts: options.continuedInTs }),
+    },
+  };
+}
+
+/**
  * The parent message of an alert thread: what is wrong (or that it was resolved), the facts, who
  * acknowledged or snoozed it, and the Acknowledge / Snooze 24 h / Refresh buttons. Its metadata
  * (`event_type: aop_alert`) lets the bot find its own parents again.
@@ -359,6 +412,7 @@ export function renderAlertParent(
   host: AlertHost,
   context: AlertRenderContext,
 ): AlertMessage {
+  if (episode.group !== null) return renderGroupParent(episode, host, context);
   const mention = mentionOf(context);
   const title = parentTitle(episode, host);
   const lines =
@@ -390,17 +444,7 @@ export function renderAlertParent(
       [mention, `${title} (zone ${escapeMrkdwn(host.zoneId)})`, firstLine].filter(Boolean).join(' — '),
     ),
     blocks,
-    metadata: {
-      event_type: ALERT_EVENT_TYPE,
-      event_payload: {
-        hostname: host.hostname,
-        zone_id: host.zoneId,
-        episode_id: episode.id,
-        kind: episode.kind,
-        severity: episode.currentSeverity,
-        state: episodeDisplayState(episode),
-      },
-    },
+    metadata: parentMetadata(episode, host),
   };
 }
 
@@ -450,11 +494,16 @@ function replyText(
   const hostname = literal(host.hostname);
   const bullets = (changes: AlertStatusChange[]) =>
     changes.map((change) => `\n• ${describeStatusChange(change)}`).join('');
+  const subject = episode.group === null ? `*${hostname}*` : groupSubject(episode);
   switch (reply.kind) {
     case 'rung':
-      return `${rungLead(reply.rungDays, episode, hostname, context)}${bullets(reply.changes)}`;
+      return `${episode.group === null ? rungLead(reply.rungDays, episode, hostname, context) : groupRungLead(reply.rungDays, episode, context)}${bullets(reply.changes)}${membershipLines(reply.membership, episode)}`;
     case 'status_change':
-      return `:arrows_counterclockwise: *Status changed* for *${hostname}*:${bullets(reply.changes)}`;
+      return reply.changes.length === 0 && reply.membership !== undefined
+        ? `:busts_in_silhouette: *Hostnames changed* for ${subject}:${membershipLines(reply.membership, episode)}`
+        : `:arrows_counterclockwise: *Status changed* for ${subject}:${bullets(reply.changes)}${membershipLines(reply.membership, episode)}`;
+    case 'runbook':
+      return runbookParts(episode, host.zoneId).join('\n');
     case 'resolved':
       return `:white_check_mark: ${resolutionLine(episode, context)}`;
     case 'acknowledged':
@@ -482,6 +531,10 @@ export function renderAlertReply(
   reply: AlertReply,
   context: AlertRenderContext,
 ): AlertMessage {
+  if (reply.kind === 'runbook') {
+    const parts = runbookParts(episode, host.zoneId);
+    return { text: fallback(parts[0] ?? 'How to fix'), blocks: parts.map((part) => section(part)) };
+  }
   const mention = mentionOf(context);
   const text = [mention, replyText(reply, episode, host, context)].filter(Boolean).join(' ');
   return { text: fallback(text), blocks: [section(text)] };
@@ -492,8 +545,8 @@ export function renderAlertReply(
  *
  * @example renderAlertAction(transition.actions[0], { now, timeZone: 'Europe/Berlin' }).text
  */
-export function renderAlertAction(
-  action: AlertAction,
+export function renderAlertAction<S extends ThreadState>(
+  action: AlertAction<S>,
   context: Omit<AlertRenderContext, 'mention'>,
 ): AlertMessage {
   if (action.type === 'post_reply') {
@@ -502,8 +555,386 @@ export function renderAlertAction(
       mention: action.mention,
     });
   }
+  if (action.view.continuedIn !== undefined) {
+    return renderContinuedParent(action.view.episode, action.view.host, action.view.continuedIn, context);
+  }
   return renderAlertParent(action.view.episode, action.view.host, {
     ...context,
     mention: action.view.mention,
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grouped episodes (`alerts.group_by: certificate`)
+
+/** "certificate `4097`", "certificate `2458ce5a-…`" or "a certificate Cloudflare did not identify". */
+function certificateName(episode: Episode): string {
+  const certificate = episode.group?.certificate ?? null;
+  if (certificate?.serialNumber) return `certificate with serial ${code(certificate.serialNumber)}`;
+  if (certificate?.id) return `certificate ${code(certificate.id)}`;
+  return episode.certificateKey === 'none'
+    ? 'an unidentified certificate'
+    : `certificate ${code(episode.certificateKey)}`;
+}
+
+/** What a grouped thread is about, for reply leads. */
+function groupSubject(episode: Episode): string {
+  const count = plural(episode.group?.hostnames.length ?? 0, 'hostname');
+  if (episode.kind === 'cannot_check') return `the checks of ${count}`;
+  if (episode.kind === 'association')
+    return `${ASSOCIATION_PROBLEM[episode.group?.problem ?? ''] ?? 'an association problem'} (${count})`;
+  return `the ${certificateName(episode)} (${count})`;
+}
+
+const ASSOCIATION_PROBLEM: Record<string, string> = {
+  aop_off: 'per-hostname AOP switched off',
+  association_stuck: 'association stuck or timed out',
+  association_gone: 'association gone',
+};
+
+/** Hostnames in inline code, the first `limit` of them, then "and N more". */
+function hostnameList(hostnames: readonly string[], limit = PARENT_HOSTNAMES_SHOWN): string {
+  const shown = hostnames.slice(0, limit).map((hostname) => code(hostname));
+  const rest = hostnames.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+/** "12 of 30 hostnames moved to serial `X`" (per target certificate), or null before any moved. */
+function progressLine(episode: Episode): string | null {
+  const group = episode.group;
+  if (group === null || group.moved.length === 0) return null;
+  const total = group.hostnames.length + group.moved.length + group.departed.length;
+  const byTarget = new Map<string, number>();
+  for (const entry of group.moved)
+    byTarget.set(entry.certificateKey, (byTarget.get(entry.certificateKey) ?? 0) + 1);
+  const targets = [...byTarget.entries()].map(([key, count]) => `${count} to ${code(key)}`);
+  const where =
+    targets.length === 1 ? `to serial ${code([...byTarget.keys()][0] ?? '')}` : `(${targets.join(', ')})`;
+  return `*${group.moved.length} of ${plural(total, 'hostname')} moved* ${where}`;
+}
+
+function groupTitle(episode: Episode, host: AlertHost, context: AlertRenderContext): string {
+  const group = episode.group;
+  const count = plural(group?.hostnames.length ?? 0, 'hostname');
+  if (episode.resolvedAt !== null) {
+    const total = (group?.moved.length ?? 0) + (group?.departed.length ?? 0) + (group?.hostnames.length ?? 0);
+    const what =
+      episode.kind === 'cannot_check'
+        ? `checks of zone ${plainHostname(host.zoneId)}`
+        : episode.kind === 'association'
+          ? (ASSOCIATION_PROBLEM[group?.problem ?? ''] ?? 'association problem')
+          : `certificate ${plainHostname(episode.certificateKey)}`;
+    return `:white_check_mark: Resolved: ${what} (${plural(total, 'hostname')})`;
+  }
+  if (episode.kind === 'cannot_check') {
+    return `${SEVERITY_EMOJI.unknown} Cannot check zone ${plainHostname(host.zoneId)}: ${count} not watched`;
+  }
+  const lead = `${SEVERITY_EMOJI[episode.currentSeverity]} ${SEVERITY_LABEL[episode.currentSeverity]}`;
+  if (episode.kind === 'association') {
+    return `${lead}: ${ASSOCIATION_PROBLEM[group?.problem ?? ''] ?? 'association problem'} on ${count}`;
+  }
+  const expiry = episode.expiresOn;
+  const expiring = episode.reasonCodes.some((reasonCode) => EXPIRY_CODES.has(reasonCode));
+  if (expiry !== null && expiring) {
+    const expired = expiry.getTime() <= context.now.getTime();
+    return `${lead}: certificate for ${count} ${expired ? relativeExpiry(expiry, context.now) : `expires ${relativeExpiry(expiry, context.now)}`}`;
+  }
+  const first = episode.reasonCodes[0];
+  return `${lead}: certificate for ${count}${first === undefined ? '' : ` — ${REASON_PHRASE[first]}`}`;
+}
+
+function groupFields(episode: Episode, host: AlertHost, context: AlertRenderContext): string[] {
+  const group = episode.group;
+  const fields = [`*Zone*\n${code(host.zoneId)}`];
+  if (episode.kind !== 'cannot_check') {
+    const certificate = group?.certificate ?? null;
+    fields.push(`*Serial*\n${certificate?.serialNumber ? code(certificate.serialNumber) : '_not reported_'}`);
+    fields.push(`*Certificate id*\n${certificate?.id ? code(certificate.id) : '_not reported_'}`);
+    fields.push(`*Issuer*\n${certificate?.issuer ? literal(certificate.issuer) : '_not reported_'}`);
+    const expiry = episode.resolution !== null ? episode.resolution.newExpiresOn : episode.expiresOn;
+    fields.push(
+      `*Expires*\n${expiry === null ? '_unknown_' : `${formatDateTime(expiry, context.timeZone)}\n${relativeExpiry(expiry, context.now)}`}`,
+    );
+    if (expiry !== null) {
+      const days = Math.floor((expiry.getTime() - context.now.getTime()) / DAY_MS);
+      fields.push(`*Days left*\n${days < 0 ? `expired (${days})` : String(days)}`);
+    }
+  } else if (episode.checkError !== null) {
+    fields.push(`*Last error*\n${code(episode.checkError.errorCode)}`);
+  }
+  fields.push(`*Hostnames*\n${group?.hostnames.length ?? 0}`);
+  fields.push(`*Severity*\n${SEVERITY_LABEL[episode.currentSeverity]}`);
+  if (episode.kind === 'certificate')
+    fields.push(`*Certificate status*\n${statusValue(episode.certificateStatus)}`);
+  fields.push(`*Opened*\n${formatDateTime(episode.openedAt, context.timeZone)}`);
+  return fields.slice(0, BLOCK_KIT_LIMITS.sectionFieldCount);
+}
+
+function groupResolutionLine(episode: Episode, context: AlertRenderContext): string {
+  const group = episode.group;
+  const resolution = episode.resolution;
+  const moved = group?.moved.length ?? 0;
+  const departed = group?.departed.length ?? 0;
+  switch (resolution?.reason) {
+    case 'renewed': {
+      const next =
+        resolution.newExpiresOn === null
+          ? 'an unknown date'
+          : describeExpiry(resolution.newExpiresOn, context);
+      const left = departed > 0 ? `; ${plural(departed, 'other hostname')} left it` : '';
+      return `*Renewed*: ${plural(moved, 'hostname')} moved to serial ${code(resolution.newCertificateKey ?? '')}, which expires ${next}${left}. No hostname is on the old certificate any more.`;
+    }
+    case 'checks_recovered':
+      return '*Checks work again* for every hostname of this zone.';
+    default:
+      return '*Resolved*: no hostname has this problem any more.';
+  }
+}
+
+function groupRungLead(rungDays: number, episode: Episode, context: AlertRenderContext): string {
+  const expiry = episode.expiresOn;
+  const when = expiry === null ? '' : ` ${describeExpiry(expiry, context)}`;
+  const subject = `the ${certificateName(episode)}, used by ${plural(episode.group?.hostnames.length ?? 0, 'hostname')},`;
+  if (rungDays < 0)
+    return `:rotating_light: *Expired over ${plural(-rungDays, 'day')} ago*: ${subject} expired${when}.`;
+  if (rungDays === 0) return `:rotating_light: *Expired*: ${subject} expired${when}.`;
+  return `:alarm_clock: *Less than ${plural(rungDays, 'day')} left*: ${subject} expires${when}.`;
+}
+
+function membershipLines(membership: MembershipChange | undefined, episode: Episode): string {
+  if (membership === undefined) return '';
+  const lines: string[] = [];
+  const progress = progressLine(episode);
+  if (membership.moved.length > 0) {
+    lines.push(
+      `${progress ?? `${membership.moved.length} moved`}; this time: ${hostnameList(membership.moved.map((entry: MovedHostname) => entry.hostname))}`,
+    );
+    if ((episode.group?.hostnames.length ?? 0) > 0) {
+      lines.push(
+        `Still on the old certificate (${episode.group?.hostnames.length}): ${hostnameList(episode.group?.hostnames ?? [])}`,
+      );
+    }
+  }
+  if (membership.joined.length > 0)
+    lines.push(`Joined (${membership.joined.length}): ${hostnameList(membership.joined)}`);
+  const gone = membership.departed.filter((entry: DepartedHostname) => entry.reason === 'not_associated');
+  const recovered = membership.departed.filter((entry: DepartedHostname) => entry.reason === 'recovered');
+  if (gone.length > 0)
+    lines.push(`No longer associated (${gone.length}): ${hostnameList(gone.map((entry) => entry.hostname))}`);
+  if (recovered.length > 0)
+    lines.push(
+      `Problem gone (${recovered.length}): ${hostnameList(recovered.map((entry) => entry.hostname))}`,
+    );
+  return lines.map((line) => `\n• ${line}`).join('');
+}
+
+/** Mrkdwn code block: Slack shows it verbatim, so only `<&>` need escaping and backticks replacing. */
+function codeBlock(text: string): string {
+  return `\`\`\`${escapeMrkdwn(text).replace(/`/g, '\u02CB')}\`\`\``;
+}
+
+/**
+ * The runbook: the concrete API calls for this certificate with the ids filled in. Text only; the
+ * bot itself stays read-only and never needs a write permission.
+ */
+/**
+ * The runbook: the concrete API calls for this certificate with the ids filled in, as sections of
+ * at most the section limit. The association body is split into as many PUT requests as it takes
+ * for each body to fit one code block, every one of them exact JSON. Text only: the bot itself
+ * stays read-only and never needs a write permission.
+ */
+function runbookParts(episode: Episode, zoneId: string): string[] {
+  const group = episode.group;
+  const zone = literal(zoneId);
+  const hostnames = group?.hostnames ?? [];
+  const oldId = literal(group?.certificate?.id ?? 'OLD_CERTIFICATE_ID');
+  const entry = (hostname: string) => ({ hostname, cert_id: 'NEW_CERTIFICATE_ID', enabled: true });
+  const bodies: string[] = [];
+  let batch: string[] = [];
+  const flush = () => {
+    if (batch.length > 0) bodies.push(JSON.stringify({ config: batch.map(entry) }));
+    batch = [];
+  };
+  for (const hostname of hostnames) {
+    const candidate = JSON.stringify({ config: [...batch, hostname].map(entry) });
+    if (batch.length > 0 && escapeMrkdwn(candidate).length > BLOCK_KIT_LIMITS.sectionTextChars - 100) flush();
+    batch.push(hostname);
+  }
+  flush();
+  const requests =
+    bodies.length > 1 ? `, in ${bodies.length} requests, one with each of these bodies:` : ' with this body:';
+  const parts = [
+    [
+      `:wrench: *How to fix*: replace the ${certificateName(episode)} for ${plural(hostnames.length, 'hostname')}.`,
+      `1. Upload the replacement certificate and its key: \`POST /zones/${zone}/origin_tls_client_auth/hostnames/certificates\` with \`{"certificate": "NEW_CERTIFICATE_PEM", "private_key": "NEW_PRIVATE_KEY_PEM"}\`; the answer holds the new certificate's \`id\`.`,
+      `2. Associate the hostnames with it (the new id in place of NEW_CERTIFICATE_ID): \`PUT /zones/${zone}/origin_tls_client_auth/hostnames\`${requests}`,
+    ].join('\n'),
+    ...bodies.map(codeBlock),
+    [
+      `3. Check that each association's \`status\` becomes \`active\`: \`GET /zones/${zone}/origin_tls_client_auth/hostnames/HOSTNAME\`. This thread shows the progress at the next check.`,
+      `4. Delete the old certificate once no hostname uses it: \`DELETE /zones/${zone}/origin_tls_client_auth/hostnames/certificates/${oldId}\`.`,
+    ].join('\n'),
+  ];
+  // Hostnames are at most 255 characters, so 100 of them can exceed one message: keep it one
+  // message and point at the Hostnames button for the rest.
+  const kept: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    if (
+      size + part.length > BLOCK_KIT_LIMITS.messageTextBudgetChars - 200 ||
+      kept.length >= BLOCK_KIT_LIMITS.blocksPerMessage - 1
+    ) {
+      kept.push('_The list is too long for one message: the *Hostnames* button above lists every hostname._');
+      break;
+    }
+    kept.push(part);
+    size += part.length;
+  }
+  return kept;
+}
+
+function groupButtons(episode: Episode): ActionsBlock {
+  const actions = parentButtons(episode);
+  return {
+    ...actions,
+    elements: [...actions.elements, button('Hostnames', ALERT_ACTION_IDS.alertHostnames, episode.id)],
+  };
+}
+
+/**
+ * The parent of a grouped thread: what to fix and how big the blast radius is (certificate serial,
+ * issuer, expiry, days left, the number of hostnames, the first 10 of them and "and N more",
+ * renewal progress), with Acknowledge / Snooze 24 h / Refresh / Hostnames.
+ */
+function renderGroupParent(episode: Episode, host: AlertHost, context: AlertRenderContext): AlertMessage {
+  const group = episode.group;
+  const hostnames = group?.hostnames ?? [];
+  const mention = mentionOf(context);
+  const title = groupTitle(episode, host, context);
+  const lines =
+    episode.resolvedAt !== null
+      ? [resolutionLine(episode, context)]
+      : problemLines(episode, context).map((line) => `• ${line}`);
+  const progress = progressLine(episode);
+  if (progress !== null && episode.resolvedAt === null) lines.push(`• ${progress}`);
+  const summary = [mention, ...lines].filter((line): line is string => line !== null).join('\n');
+  const listed =
+    episode.resolvedAt !== null
+      ? null
+      : `*${episode.kind === 'certificate' && (group?.moved.length ?? 0) > 0 ? 'Still on the old certificate' : 'Hostnames'} (${hostnames.length})*: ${hostnameList(hostnames)}`;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: cap(title, BLOCK_KIT_LIMITS.headerTextChars), emoji: true },
+    },
+    section(summary),
+    ...(listed === null ? [] : [section(listed)]),
+    {
+      type: 'section',
+      fields: groupFields(episode, host, context).map((text) =>
+        mrkdwn(text, BLOCK_KIT_LIMITS.sectionFieldChars),
+      ),
+    },
+    parentContext(episode, context),
+    groupButtons(episode),
+  ];
+  const certificate = group?.certificate ?? null;
+  const certificateKey =
+    certificate?.serialNumber ||
+    certificate?.id ||
+    (episode.certificateKey === 'none' ? null : episode.certificateKey);
+  return {
+    text: fallback([mention, `${title} (zone ${escapeMrkdwn(host.zoneId)})`].filter(Boolean).join(' — ')),
+    blocks,
+    metadata: parentMetadata(episode, host, { hostnames, certificateKey: certificateKey ?? null }),
+  };
+}
+
+/**
+ * The Hostnames button's answer: every hostname a grouped episode covers (and those that moved or
+ * left), in as many section blocks and messages as Block Kit allows, for one person (ephemeral).
+ *
+ * @example renderEpisodeHostnames(episode).length // 1 for 100 hostnames
+ */
+export function renderEpisodeHostnames(episode: Episode): AlertMessage[] {
+  const group = episode.group;
+  const hostnames = group?.hostnames ?? [];
+  const parts: string[] = [
+    `*${hostnames.length === 0 ? 'No hostname is' : `${plural(hostnames.length, 'hostname')} are`} covered by this alert*`,
+  ];
+  const lines = [
+    ...hostnames.map((hostname) => code(hostname)),
+    ...(group?.moved ?? []).map((entry) => `${code(entry.hostname)} moved to ${code(entry.certificateKey)}`),
+    ...(group?.departed ?? []).map(
+      (entry) =>
+        `${code(entry.hostname)} ${entry.reason === 'not_associated' ? 'no longer associated' : 'problem gone'}`,
+    ),
+  ];
+  // Sections of whole lines under the section limit; messages of sections under the message budget.
+  let current = '';
+  for (const line of lines) {
+    if (current.length + line.length + 1 > BLOCK_KIT_LIMITS.sectionTextChars - 10) {
+      parts.push(current);
+      current = '';
+    }
+    current = current === '' ? line : `${current}\n${line}`;
+  }
+  if (current !== '') parts.push(current);
+  const messages: AlertMessage[] = [];
+  let blocks: KnownBlock[] = [];
+  let size = 0;
+  for (const part of parts) {
+    if (
+      blocks.length >= BLOCK_KIT_LIMITS.blocksPerMessage ||
+      size + part.length > BLOCK_KIT_LIMITS.messageTextBudgetChars
+    ) {
+      messages.push({ text: fallback(`Hostnames of episode ${episode.id}`), blocks });
+      blocks = [];
+      size = 0;
+    }
+    blocks.push(section(part));
+    size += part.length;
+  }
+  if (blocks.length > 0) messages.push({ text: fallback(`Hostnames of episode ${episode.id}`), blocks });
+  return messages;
+}
+
+/**
+ * An old per-hostname parent after the upgrade to grouped threads: it says which thread continues
+ * the problem (by the new parent's ts, no permalink needed) and loses its buttons.
+ */
+export function renderContinuedParent(
+  episode: Episode,
+  host: AlertHost,
+  continuedIn: ContinuedIn,
+  context: Omit<AlertRenderContext, 'mention'>,
+): AlertMessage {
+  const what =
+    continuedIn.kind === 'cannot_check'
+      ? `the thread for zone ${code(host.zoneId)} (checks failing)`
+      : continuedIn.kind === 'association'
+        ? `the thread for the association problem on certificate ${code(continuedIn.certificateKey ?? 'none')}`
+        : `the thread for certificate ${code(continuedIn.certificateKey ?? 'none')}`;
+  const title = `:arrow_right: Continued: ${plainHostname(host.hostname)}`;
+  const text = `This alert for *${literal(host.hostname)}* continues in ${what}, which covers every hostname with the same problem (parent message ts ${code(continuedIn.parent.ts)} in ${/^[CG][A-Z0-9]{2,30}$/.test(continuedIn.parent.channel) ? `<#${continuedIn.parent.channel}>` : code(continuedIn.parent.channel)}).`;
+  return {
+    text: fallback(`${title} — continued in ${what}`),
+    blocks: [
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: cap(title, BLOCK_KIT_LIMITS.headerTextChars), emoji: true },
+      },
+      section(text),
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            `Updated ${formatDateTime(context.now, context.timeZone)} · episode ${code(episode.id)}`,
+            500,
+          ),
+        ],
+      },
+    ],
+    metadata: parentMetadata(episode, host, { state: 'continued', continuedInTs: continuedIn.parent.ts }),
+  };
 }

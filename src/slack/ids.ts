@@ -11,6 +11,7 @@ export const ACTION_IDS = {
   alertAcknowledge: 'aop_alert_ack',
   alertSnooze: 'aop_alert_snooze',
   alertRefresh: 'aop_alert_refresh',
+  alertHostnames: 'aop_alert_hostnames',
   homeRefresh: 'aop_home_refresh',
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

@@ -12,12 +12,21 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedisKeys } from '../store/keys.js';
 
+/**
+ * Message metadata as Slack accepts it: JSON values, including null and arrays of strings (the
+ * alert contract uses both), which @slack/types' narrower type does not list.
+ */
+export interface JsonMessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 export interface OutgoingMessage {
   channel: string;
   text: string;
   blocks: KnownBlock[];
   threadTs?: string;
-  metadata?: MessageMetadata;
+  metadata?: JsonMessageMetadata;
 }
 
 export interface MessageUpdate {
@@ -25,7 +34,7 @@ export interface MessageUpdate {
   ts: string;
   text: string;
   blocks: KnownBlock[];
-  metadata?: MessageMetadata;
+  metadata?: JsonMessageMetadata;
 }
 
 /**
@@ -193,7 +202,8 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
         unfurl_links: false,
         unfurl_media: false,
         ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
-        ...(message.metadata ? { metadata: message.metadata } : {}),
+        // The web client only serialises it; Slack accepts the JSON values @slack/types leaves out.
+        ...(message.metadata ? { metadata: message.metadata as MessageMetadata } : {}),
       };
       const result = await call('chat.postMessage', message.channel, true, () =>
         client.chat.postMessage(args),
@@ -207,7 +217,7 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
         ts: update.ts,
         text: update.text,
         blocks: update.blocks,
-        ...(update.metadata ? { metadata: update.metadata } : {}),
+        ...(update.metadata ? { metadata: update.metadata as MessageMetadata } : {}),
       };
       await call('chat.update', update.channel, false, () => client.chat.update(args));
     },

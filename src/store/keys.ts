@@ -31,9 +31,11 @@ export function redisKeys(prefix: string) {
     slackPausedUntil: `${prefix}:slack:paused-until`,
     /** Hash: `${zoneId}/${hostname}` → JSON HostnameAlertState. */
     alertStates: `${prefix}:alerts:states`,
-    /** Hash: episode id → `${zoneId}/${hostname}`, to find a state from a button click. */
+    /** Hash: group id (`kind|zone|certificate|problem|route`) → JSON GroupAlertState (`group_by: certificate`). */
+    alertGroups: `${prefix}:alerts:groups`,
+    /** Hash: episode id → `${zoneId}/${hostname}`, or `group:${groupId}`, to find a state from a button click. */
     alertEpisodes: `${prefix}:alerts:episodes`,
-    /** String per hostname: the lock that serialises alert transitions. */
+    /** String per hostname (or `group:${groupId}`): the lock that serialises alert transitions. */
     alertLock: (stateKey: string) => `${prefix}:alerts:lock:${stateKey}`,
   };
 }

@@ -99,14 +99,22 @@ afterAll(async () => {
 
 async function snapshotOf(redis: Redis, prefix: string) {
   const keys = redisKeys(prefix);
-  const [watched, subscribed, alertStates, episodes, schedulers] = await Promise.all([
+  const [watched, subscribed, alertStates, alertGroups, episodes, schedulers] = await Promise.all([
     redis.hgetall(keys.watchedHostnames),
     redis.smembers(keys.subscribedChannels),
     redis.hgetall(keys.alertStates),
+    redis.hgetall(keys.alertGroups),
     redis.hgetall(keys.alertEpisodes),
     redis.keys(`${keys.queuePrefix}:*:repeat*`),
   ]);
-  return { watched, subscribed: subscribed.sort(), alertStates, episodes, schedulers: schedulers.sort() };
+  return {
+    watched,
+    subscribed: subscribed.sort(),
+    alertStates,
+    alertGroups,
+    episodes,
+    schedulers: schedulers.sort(),
+  };
 }
 
 describe.skipIf(!hasRedisServer)('Redis restart with AOF on', () => {
@@ -131,11 +139,15 @@ describe.skipIf(!hasRedisServer)('Redis restart with AOF on', () => {
         await slack.waitFor(() => slack.responsesTo(url).length > 0, { what: text });
       }
       await evaluateNow(app);
-      expect(slack.messages.filter((message) => message.channel === 'C0INCIDENT')).toHaveLength(1);
+      // One grouped thread: its parent and the runbook reply.
+      expect(
+        slack.messages.filter((message) => message.channel === 'C0INCIDENT' && !message.threadTs),
+      ).toHaveLength(1);
       const before = await snapshotOf(inspector, app.prefix);
       expect(Object.keys(before.watched)).toEqual(['api.example.com']);
       expect(before.subscribed).toEqual(['C0TEAM']);
       expect(Object.keys(before.alertStates).length).toBeGreaterThan(0);
+      expect(Object.keys(before.alertGroups).length).toBeGreaterThan(0);
       expect(before.schedulers.length).toBeGreaterThan(0);
 
       await killRedis();
@@ -193,10 +205,12 @@ describe.skipIf(!hasRedisServer)('Redis restart with AOF on', () => {
         after.subscribed.length +
         Object.keys(before.alertStates).length -
         Object.keys(after.alertStates).length +
+        Object.keys(before.alertGroups).length -
+        Object.keys(after.alertGroups).length +
         before.schedulers.length -
         after.schedulers.length;
       figures.record('data_lost', lost, {
-        note: 'watch list, subscriptions, alert states and schedulers; must be 0',
+        note: 'watch list, subscriptions, alert states and groups, and schedulers; must be 0',
       });
       figures.record('seconds_to_recover', Math.round((recoveredAt - restartedAt) / 100) / 10, {
         note: `Redis restarted ${Math.round((restartedAt - downAt) / 100) / 10} s after it died; /healthz 200 again after this`,

@@ -67,6 +67,8 @@ export interface FakeSlack {
   /** Channels that answer `channel_not_found`. */
   missingChannels: Set<string>;
   deleteMessage(channel: string, ts: string): void;
+  /** Puts a message in a channel as if it had been posted earlier (state written by an older release). */
+  seedMessage(message: Omit<StoredMessage, 'updates' | 'blocks'> & { blocks?: unknown[] }): void;
   callsTo(method: string): RecordedCall[];
   responsesTo(url: string): ResponseUrlPost[];
   waitFor<T>(probe: () => T | undefined | false, options?: { timeoutMs?: number; what?: string }): Promise<T>;
@@ -351,6 +353,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const queue = faults.get(method) ?? [];
       queue.push(fault);
       faults.set(method, queue);
+    },
+    seedMessage(message) {
+      messages.push({ ...message, blocks: message.blocks, updates: 0 });
+      // Later posts get later ts values than every seeded one, as in a real channel.
+      const counter = Number(message.ts.split('.')[1] ?? 0);
+      if (message.ts.startsWith('1700000000.') && counter > tsCounter) tsCounter = counter;
     },
     deleteMessage(channel, ts) {
       const index = messages.findIndex((message) => message.channel === channel && message.ts === ts);

@@ -1,4 +1,5 @@
 import type { TestApp } from './app-harness.js';
+import type { FakeSlack } from './fake-slack.js';
 
 /**
  * Waits until no run is queued, running or waiting for its zones in `app`'s queues: the moment a
@@ -23,4 +24,23 @@ export async function waitForQueuesIdle(app: TestApp, options: { timeoutMs?: num
 export async function evaluateNow(app: TestApp): Promise<void> {
   await app.service.queues.requestEvaluation();
   await waitForQueuesIdle(app);
+}
+
+/**
+ * The alert-relevant Slack calls made since call number `from`, in order: 'parent', 'reply' or
+ * 'update', or with `withTs` 'reply:<thread ts>' and 'update:<ts>' to say which thread.
+ */
+export function slackCallsSince(
+  slack: Pick<FakeSlack, 'calls'>,
+  from: number,
+  options: { withTs?: boolean } = {},
+): string[] {
+  return slack.calls.slice(from).flatMap((call) => {
+    if (call.method === 'chat.postMessage') {
+      if (!call.args.thread_ts) return ['parent'];
+      return [options.withTs ? `reply:${String(call.args.thread_ts)}` : 'reply'];
+    }
+    if (call.method === 'chat.update') return [options.withTs ? `update:${String(call.args.ts)}` : 'update'];
+    return [];
+  });
 }

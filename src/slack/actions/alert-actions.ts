@@ -7,6 +7,7 @@ const BUTTONS = [
   [ACTION_IDS.alertAcknowledge, 'acknowledge'],
   [ACTION_IDS.alertSnooze, 'snooze'],
   [ACTION_IDS.alertRefresh, 'refresh'],
+  [ACTION_IDS.alertHostnames, 'hostnames'],
 ] as const;
 
 /**
@@ -41,6 +42,20 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
           messageTs: body.message?.ts ?? null,
         });
         if (!result.ok) await tellClicker(result.message);
+        // The Hostnames button: the full list, only for the person who asked, in as many parts as needed.
+        else
+          for (const message of result.privateMessages ?? []) {
+            await respondSafely(
+              respond,
+              {
+                response_type: 'ephemeral',
+                replace_original: false,
+                text: message.text,
+                blocks: message.blocks,
+              },
+              { deps, log, kind: 'alert_button' },
+            );
+          }
       } catch (error) {
         log.error({ err: error }, 'alert button failed');
         await tellClicker('That did not work (Slack or Cloudflare failed); try again in a minute.');

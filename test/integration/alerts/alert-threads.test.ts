@@ -14,7 +14,7 @@ import {
   startFakeSlack,
 } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
-import { evaluateNow, waitForQueuesIdle } from '../../support/runs.js';
+import { evaluateNow, slackCallsSince, waitForQueuesIdle } from '../../support/runs.js';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const HOSTNAME = 'app.example.com';
@@ -44,7 +44,8 @@ async function start(): Promise<TestApp> {
     file: {
       timezone: 'Europe/Berlin',
       zones: [{ id: ZONE_ID, name: 'example.com', hostnames: [HOSTNAME] }],
-      alerts: { channel: INCIDENT, mention_on_critical: MENTION },
+      // One thread per hostname, as before grouping: what this file pins down exactly.
+      alerts: { channel: INCIDENT, mention_on_critical: MENTION, group_by: 'hostname' },
     },
   });
   apps.push(app);
@@ -53,11 +54,7 @@ async function start(): Promise<TestApp> {
 
 /** The Slack calls made since `from`, as "method" or "method(thread)" strings. */
 function callsSince(from: number): string[] {
-  return slack.calls.slice(from).flatMap((call) => {
-    if (call.method === 'chat.postMessage') return [call.args.thread_ts ? 'reply' : 'parent'];
-    if (call.method === 'chat.update') return ['update'];
-    return [];
-  });
+  return slackCallsSince(slack, from);
 }
 
 function lastReplyText(): string {
@@ -84,7 +81,7 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-describe('alert threads', () => {
+describe('alert threads with group_by: hostname', () => {
   it('walks from healthy through the ladder to expired and renewed, with exactly the expected Slack calls', async () => {
     const app = await start();
     const steps: [string, number, string[]][] = [

@@ -113,17 +113,21 @@ describe('npm run demo', () => {
     expect(digestLines).toContain('\u2003\u21B3 static.demo.example, www.demo.example');
     expect(digest).toContain('Give the API token the "SSL and Certificates Read" permission for this zone');
 
-    // One alert parent per problem hostname, the critical ones with the configured mention.
+    // One alert parent per thing to fix (the shared certificate is one), the critical ones with the
+    // configured mention; certificate threads get the runbook as their first reply.
     const parents = output.split('━━ chat.postMessage #C0ALERTS (alert parent) ').length - 1;
-    expect(parents).toBe(7);
-    const critical = output.slice(output.indexOf('🔴 Critical: pay.demo.example'));
+    expect(parents).toBe(6);
+    expect(output).toContain('🟠 Warning: certificate for 2 hostnames expires in 12 days');
+    const critical = output.slice(
+      output.indexOf('🔴 Critical: certificate for 1 hostname expires in 3 days'),
+    );
     expect(critical.split('\n').slice(0, 4)).toEqual([
-      '🔴 Critical: pay.demo.example',
-      '═════════════════════════════',
+      '🔴 Critical: certificate for 1 hostname expires in 3 days',
+      '═════════════════════════════════════════════════════════',
       '',
       '@aop-oncall',
     ]);
-    expect(output).toContain('[Acknowledge] [Snooze 24 h] [Refresh]');
+    expect(output).toContain('[Acknowledge] [Snooze 24 h] [Refresh] [Hostnames]');
 
     // Under every message, a Block Kit Builder link that decodes back to exactly the blocks Slack
     // was given, in print order: acks, then response_url posts, then Web API calls, each in turn.
@@ -166,7 +170,8 @@ describe('npm run demo', () => {
 
     // Every printed message has its heading; the run is bounded and leaves nothing behind.
     expect(summary.messagesPrinted).toBe(output.split('\n━━ ').length - 1);
-    expect(summary.messagesPrinted).toBe(14);
+    // Card, list and digest messages, six alert parents and the runbooks of the four certificate threads.
+    expect(summary.messagesPrinted).toBe(17);
     expect(summary.durationMs).toBeLessThan(60_000);
     const redis = connectTestRedis();
     try {

@@ -46,6 +46,7 @@ function fullEpisode(): Episode {
       errorMessage: 'no answer',
       noticedAt: new Date('2026-12-02T08:45:00.000Z'),
     },
+    group: null,
   };
 }
 

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       ladderDays: [30, 14, 7, 3, 1, 0],
       mentionOnCritical: '',
       cannotCheckAfterEvaluations: 3,
+      groupBy: 'certificate',
     });
     expect(config.access).toEqual({ admins: [], allowedChannels: [] });
     expect(config.jobs).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000 });

@@ -42,6 +42,7 @@ function episode(overrides: Partial<Episode> = {}): Episode {
     pendingRepliesWhileSnoozed: 0,
     switchWentOff: false,
     checkError: null,
+    group: null,
     ...overrides,
   };
 }
@@ -152,15 +153,18 @@ describe('renderAlertParent', () => {
     );
   });
 
-  it('carries the aop_alert metadata with hostname and zone_id', () => {
+  it('carries the aop_alert metadata of the contract: hostname(s), zone, episode, kind, certificate key, route', () => {
     const message = renderAlertParent(episode(), HOST, { now: NOW, timeZone: TIME_ZONE });
     expect(message.metadata).toEqual({
       event_type: 'aop_alert',
       event_payload: {
         hostname: 'app.example.com',
+        hostnames: ['app.example.com'],
         zone_id: '023e105f4ecef8ad9ca31a8372d0c353',
         episode_id: 'ep_0123456789abcdef01234567',
         kind: 'certificate',
+        certificate_key: '6743787633689793699141714808227354901',
+        route: null,
         severity: 'critical',
         state: 'open',
       },

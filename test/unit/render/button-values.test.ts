@@ -17,6 +17,7 @@ describe('button values carried by the status card and the alerts', () => {
       alertAcknowledge: 'aop_alert_ack',
       alertSnooze: 'aop_alert_snooze',
       alertRefresh: 'aop_alert_refresh',
+      alertHostnames: 'aop_alert_hostnames',
       homeRefresh: 'aop_home_refresh',
     });
   });

@@ -203,6 +203,7 @@ describe('blocksToTerminalText', () => {
       pendingRepliesWhileSnoozed: 0,
       switchWentOff: false,
       checkError: null,
+      group: null,
     };
     const message = renderAlertParent(
       episode,

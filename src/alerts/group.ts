@@ -1,0 +1,652 @@
+/**
+ * Grouped alert threads (`alerts.group_by: certificate`): one episode per thing a person must fix.
+ *
+ * - `certificate`: a certificate problem (expiry ladder, certificate status timed out or stuck,
+ *   PEM expiry disagreeing with `expires_on`, not yet valid), one episode per (zone, certificate
+ *   key), covering every hostname the problem affects on that certificate.
+ * - `association`: a hostname-level problem (association stuck or timed out, AOP switched off or
+ *   voided, association gone), one episode per (zone, certificate key, problem); hostnames that get
+ *   the same problem later join it.
+ * - `cannot_check`: one episode per zone and error class, never one per hostname.
+ * - `zone_certificate` is reserved for zone-level certificates: add its classification in
+ *   `classifyHostname` (or a zone-level input beside it) and its wording in src/render/alert.ts;
+ *   the transition, the store and the budget need nothing new.
+ *
+ * Every key also carries `route` (null until team routing assigns owners), so one certificate
+ * whose hostnames belong to two routes can become two episodes without a new key shape.
+ *
+ * Pure: `observeGroups` turns one evaluation into what each group sees; `decideGroupTransition`
+ * decides the Slack actions with the same plan, ladder, snooze and acknowledgement rules as the
+ * per-hostname threads (src/alerts/transition.ts).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ReasonCode, Severity, SeverityReason } from '../domain/types.js';
+import {
+  ALERT_STATE_SCHEMA_VERSION,
+  alertStateKey,
+  certificateKeyOf,
+  type DepartedHostname,
+  type Episode,
+  type EpisodeCertificate,
+  type EpisodeGroup,
+  type EpisodeKind,
+  type EpisodeResolution,
+  episodeJson,
+  type HostnameAlertState,
+  initialAlertState,
+  type MovedHostname,
+  parseStored,
+  storedEpisodeSchema,
+} from './episode.js';
+import {
+  type AlertContext,
+  type AlertEvaluation,
+  type AlertTransition,
+  announce,
+  atLeast,
+  endSnoozeIfDue,
+  mentionFor,
+  openEpisode,
+  Plan,
+  resolve,
+  rungsReached,
+} from './transition.js';
+
+/** What identifies one grouped episode's thread. */
+export interface GroupKey {
+  kind: EpisodeKind;
+  zoneId: string;
+  /** Serial, else certificate id; null for `cannot_check`. */
+  certificateKey: string | null;
+  /** `aop_off`, `association_stuck`, `association_gone`, or the error class of `cannot_check`; null for certificates. */
+  problem: string | null;
+  /** The owning route; null until team routing assigns one. */
+  route: string | null;
+}
+
+/** The stored state of one grouped thread: its key and at most one open episode. */
+export interface GroupAlertState {
+  /** `groupIdOf(key)`: the hash field and lock name. */
+  id: string;
+  zoneId: string;
+  key: GroupKey;
+  episode: Episode | null;
+}
+
+/**
+ * The stable id of a group: its key's parts joined by `|` (none of them can contain one).
+ *
+ * @example groupIdOf({ kind: 'certificate', zoneId: 'z1', certificateKey: '4097', problem: null, route: null })
+ * // 'certificate|z1|4097||'
+ */
+export function groupIdOf(key: GroupKey): string {
+  return [key.kind, key.zoneId, key.certificateKey ?? '', key.problem ?? '', key.route ?? ''].join('|');
+}
+
+export function initialGroupState(key: GroupKey): GroupAlertState {
+  return { id: groupIdOf(key), zoneId: key.zoneId, key, episode: null };
+}
+
+/** A grouped episode's id: from the group and the opening instant, so a retry cannot mint another. */
+export function groupEpisodeIdFor(groupId: string, openedAt: Date): string {
+  const material = `group\n${groupId}\n${openedAt.toISOString()}`;
+  return `ep_${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What one hostname contributes
+
+/** Reason codes about the certificate itself (the status codes count when the certificate's status says so). */
+const CERTIFICATE_CODES: ReadonlySet<ReasonCode> = new Set([
+  'expired',
+  'expiring_critical',
+  'expiring_warning',
+  'not_yet_valid',
+  'expiry_mismatch',
+]);
+const TIMED_OUT: ReadonlySet<string> = new Set(['deployment_timed_out', 'deletion_timed_out']);
+const PENDING: ReadonlySet<string> = new Set(['initializing', 'pending_deployment', 'pending_deletion']);
+const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'unknown', 'info', 'ok'];
+
+/** The facts one hostname gives its group; aggregated over the members into the episode's facts. */
+interface MemberFacts {
+  severity: Severity;
+  reasons: SeverityReason[];
+  expiresOn: Date | null;
+  certificateStatus: string | null;
+  associationStatus: string | null;
+  aopSwitch: Episode['aopSwitch'];
+  certificate: EpisodeCertificate | null;
+  checkError: { errorCode: string; errorMessage: string } | null;
+}
+
+/** Facts of a member with nothing to say about a certificate (blind, or no association). */
+const NO_CERTIFICATE_FACTS = {
+  expiresOn: null,
+  certificateStatus: null,
+  associationStatus: null,
+  aopSwitch: null,
+  certificate: null,
+} as const;
+
+interface Contribution {
+  key: GroupKey;
+  facts: MemberFacts;
+}
+
+/**
+ * The error classes of a zone that cannot be checked: a token problem, an id Cloudflare does not
+ * know, or Cloudflare being unavailable. Errors within a class keep one episode open.
+ */
+export function errorClassOf(errorCode: string): string {
+  if (errorCode === 'cloudflare_unauthorized' || errorCode === 'cloudflare_forbidden') return 'access';
+  if (errorCode === 'cloudflare_not_found' || errorCode === 'cloudflare_bad_request') return 'not_found';
+  return 'unavailable';
+}
+
+function worst(reasons: readonly SeverityReason[]): Severity {
+  for (const severity of SEVERITY_ORDER)
+    if (reasons.some((reason) => reason.severity === severity)) return severity;
+  return 'ok';
+}
+
+function isProblem(severity: Severity): boolean {
+  return severity === 'critical' || severity === 'warning';
+}
+
+interface HostnameContext {
+  zoneId: string;
+  hostname: string;
+  evaluation: AlertEvaluation;
+  previous: HostnameAlertState;
+  failures: number;
+  /** Open association episodes this hostname is in, by problem, with their certificate key. */
+  openAssociationProblems: Map<string, string>;
+  /** The certificate key of an open grouped episode listing this hostname, when there is one. */
+  lastKnownCertificateKey: string | null;
+  cannotCheckAfterEvaluations: number;
+  route: string | null;
+}
+
+/** Which groups one hostname belongs to in this evaluation, and with what facts. */
+function classifyHostname(input: HostnameContext): Contribution[] {
+  const { observation, assessment } = input.evaluation;
+  const base = { zoneId: input.zoneId, route: input.route };
+  if (observation.kind === 'unreachable') {
+    if (input.failures < input.cannotCheckAfterEvaluations) return [];
+    return [
+      {
+        key: {
+          ...base,
+          kind: 'cannot_check',
+          certificateKey: null,
+          problem: errorClassOf(observation.errorCode),
+        },
+        facts: {
+          ...NO_CERTIFICATE_FACTS,
+          severity: 'unknown',
+          reasons: assessment.reasons,
+          checkError: { errorCode: observation.errorCode, errorMessage: observation.errorMessage },
+        },
+      },
+    ];
+  }
+  // A per-hostname episode written before grouping that tracks a switch gone off counts as well.
+  const wasEnabled = (problem: string) =>
+    input.previous.lastSeenSwitch === 'on' ||
+    input.openAssociationProblems.has(problem) ||
+    (input.previous.episode?.switchWentOff ?? false);
+  if (observation.kind === 'no_association') {
+    if (!wasEnabled('association_gone')) return [];
+    const certificateKey =
+      input.openAssociationProblems.get('association_gone') ?? input.lastKnownCertificateKey ?? 'none';
+    return [
+      {
+        key: { ...base, kind: 'association', certificateKey, problem: 'association_gone' },
+        facts: {
+          ...NO_CERTIFICATE_FACTS,
+          severity: 'warning',
+          reasons: assessment.reasons,
+          checkError: null,
+        },
+      },
+    ];
+  }
+  const association = observation.association;
+  const certificateKey = certificateKeyOf(association);
+  const certificate: EpisodeCertificate = {
+    id: association.certificateId,
+    serialNumber: association.serialNumber,
+    issuer: association.issuer,
+  };
+  const shared = {
+    expiresOn: assessment.effectiveExpiry ?? association.expiresOn,
+    certificateStatus: association.certificateStatus,
+    associationStatus: association.associationStatus,
+    aopSwitch: association.aopSwitch,
+    certificate,
+    checkError: null,
+  };
+  const contributions: Contribution[] = [];
+  const certificatePending = PENDING.has(association.certificateStatus ?? '');
+  const associationPending = PENDING.has(association.associationStatus ?? '');
+  const certificateReasons = assessment.reasons.filter(
+    (reason) =>
+      CERTIFICATE_CODES.has(reason.code) ||
+      (TIMED_OUT.has(reason.code) && association.certificateStatus === reason.code) ||
+      // Pending on both sides is one stuck deployment: the association's episode tells it.
+      (reason.code === 'stuck_pending' && certificatePending && !associationPending),
+  );
+  const certificateSeverity = worst(certificateReasons);
+  if (isProblem(certificateSeverity)) {
+    contributions.push({
+      key: { ...base, kind: 'certificate', certificateKey, problem: null },
+      facts: { ...shared, severity: certificateSeverity, reasons: certificateReasons },
+    });
+  }
+  const stuckReasons = assessment.reasons.filter(
+    (reason) =>
+      (TIMED_OUT.has(reason.code) && association.associationStatus === reason.code) ||
+      (reason.code === 'stuck_pending' && associationPending),
+  );
+  if (stuckReasons.length > 0) {
+    contributions.push({
+      key: { ...base, kind: 'association', certificateKey, problem: 'association_stuck' },
+      facts: { ...shared, severity: atLeast(worst(stuckReasons), 'warning'), reasons: stuckReasons },
+    });
+  }
+  const switchOff = association.aopSwitch === 'off' || association.aopSwitch === 'voided';
+  if (switchOff && wasEnabled('aop_off')) {
+    contributions.push({
+      key: { ...base, kind: 'association', certificateKey, problem: 'aop_off' },
+      facts: {
+        ...shared,
+        severity: 'warning',
+        reasons: assessment.reasons.filter(
+          (reason) => reason.code === 'disabled' || reason.code === 'voided',
+        ),
+      },
+    });
+  }
+  return contributions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One evaluation, seen by every group
+
+/** What one group sees in one evaluation. `facts` null: no member could be checked; keep what is stored. */
+export interface GroupObservation {
+  key: GroupKey;
+  hostnames: string[];
+  moved: MovedHostname[];
+  departed: DepartedHostname[];
+  facts:
+    | (Pick<
+        Episode,
+        | 'currentSeverity'
+        | 'reasonCodes'
+        | 'associationStatus'
+        | 'certificateStatus'
+        | 'aopSwitch'
+        | 'expiresOn'
+        | 'switchWentOff'
+      > & { certificate: EpisodeCertificate | null; checkError: MemberFacts['checkError'] })
+    | null;
+}
+
+export interface GroupingInput {
+  evaluations: { zoneId: string; hostname: string; evaluation: AlertEvaluation }[];
+  /** Per-hostname memory (last switch seen, consecutive failures), keyed by `alertStateKey`. */
+  hostnameStates: ReadonlyMap<string, HostnameAlertState>;
+  /** Every stored group, open or not. */
+  groups: ReadonlyMap<string, GroupAlertState>;
+  cannotCheckAfterEvaluations: number;
+  /** The route owning a hostname; null everywhere until team routing lands. */
+  routeOf?: (zoneId: string, hostname: string) => string | null;
+}
+
+export interface GroupingResult {
+  /** Every group with members now, and every open group (possibly with none left). */
+  observations: Map<string, GroupObservation>;
+  /** Per-hostname bookkeeping that changed (failure counters, the last switch seen). */
+  hostnameUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[];
+}
+
+function aggregate(kind: EpisodeKind, members: MemberFacts[]): GroupObservation['facts'] {
+  const first = members[0];
+  if (first === undefined) return null;
+  const reasons = members.flatMap((member) => member.reasons);
+  const severity = worst(members.map((member) => ({ severity: member.severity }) as SeverityReason));
+  const codes = [
+    ...new Set(
+      SEVERITY_ORDER.flatMap((level) =>
+        reasons.filter((reason) => reason.severity === level).map((reason) => reason.code),
+      ),
+    ),
+  ];
+  const expiries = members.flatMap((member) => (member.expiresOn === null ? [] : [member.expiresOn]));
+  const earliest = expiries.reduce<Date | null>(
+    (soonest, date) => (soonest === null || date < soonest ? date : soonest),
+    null,
+  );
+  const certificateLevel = kind === 'certificate' || kind === 'zone_certificate';
+  return {
+    currentSeverity: severity,
+    reasonCodes: codes,
+    // A grouped certificate episode is about the certificate: per-hostname fields stay out of it.
+    associationStatus: certificateLevel ? null : first.associationStatus,
+    certificateStatus: first.certificateStatus,
+    aopSwitch: certificateLevel ? null : first.aopSwitch,
+    expiresOn: earliest,
+    switchWentOff: false,
+    certificate: first.certificate,
+    checkError: first.checkError,
+  };
+}
+
+function byHostname<T extends { hostname: string }>(entries: Iterable<T>): T[] {
+  return [...entries].sort((a, b) => a.hostname.localeCompare(b.hostname));
+}
+
+/**
+ * Sorts one evaluation into groups: which hostnames each group covers now, which of an open
+ * group's hostnames moved to another certificate or left, and the group's facts. Hostnames that
+ * could not be checked (or were not in this run) stay where they were: nothing is known about them.
+ *
+ * @example
+ * const { observations } = observeGroups({ evaluations, hostnameStates, groups, cannotCheckAfterEvaluations: 3 });
+ * // one certificate expiring for 30 hostnames → one observation with 30 hostnames
+ */
+export function observeGroups(input: GroupingInput): GroupingResult {
+  const openGroups = [...input.groups.values()].filter(
+    (group) => group.episode !== null && group.episode.resolvedAt === null && group.episode.group !== null,
+  );
+  const openProblemsOf = new Map<string, Map<string, string>>();
+  const lastKeyOf = new Map<string, string>();
+  for (const group of openGroups) {
+    for (const hostname of group.episode?.group?.hostnames ?? []) {
+      const field = alertStateKey(group.zoneId, hostname);
+      if (group.key.certificateKey !== null && group.key.certificateKey !== 'none')
+        lastKeyOf.set(field, group.key.certificateKey);
+      if (group.key.kind !== 'association' || group.key.problem === null) continue;
+      const problems = openProblemsOf.get(field) ?? new Map<string, string>();
+      problems.set(group.key.problem, group.key.certificateKey ?? 'none');
+      openProblemsOf.set(field, problems);
+    }
+  }
+
+  const members = new Map<string, { key: GroupKey; facts: Map<string, MemberFacts> }>();
+  const seen = new Map<string, AlertEvaluation>();
+  const hostnameUpdates: GroupingResult['hostnameUpdates'] = [];
+  for (const { zoneId, hostname, evaluation } of input.evaluations) {
+    const field = alertStateKey(zoneId, hostname);
+    seen.set(field, evaluation);
+    const stored = input.hostnameStates.get(field) ?? null;
+    const previous = stored ?? initialAlertState(zoneId, hostname);
+    const observation = evaluation.observation;
+    const failures = observation.kind === 'unreachable' ? previous.consecutiveCheckFailures + 1 : 0;
+    const seenSwitch = observation.kind === 'association' ? observation.association.aopSwitch : 'unreported';
+    const next: HostnameAlertState = {
+      ...previous,
+      consecutiveCheckFailures: failures,
+      lastSeenSwitch: seenSwitch === 'unreported' ? previous.lastSeenSwitch : seenSwitch,
+    };
+    if (
+      next.consecutiveCheckFailures !== previous.consecutiveCheckFailures ||
+      next.lastSeenSwitch !== previous.lastSeenSwitch ||
+      stored === null
+    ) {
+      hostnameUpdates.push({ previous: stored, next });
+    }
+    const contributions = classifyHostname({
+      zoneId,
+      hostname,
+      evaluation,
+      previous,
+      failures,
+      openAssociationProblems: openProblemsOf.get(field) ?? new Map(),
+      lastKnownCertificateKey: lastKeyOf.get(field) ?? null,
+      cannotCheckAfterEvaluations: input.cannotCheckAfterEvaluations,
+      route: input.routeOf?.(zoneId, hostname) ?? null,
+    });
+    for (const { key, facts } of contributions) {
+      const id = groupIdOf(key);
+      const entry = members.get(id) ?? { key, facts: new Map<string, MemberFacts>() };
+      entry.facts.set(hostname, facts);
+      members.set(id, entry);
+    }
+  }
+
+  const openIds = new Set(openGroups.map((group) => group.id));
+  const observations = new Map<string, GroupObservation>();
+  for (const [id, entry] of members) {
+    if (openIds.has(id)) continue;
+    observations.set(id, {
+      key: entry.key,
+      hostnames: [...entry.facts.keys()].sort(),
+      moved: [],
+      departed: [],
+      facts: aggregate(entry.key.kind, [...entry.facts.values()]),
+    });
+  }
+  for (const group of openGroups) {
+    const covered = group.episode?.group;
+    if (!covered) continue;
+    const now = members.get(group.id)?.facts ?? new Map<string, MemberFacts>();
+    const hostnames = new Set(now.keys());
+    const moved = new Map(covered.moved.map((entry) => [entry.hostname, entry]));
+    const departed = new Map(covered.departed.map((entry) => [entry.hostname, entry]));
+    for (const hostname of hostnames) {
+      moved.delete(hostname);
+      departed.delete(hostname);
+    }
+    for (const hostname of covered.hostnames) {
+      if (hostnames.has(hostname)) continue;
+      const evaluation = seen.get(alertStateKey(group.zoneId, hostname));
+      const observation = evaluation?.observation;
+      if (observation === undefined || observation.kind === 'unreachable') {
+        // Nothing is known about it now (blind, or not in this run): it stays covered.
+        if (group.key.kind !== 'cannot_check' || observation === undefined) {
+          hostnames.add(hostname);
+          continue;
+        }
+      }
+      if (observation?.kind === 'association' && group.key.kind !== 'cannot_check') {
+        const key = certificateKeyOf(observation.association);
+        if (key !== 'none' && key !== group.key.certificateKey) {
+          moved.set(hostname, {
+            hostname,
+            certificateKey: key,
+            expiresOn: evaluation?.assessment.effectiveExpiry ?? observation.association.expiresOn,
+          });
+          continue;
+        }
+      }
+      departed.set(hostname, {
+        hostname,
+        reason: observation?.kind === 'no_association' ? 'not_associated' : 'recovered',
+      });
+    }
+    observations.set(group.id, {
+      key: group.key,
+      hostnames: [...hostnames].sort(),
+      moved: byHostname(moved.values()),
+      departed: byHostname(departed.values()),
+      facts: aggregate(group.key.kind, [...now.values()]),
+    });
+  }
+  return { observations, hostnameUpdates };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transition
+
+/** A new grouped episode for `observation`, with the rungs already reached counted as told by its parent. */
+export function openGroupEpisode(
+  state: GroupAlertState,
+  observation: GroupObservation,
+  facts: NonNullable<GroupObservation['facts']>,
+  reached: number[],
+  now: Date,
+): Episode {
+  return openEpisode({
+    id: groupEpisodeIdFor(state.id, now),
+    kind: state.key.kind,
+    certificateKey: state.key.certificateKey ?? 'none',
+    openedAt: now,
+    currentSeverity: facts.currentSeverity,
+    reasonCodes: facts.reasonCodes,
+    associationStatus: facts.associationStatus,
+    certificateStatus: facts.certificateStatus,
+    aopSwitch: facts.aopSwitch,
+    expiresOn: facts.expiresOn,
+    rungsPosted: reached,
+    switchWentOff: facts.switchWentOff,
+    checkError: facts.checkError === null ? null : { ...facts.checkError, noticedAt: now },
+    group: {
+      problem: state.key.problem,
+      route: state.key.route,
+      hostnames: observation.hostnames,
+      moved: [],
+      departed: [],
+      certificate: facts.certificate,
+      runbookPosted: false,
+    },
+  });
+}
+
+/** Why a group with no hostname left ends: renewed when they moved, recovered checks, else healthy. */
+function resolutionOf(episode: Episode, observation: GroupObservation): EpisodeResolution {
+  if (episode.kind === 'cannot_check') {
+    return { reason: 'checks_recovered', newCertificateKey: null, newExpiresOn: null };
+  }
+  const targets = new Map<string, { count: number; expiresOn: Date | null }>();
+  for (const entry of observation.moved) {
+    const target = targets.get(entry.certificateKey) ?? { count: 0, expiresOn: entry.expiresOn };
+    targets.set(entry.certificateKey, { count: target.count + 1, expiresOn: target.expiresOn });
+  }
+  const [mostUsed] = [...targets.entries()].sort((a, b) => b[1].count - a[1].count);
+  if (mostUsed === undefined) return { reason: 'healthy', newCertificateKey: null, newExpiresOn: null };
+  return { reason: 'renewed', newCertificateKey: mostUsed[0], newExpiresOn: mostUsed[1].expiresOn };
+}
+
+const RUNBOOK_KINDS: ReadonlySet<EpisodeKind> = new Set(['certificate', 'zone_certificate']);
+
+/**
+ * Decides what one evaluation means for one group's thread: open (one parent, then the runbook
+ * once the parent is confirmed), one reply per rung crossed or per evaluation in which its
+ * hostnames or status changed, the resolution when no hostname is left, and nothing at all when
+ * nothing changed. Re-running it on a partially applied result yields exactly what remains.
+ *
+ * @example
+ * decideGroupTransition(initialGroupState(key), observation, context).actions.map((a) => a.type) // ['post_parent']
+ */
+export function decideGroupTransition(
+  previous: GroupAlertState,
+  observation: GroupObservation | null,
+  context: AlertContext,
+): AlertTransition<GroupAlertState> {
+  const plan = new Plan<GroupAlertState>(previous);
+  if (plan.episode !== null && plan.episode.resolvedAt !== null) plan.syncParent({ channel: null });
+  endSnoozeIfDue(plan, context);
+
+  const open = plan.episode;
+  const covered = observation?.hostnames ?? [];
+  if (open !== null && open.group !== null) {
+    const group: EpisodeGroup = {
+      ...open.group,
+      hostnames: covered.length > 0 || observation === null ? covered : [],
+      moved: observation?.moved ?? open.group.moved,
+      departed: observation?.departed ?? open.group.departed,
+      certificate: observation?.facts?.certificate ?? open.group.certificate,
+    };
+    if (observation === null) group.hostnames = open.group.hostnames;
+    const after: Episode = {
+      ...open,
+      ...(observation?.facts
+        ? {
+            currentSeverity: observation.facts.currentSeverity,
+            reasonCodes: observation.facts.reasonCodes,
+            associationStatus: observation.facts.associationStatus,
+            certificateStatus: observation.facts.certificateStatus,
+            aopSwitch: observation.facts.aopSwitch,
+            expiresOn: observation.facts.expiresOn,
+            checkError:
+              observation.facts.checkError === null
+                ? null
+                : { ...observation.facts.checkError, noticedAt: open.checkError?.noticedAt ?? context.now },
+          }
+        : {}),
+      group,
+    };
+    if (observation !== null && covered.length === 0) {
+      // The last hostnames left: the resolution reply says how, and the parent shows the final tally.
+      plan.silently({ ...plan.state, episode: after });
+      resolve(plan, resolutionOf(open, observation), context);
+    } else {
+      announce(plan, open, after, rungsReached(context.ladderDays, after.expiresOn, context.now), context);
+    }
+  } else if (observation !== null && covered.length > 0 && observation.facts !== null) {
+    const reached = rungsReached(context.ladderDays, observation.facts.expiresOn, context.now);
+    const episode = openGroupEpisode(plan.state, observation, observation.facts, reached, context.now);
+    plan.parentMention = mentionFor(context, episode);
+    plan.silently({ ...plan.state, episode });
+  }
+
+  const current = plan.episode;
+  if (
+    current !== null &&
+    current.group !== null &&
+    current.resolvedAt === null &&
+    current.parent !== null &&
+    !current.group.runbookPosted &&
+    RUNBOOK_KINDS.has(current.kind)
+  ) {
+    plan.reply({ kind: 'runbook' }, { ...current, group: { ...current.group, runbookPosted: true } });
+  }
+  plan.syncParent({ channel: context.channel, force: context.refreshParent === true });
+  return plan.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON form
+
+const GROUP_STATE_SCHEMA_VERSION = ALERT_STATE_SCHEMA_VERSION;
+
+const storedGroupSchema = z.object({
+  schemaVersion: z.literal(GROUP_STATE_SCHEMA_VERSION),
+  id: z.string().min(1),
+  zoneId: z.string().min(1),
+  key: z.object({
+    kind: z.enum(['certificate', 'association', 'zone_certificate', 'cannot_check']),
+    zoneId: z.string().min(1),
+    certificateKey: z.string().nullable(),
+    problem: z.string().nullable(),
+    route: z.string().nullable(),
+  }),
+  episode: storedEpisodeSchema.nullable(),
+});
+
+/** The JSON stored in Redis for one group, fields in a fixed order (compare-and-set compares strings). */
+export function serializeGroupState(state: GroupAlertState): string {
+  return JSON.stringify({
+    schemaVersion: GROUP_STATE_SCHEMA_VERSION,
+    id: state.id,
+    zoneId: state.zoneId,
+    key: {
+      kind: state.key.kind,
+      zoneId: state.key.zoneId,
+      certificateKey: state.key.certificateKey,
+      problem: state.key.problem,
+      route: state.key.route,
+    },
+    episode: episodeJson(state.episode),
+  });
+}
+
+/** Parses what `serializeGroupState` wrote; anything else throws `AopError('alert_state_invalid')`. */
+export function deserializeGroupState(json: string): GroupAlertState {
+  const { schemaVersion: _version, ...state } = parseStored(json, storedGroupSchema);
+  return state;
+}

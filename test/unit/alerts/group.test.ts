@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import type { HostnameAlertState } from '../../../src/alerts/episode.js';
+import {
+  decideGroupTransition,
+  type GroupAlertState,
+  groupIdOf,
+  initialGroupState,
+  observeGroups,
+} from '../../../src/alerts/group.js';
+import {
+  type AlertAction,
+  type AlertEvaluation,
+  applyAcknowledge,
+  applySnooze,
+  confirmAlertAction,
+} from '../../../src/alerts/transition.js';
+import { renderAlertAction } from '../../../src/render/alert.js';
+import {
+  alertContext,
+  checked,
+  DAY_MS,
+  EXPIRY,
+  NEW_EXPIRY,
+  NEW_SERIAL,
+  nextTs,
+  SERIAL,
+  statusReason,
+  TIME_ZONE,
+  whenDaysLeft,
+  ZONE_ID,
+} from './builders.js';
+
+/**
+ * Grouped episodes as a transition table: a small world of hostnames evaluated step by step with a
+ * fixed clock; every step lists the Slack actions per group, and the world applies them as Slack
+ * would confirm them.
+ */
+
+const HOSTS = ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'];
+const CERTIFICATE_GROUP = groupIdOf({
+  kind: 'certificate',
+  zoneId: ZONE_ID,
+  certificateKey: SERIAL,
+  problem: null,
+  route: null,
+});
+
+interface World {
+  hostnames: Map<string, HostnameAlertState>;
+  groups: Map<string, GroupAlertState>;
+}
+
+type Observed = (hostname: string, now: Date) => AlertEvaluation;
+
+function world(): World {
+  return { hostnames: new Map(), groups: new Map() };
+}
+
+function label(action: AlertAction<GroupAlertState>): string {
+  return action.type === 'post_reply' ? `post_reply:${action.reason}` : action.type;
+}
+
+function confirm(state: GroupAlertState, actions: AlertAction<GroupAlertState>[]): GroupAlertState {
+  let confirmed = state;
+  for (const action of actions) {
+    confirmed = confirmAlertAction(
+      action,
+      action.type === 'post_parent' ? { channel: action.channel, ts: nextTs() } : action.parent,
+    );
+  }
+  return confirmed;
+}
+
+/** One evaluation of `hostnames`: the actions per group (re-run after a new parent, as the evaluator does). */
+function step(
+  state: World,
+  now: Date,
+  observe: Observed,
+  options: { hostnames?: string[]; texts?: string[] } = {},
+): Record<string, string[]> {
+  const evaluations = (options.hostnames ?? HOSTS).map((hostname) => ({
+    zoneId: ZONE_ID,
+    hostname,
+    evaluation: observe(hostname, now),
+  }));
+  const { observations, hostnameUpdates } = observeGroups({
+    evaluations,
+    hostnameStates: state.hostnames,
+    groups: state.groups,
+    cannotCheckAfterEvaluations: 3,
+  });
+  for (const { next } of hostnameUpdates) state.hostnames.set(`${next.zoneId}/${next.hostname}`, next);
+  const result: Record<string, string[]> = {};
+  const ids = new Set([
+    ...observations.keys(),
+    ...[...state.groups.values()].filter((g) => g.episode).map((g) => g.id),
+  ]);
+  for (const id of ids) {
+    const observation = observations.get(id) ?? null;
+    let current = state.groups.get(id) ?? (observation ? initialGroupState(observation.key) : null);
+    if (current === null) continue;
+    const labels: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const transition = decideGroupTransition(current, observation, alertContext(now));
+      for (const action of transition.actions) {
+        labels.push(label(action));
+        options.texts?.push(renderAlertAction(action, { now, timeZone: TIME_ZONE }).text);
+      }
+      current = transition.actions.length === 0 ? transition.next : confirm(current, transition.actions);
+      if (!transition.actions.some((action) => action.type === 'post_parent')) break;
+    }
+    state.groups.set(id, current);
+    if (labels.length > 0) result[id.split('|').slice(0, 4).join('|')] = labels;
+  }
+  return result;
+}
+
+const onOld: Observed = (hostname, now) => checked(now, { hostname });
+const movedTo =
+  (moved: string[]): Observed =>
+  (hostname, now) =>
+    moved.includes(hostname)
+      ? checked(now, { hostname, serialNumber: NEW_SERIAL, certificateId: 'new-id', expiresOn: NEW_EXPIRY })
+      : checked(now, { hostname });
+
+const CERT = `certificate|${ZONE_ID}|${SERIAL}|`;
+
+describe('grouped episodes', () => {
+  it('opens one parent (then the runbook) for every hostname on an expiring certificate, and stays quiet after', () => {
+    const state = world();
+    expect(step(state, whenDaysLeft(45), onOld)).toEqual({});
+    expect(step(state, whenDaysLeft(29), onOld)).toEqual({ [CERT]: ['post_parent', 'post_reply:runbook'] });
+    expect(step(state, whenDaysLeft(28), onOld)).toEqual({});
+    expect(state.groups.get(CERTIFICATE_GROUP)?.episode?.group?.hostnames).toEqual(HOSTS);
+  });
+
+  it('tells a rung once for the whole certificate, naming the lowest when several are crossed', () => {
+    const state = world();
+    step(state, whenDaysLeft(29), onOld);
+    expect(step(state, whenDaysLeft(13), onOld)).toEqual({ [CERT]: ['post_reply:rung', 'update_parent'] });
+    const texts: string[] = [];
+    expect(step(state, whenDaysLeft(2), onOld, { texts })).toEqual({
+      [CERT]: ['post_reply:rung', 'update_parent'],
+    });
+    expect(texts[0]).toContain('Less than 3 days left');
+    expect(texts[0]?.startsWith('<!subteam^S0123>')).toBe(true);
+  });
+
+  it('shows partial renewal in one batched reply and resolves when the last hostname moved', () => {
+    const state = world();
+    step(state, whenDaysLeft(10), onOld);
+    const texts: string[] = [];
+    expect(step(state, whenDaysLeft(9.5), movedTo(['a.example.com', 'b.example.com']), { texts })).toEqual({
+      [CERT]: ['post_reply:status_change', 'update_parent'],
+    });
+    expect(texts[0]).toContain('2 of 4 hostnames moved');
+    expect(texts[0]).toContain(NEW_SERIAL);
+    expect(step(state, whenDaysLeft(9.4), movedTo(['a.example.com', 'b.example.com']))).toEqual({});
+    // The hostnames still on the old certificate keep it open; the last ones moving resolve it.
+    expect(step(state, whenDaysLeft(9.3), movedTo(HOSTS))).toEqual({
+      [CERT]: ['post_reply:resolved', 'update_parent'],
+    });
+    expect(state.groups.get(CERTIFICATE_GROUP)?.episode).toBeNull();
+    expect(step(state, whenDaysLeft(9.2), movedTo(HOSTS))).toEqual({});
+  });
+
+  it('counts a hostname that is no longer associated as gone from the certificate', () => {
+    const state = world();
+    step(state, whenDaysLeft(10), onOld, { hostnames: ['a.example.com', 'b.example.com'] });
+    const gone: Observed = (hostname, now) =>
+      hostname === 'b.example.com'
+        ? {
+            observation: { kind: 'no_association', hostname, zoneId: ZONE_ID },
+            assessment: {
+              severity: 'info',
+              reasons: [statusReason('no_association', 'info')],
+              effectiveExpiry: null,
+              daysUntilExpiry: null,
+            },
+          }
+        : checked(now, { hostname, serialNumber: NEW_SERIAL, expiresOn: NEW_EXPIRY });
+    const actions = step(state, whenDaysLeft(9), gone, { hostnames: ['a.example.com', 'b.example.com'] });
+    // The certificate episode resolves (a moved, b gone); b's association vanishing after being on is its own problem.
+    expect(actions[CERT]).toEqual(['post_reply:resolved', 'update_parent']);
+    expect(actions[`association|${ZONE_ID}|${SERIAL}|association_gone`]).toEqual(['post_parent']);
+  });
+
+  it('lets hostnames that get the same association problem later join its episode', () => {
+    const state = world();
+    const far = new Date(EXPIRY.getTime() + 300 * DAY_MS);
+    const switched =
+      (off: string[]): Observed =>
+      (hostname, now) =>
+        checked(now, { hostname, expiresOn: far, aopSwitch: off.includes(hostname) ? 'off' : 'on' });
+    step(state, whenDaysLeft(40), switched([]));
+    const problem = `association|${ZONE_ID}|${SERIAL}|aop_off`;
+    expect(step(state, whenDaysLeft(39), switched(['a.example.com']))).toEqual({
+      [problem]: ['post_parent'],
+    });
+    const texts: string[] = [];
+    expect(
+      step(state, whenDaysLeft(38), switched(['a.example.com', 'b.example.com', 'c.example.com']), { texts }),
+    ).toEqual({
+      [problem]: ['post_reply:status_change', 'update_parent'],
+    });
+    expect(texts[0]).toContain('Joined (2)');
+    expect(step(state, whenDaysLeft(37), switched([]))).toEqual({
+      [problem]: ['post_reply:resolved', 'update_parent'],
+    });
+  });
+
+  it('opens one cannot-check episode for a blind zone after the threshold, keeps the certificate ladder going, and resolves once', () => {
+    const state = world();
+    step(state, whenDaysLeft(10), onOld);
+    const blind: Observed = (hostname) => ({
+      observation: {
+        kind: 'unreachable',
+        hostname,
+        zoneId: ZONE_ID,
+        errorCode: 'cloudflare_timeout',
+        errorMessage: 'no answer',
+      },
+      assessment: {
+        severity: 'unknown',
+        reasons: [statusReason('unreachable', 'unknown')],
+        effectiveExpiry: null,
+        daysUntilExpiry: null,
+      },
+    });
+    const zone = `cannot_check|${ZONE_ID}||unavailable`;
+    expect(step(state, whenDaysLeft(9.9), blind)).toEqual({});
+    expect(step(state, whenDaysLeft(9.8), blind)).toEqual({});
+    expect(step(state, whenDaysLeft(9.7), blind)).toEqual({ [zone]: ['post_parent'] });
+    // Blind, the stored expiry still crosses rung 7: the certificate thread is told, once.
+    expect(step(state, whenDaysLeft(6.5), blind)).toEqual({ [CERT]: ['post_reply:rung', 'update_parent'] });
+    // Checks work again: the zone thread resolves; the certificate thread hears the severity it could not see.
+    expect(step(state, whenDaysLeft(6.4), onOld)).toEqual({
+      [zone]: ['post_reply:resolved', 'update_parent'],
+      [CERT]: ['post_reply:status_change', 'update_parent'],
+    });
+    expect(state.groups.get(CERTIFICATE_GROUP)?.episode?.group?.hostnames).toEqual(HOSTS);
+  });
+
+  it('acknowledges and snoozes per episode, whatever the number of hostnames', () => {
+    const state = world();
+    step(state, whenDaysLeft(8), onOld);
+    const group = state.groups.get(CERTIFICATE_GROUP) as GroupAlertState;
+    const press = { userId: 'U0ACKER', now: whenDaysLeft(7.5), timeZone: TIME_ZONE };
+    const acknowledged = applyAcknowledge(group, press);
+    expect(acknowledged.actions.map(label)).toEqual(['post_reply:acknowledged', 'update_parent']);
+    state.groups.set(CERTIFICATE_GROUP, confirm(group, acknowledged.actions));
+    const snoozed = applySnooze(state.groups.get(CERTIFICATE_GROUP) as GroupAlertState, press);
+    expect(snoozed.actions.map(label)).toEqual(['post_reply:snoozed', 'update_parent']);
+    state.groups.set(
+      CERTIFICATE_GROUP,
+      confirm(state.groups.get(CERTIFICATE_GROUP) as GroupAlertState, snoozed.actions),
+    );
+    // Inside the snooze: the rung updates the parent only; the reply is held and summarised later.
+    expect(step(state, whenDaysLeft(6.9), onOld)).toEqual({ [CERT]: ['update_parent'] });
+    const texts: string[] = [];
+    expect(step(state, whenDaysLeft(6.4), onOld, { texts })).toEqual({
+      // The summary reply, and the parent loses its snooze note.
+      [CERT]: ['post_reply:snooze_summary', 'update_parent'],
+    });
+    expect(texts[0]).not.toContain('<!subteam');
+  });
+});
