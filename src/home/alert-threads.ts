@@ -1,18 +1,18 @@
 /**
  * The open alert threads for the Home tab, read from the alert store: every episode whose parent
- * Slack confirmed and which is not resolved yet.
+ * Slack confirmed and which is not resolved yet, per hostname and grouped.
  */
 import type { AlertStore } from '../alerts/store.js';
 import type { ZoneRef } from '../domain/types.js';
 import type { OpenAlertThread, OpenAlertThreadSource } from './model.js';
 
 export function createStoredAlertThreads(
-  store: Pick<AlertStore, 'loadAll'>,
+  store: Pick<AlertStore, 'loadAll' | 'loadGroups'>,
   zones: () => Promise<ZoneRef[]>,
 ): OpenAlertThreadSource {
   return {
     async listOpenThreads() {
-      const [states, knownZones] = await Promise.all([store.loadAll(), zones()]);
+      const [states, groups, knownZones] = await Promise.all([store.loadAll(), store.loadGroups(), zones()]);
       const zoneNames = new Map(knownZones.map((zone) => [zone.id, zone.name]));
       const threads: OpenAlertThread[] = [];
       for (const state of states.values()) {
@@ -29,6 +29,23 @@ export function createStoredAlertThreads(
           acknowledged: episode.acknowledged !== null,
           parent: episode.parent,
           route: null,
+        });
+      }
+      // Grouped threads (`alerts.group_by: certificate`): one per thing to fix, with all its hostnames.
+      for (const group of groups.values()) {
+        const episode = group.episode;
+        if (!episode?.parent || episode.resolvedAt !== null) continue;
+        threads.push({
+          episodeId: episode.id,
+          kind: episode.kind,
+          severity: episode.currentSeverity,
+          zone: { id: group.zoneId, name: zoneNames.get(group.zoneId) ?? null },
+          certificateKey: group.key.certificateKey === 'none' ? null : group.key.certificateKey,
+          hostnames: episode.group?.hostnames ?? [],
+          expiresOn: episode.expiresOn,
+          acknowledged: episode.acknowledged !== null,
+          parent: episode.parent,
+          route: group.key.route,
         });
       }
       return threads;
