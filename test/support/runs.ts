@@ -21,9 +21,9 @@ export async function waitForQueuesIdle(app: TestApp, options: { timeoutMs?: num
 }
 
 /** Requests one alert evaluation and waits until it has been applied. */
-export async function evaluateNow(app: TestApp): Promise<void> {
+export async function evaluateNow(app: TestApp, options: { timeoutMs?: number } = {}): Promise<void> {
   await app.service.queues.requestEvaluation();
-  await waitForQueuesIdle(app);
+  await waitForQueuesIdle(app, options);
 }
 
 /**
