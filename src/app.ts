@@ -25,6 +25,7 @@ import { exportHostnameGauges } from './observability/hostname-gauges.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
+import { deserializeZoneCheck } from './queue/serialization.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
@@ -134,15 +135,21 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     zones: config.zones,
     nowMs: () => clock().getTime(),
   });
+  const keys = redisKeys(config.redisKeyPrefix);
   const lookup = createLookupService({
     cloudflare,
     zoneResolver,
     thresholds: config.thresholds,
     timeZone: config.timezone,
     clock,
+    readZoneQuota: async (zoneId) => {
+      const stored = await commandsRedis.hget(keys.zoneSnapshots, zoneId);
+      if (stored === null) return null;
+      const check = deserializeZoneCheck(stored);
+      return check.quota ? { quota: check.quota, checkedAt: check.checkedAt } : null;
+    },
   });
 
-  const keys = redisKeys(config.redisKeyPrefix);
   const router = routerFromConfig(config);
   const watchStore = createWatchStore(commandsRedis, keys);
   const poster = createSlackPoster({

@@ -1,7 +1,12 @@
 /**
  * Maps Cloudflare's wire shapes onto the domain model. Pure: no I/O, no clock.
  */
-import type { HostnameAopSwitch, HostnameAssociation, ZoneCertificate } from '../domain/types.js';
+import type {
+  HostnameAopSwitch,
+  HostnameAssociation,
+  HostnameCertificate,
+  ZoneCertificate,
+} from '../domain/types.js';
 import type {
   CfHostnameAssociationRow,
   CfHostnameCertificate,
@@ -152,6 +157,27 @@ export function joinAssociationsWithCertificates(
     });
   }
   return associations;
+}
+
+/**
+ * One row of the zone's hostname-certificate list (C1) as the domain sees it.
+ *
+ * @example
+ * toHostnameCertificate({ id: 'c2', status: 'active', uploaded_on: '2026-11-20T08:00:00Z' }, 'zone1')
+ * // { zoneId: 'zone1', certificateId: 'c2', status: 'active', uploadedOn: 2026-11-20T08:00:00.000Z, ... }
+ */
+export function toHostnameCertificate(row: CfHostnameCertificate, zoneId: string): HostnameCertificate {
+  return {
+    zoneId,
+    certificateId: textOrNull(row.id),
+    status: textOrNull(row.status),
+    expiresOn: parseCloudflareTimestamp(row.expires_on),
+    issuer: textOrNull(row.issuer),
+    serialNumber: textOrNull(row.serial_number),
+    signature: textOrNull(row.signature),
+    certificatePem: pemOrNull(row.certificate),
+    uploadedOn: parseCloudflareTimestamp(row.uploaded_on),
+  };
 }
 
 /**

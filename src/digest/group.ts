@@ -3,6 +3,7 @@
  * a warning, what could not be checked and what is switched off. Pure and deterministic: the same
  * input always gives the same items in the same order, whatever order the checks arrived in.
  */
+import { purposeFindings } from '../domain/fitness.js';
 import type { ReasonCode, Severity, SeverityReason } from '../domain/types.js';
 import type {
   DigestCounts,
@@ -11,6 +12,7 @@ import type {
   DigestSectionKey,
   DigestSections,
   HostnameCheck,
+  UnfitCertificateItem,
   ZoneCertificateCheck,
   ZoneFailure,
   ZoneLevelCheck,
@@ -85,6 +87,39 @@ export function groupDigestItems(input: DigestInput): DigestSections {
     sections[key].sort(key === 'critical' || key === 'warning' ? compareByExpiryThenName : compareByName);
   }
   return { sections, counts: countDigest(input) };
+}
+
+/**
+ * The certificates in use that an origin checking client certificates would reject, one item per
+ * zone and certificate, ordered by zone then first hostname. Only switched-on associations count:
+ * a certificate Cloudflare does not send cannot be rejected. Warnings, never alerts: an origin
+ * that accepts one today evidently does not check what is wrong with it.
+ *
+ * @example groupUnfitCertificates(input.checks)[0] // { certificateId: 'c1', hostnames: ['a.example.com'], findings: [{ code: 'client_auth_missing', … }] }
+ */
+export function groupUnfitCertificates(checks: readonly HostnameCheck[]): UnfitCertificateItem[] {
+  const items = new Map<string, UnfitCertificateItem>();
+  for (const check of checks) {
+    if (check.observation.kind !== 'association' || check.observation.association.aopSwitch !== 'on')
+      continue;
+    const findings = purposeFindings(check.fitness ?? []);
+    if (findings.length === 0) continue;
+    const certificateId = check.observation.association.certificateId;
+    const key = JSON.stringify([check.zone.id, certificateId ?? `hostname:${check.hostname}`]);
+    const existing = items.get(key);
+    if (existing !== undefined) {
+      existing.hostnames.push(check.hostname);
+      continue;
+    }
+    items.set(key, { zone: check.zone, certificateId, hostnames: [check.hostname], findings });
+  }
+  const sorted = [...items.values()];
+  for (const item of sorted) item.hostnames.sort(compareText);
+  return sorted.sort(
+    (a, b) =>
+      compareText(a.zone.name ?? a.zone.id, b.zone.name ?? b.zone.id) ||
+      compareText(a.hostnames[0] ?? '', b.hostnames[0] ?? ''),
+  );
 }
 
 /** Which digest section a severity belongs to; `null` for healthy hostnames, which are only counted. */

@@ -31,5 +31,8 @@ export function digestInputFromRun(
     ),
     zonesTotal: payload.zonesTotal,
     trigger: payload.trigger,
+    zoneQuotas: run.results.flatMap((result) =>
+      result.quota ? [{ zone: result.zone, quota: result.quota }] : [],
+    ),
   };
 }

@@ -3,6 +3,8 @@
  * view of it that the renderer turns into Slack messages (`DigestSections`). Types only; the
  * grouping lives in group.ts and the rendering in src/render/digest.ts.
  */
+import type { FitnessFinding } from '../domain/fitness.js';
+import type { ZoneQuota } from '../domain/quota.js';
 import type {
   HostnameObservation,
   ReasonCode,
@@ -18,6 +20,12 @@ export interface HostnameCheck {
   zone: ZoneRef;
   observation: HostnameObservation;
   assessment: SeverityAssessment;
+  /**
+   * What would make an origin that checks client certificates reject this hostname's certificate
+   * (src/domain/fitness.ts); empty when fit. Absent when there was no PEM to check, and in checks
+   * stored before fitness was assessed.
+   */
+  fitness?: FitnessFinding[];
 }
 
 /** One zone-level certificate, checked once during the run. */
@@ -75,6 +83,13 @@ export interface DigestInput {
   /** How many zones the inventory holds, including the ones that failed. */
   zonesTotal: number;
   trigger: 'schedule' | 'on_demand';
+  /** Each checked zone's use of Cloudflare's limits, when its lists were read. */
+  zoneQuotas?: ZoneQuotaReading[];
+}
+
+export interface ZoneQuotaReading {
+  zone: ZoneRef;
+  quota: ZoneQuota;
 }
 
 /** The four lists of a digest, in the order they are shown. */
@@ -136,4 +151,14 @@ export interface DigestSections {
   /** Every section key is present, in display order; a section with nothing to show has no items. */
   sections: Record<DigestSectionKey, DigestItem[]>;
   counts: DigestCounts;
+}
+
+/** One certificate in effect that an origin checking the purpose would reject, with who uses it. */
+export interface UnfitCertificateItem {
+  zone: ZoneRef;
+  certificateId: string | null;
+  /** Sorted. */
+  hostnames: string[];
+  /** Purpose, key and signature findings only (the dates are weighed by the severity). */
+  findings: FitnessFinding[];
 }

@@ -35,6 +35,26 @@ export const FITNESS_CODES = [
 ] as const;
 export type FitnessCode = (typeof FITNESS_CODES)[number];
 
+/**
+ * Findings the severity rules already weigh (as reasons with their own severity) or that say only
+ * that nothing could be checked: lists of unfit certificates leave them out so nothing is said twice.
+ */
+export const SEVERITY_WEIGHED_FITNESS_CODES: ReadonlySet<FitnessCode> = new Set([
+  'not_yet_valid',
+  'expiry_mismatch',
+  'unreadable',
+]);
+
+/**
+ * The findings about the certificate's purpose, key and signature: what is wrong even while the
+ * dates are right.
+ *
+ * @example purposeFindings([{ code: 'expiry_mismatch', … }, { code: 'weak_key', … }]) // [{ code: 'weak_key', … }]
+ */
+export function purposeFindings(findings: readonly FitnessFinding[]): FitnessFinding[] {
+  return findings.filter((item) => !SEVERITY_WEIGHED_FITNESS_CODES.has(item.code));
+}
+
 export interface FitnessFinding {
   code: FitnessCode;
   /** What was found, e.g. "Extended key usage is serverAuth only, without clientAuth". Plain text. */

@@ -1,4 +1,6 @@
 import type { CertificateInEffect } from './certificate-in-effect.js';
+import type { FitnessFinding } from './fitness.js';
+import type { ZoneQuota } from './quota.js';
 import type { HostnameObservation, SeverityAssessment, ZoneCertificate, ZoneRef } from './types.js';
 
 /** The parts of a PEM certificate a person needs on the card. */
@@ -43,5 +45,15 @@ export interface LookupResult {
   certificate: ParsedCertificate | null;
   /** Set when a PEM was returned but could not be parsed. */
   certificateParseError: string | null;
+  /** Fitness of the certificate shown (`certificate`), when it could be parsed; empty when fit. */
+  fitness?: FitnessFinding[];
+  /** The zone's use of Cloudflare's limits as of its last scheduled check, when one is stored. */
+  quota?: ZoneQuotaSnapshot | null;
   zoneSwitches: ZoneSwitches | null;
+}
+
+/** A zone's quota as its last zone check counted it (no extra Cloudflare request for the card). */
+export interface ZoneQuotaSnapshot {
+  quota: ZoneQuota;
+  checkedAt: Date;
 }

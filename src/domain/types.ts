@@ -42,6 +42,23 @@ export interface HostnameAssociation {
 }
 
 /**
+ * One certificate of the zone's per-hostname certificate list, whether or not a hostname uses it:
+ * a replacement uploaded and not yet associated shows up here first.
+ */
+export interface HostnameCertificate {
+  zoneId: string;
+  certificateId: string | null;
+  /** A string, not the enum: an unknown future value must still be shown. */
+  status: string | null;
+  expiresOn: Date | null;
+  issuer: string | null;
+  serialNumber: string | null;
+  signature: string | null;
+  certificatePem: string | null;
+  uploadedOn: Date | null;
+}
+
+/**
  * One zone-level AOP certificate: uploaded for the whole zone and presented to the origin for
  * every hostname without a per-hostname association of its own, while zone-level AOP is on.
  */

@@ -2,13 +2,16 @@ import { isCloudflareApiError } from '../cloudflare/errors.js';
 import {
   joinAssociationsWithCertificates,
   toHostnameAssociation,
+  toHostnameCertificate,
   toZoneCertificate,
 } from '../cloudflare/mapping.js';
 import type { CfZoneCertificate, CloudflareClient } from '../cloudflare/types.js';
 import type { HostnameCheck, ZoneCertificateCheck, ZoneFailure, ZoneLevelCheck } from '../digest/model.js';
 import { parseCertificatePem } from '../domain/certificate.js';
 import { activeZoneCertificatesNewestFirst, zoneCertificateInUse } from '../domain/certificate-in-effect.js';
+import { assessCertificateFitness, type FitnessFinding } from '../domain/fitness.js';
 import type { ParsedCertificate } from '../domain/lookup.js';
+import { type ZoneQuota, zoneQuota } from '../domain/quota.js';
 import { assessSeverity, assessZoneCertificate } from '../domain/severity.js';
 import type { HostnameAssociation, HostnameObservation, Thresholds, ZoneRef } from '../domain/types.js';
 
@@ -35,6 +38,11 @@ export interface ZoneCheckResult {
   zoneLevel?: ZoneLevelCheck;
   /** Cloudflare requests this check made (for the benchmarks and the logs). */
   requests: number;
+  /**
+   * The zone's use of Cloudflare's limits, from the two lists the check reads anyway (no extra
+   * request). Null when the lists could not be read; absent in results stored before it existed.
+   */
+  quota?: ZoneQuota | null;
 }
 
 export interface ZoneCheckOptions {
@@ -205,8 +213,24 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     }
     return certificateCache.get(key) ?? null;
   };
+  const fitnessCache = new Map<string, FitnessFinding[]>();
+  const fitnessOnce = (association: HostnameAssociation): FitnessFinding[] | null => {
+    if (!association.certificatePem) return null;
+    const key = `${association.certificateId ?? association.certificatePem}\n${association.expiresOn?.getTime()}`;
+    let findings = fitnessCache.get(key);
+    if (findings === undefined) {
+      findings = assessCertificateFitness(association.certificatePem, {
+        now: options.now(),
+        reportedExpiry: association.expiresOn,
+        timeZone: options.timeZone,
+      });
+      fitnessCache.set(key, findings);
+    }
+    return findings;
+  };
   const toCheck = (hostname: string, observation: HostnameObservation): HostnameCheck => {
     const certificate = observation.kind === 'association' ? parseOnce(observation.association) : null;
+    const fitness = observation.kind === 'association' ? fitnessOnce(observation.association) : null;
     const assessment = assessSeverity(observation, {
       thresholds: options.thresholds,
       now: options.now(),
@@ -218,7 +242,9 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
       observation.kind === 'association'
         ? { kind: 'association', association: { ...observation.association, certificatePem: null } }
         : observation;
-    return { hostname, zone: plan.zone, observation: compact, assessment };
+    const check: HostnameCheck = { hostname, zone: plan.zone, observation: compact, assessment };
+    if (fitness !== null) check.fitness = fitness;
+    return check;
   };
 
   const fetchOne = async (hostname: string): Promise<HostnameCheck> => {
@@ -244,6 +270,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
   };
 
   let listed: Map<string, HostnameAssociation> | null = null;
+  let quota: ZoneQuota | null = null;
   let listError: unknown = null;
   requests += 4;
   // Every read is awaited even when one fails, so no retry of another is still running (and
@@ -258,7 +285,12 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
   try {
     if (rows.status === 'rejected') throw rows.reason;
     if (certificates.status === 'rejected') throw certificates.reason;
-    listed = pickCurrent(joinAssociationsWithCertificates(rows.value, certificates.value, zoneId));
+    const joined = joinAssociationsWithCertificates(rows.value, certificates.value, zoneId);
+    listed = pickCurrent(joined);
+    quota = zoneQuota(
+      certificates.value.map((row) => toHostnameCertificate(row, zoneId)),
+      joined,
+    );
   } catch (error) {
     listError = error;
   }
@@ -318,5 +350,5 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
       checks.push(toCheck(association.hostname, { kind: 'association', association }));
     }
   }
-  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, zoneLevel, requests };
+  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, zoneLevel, requests, quota };
 }

@@ -3,7 +3,14 @@ import type { CloudflareClient } from '../cloudflare/types.js';
 import { parseCertificatePem } from '../domain/certificate.js';
 import { decideCertificateInEffect } from '../domain/certificate-in-effect.js';
 import type { ZoneArgument } from '../domain/command.js';
-import type { LookupResult, ParsedCertificate, ZoneSettingReading, ZoneSwitches } from '../domain/lookup.js';
+import { assessCertificateFitness } from '../domain/fitness.js';
+import type {
+  LookupResult,
+  ParsedCertificate,
+  ZoneQuotaSnapshot,
+  ZoneSettingReading,
+  ZoneSwitches,
+} from '../domain/lookup.js';
 import type {
   HostnameAssociation,
   HostnameObservation,
@@ -38,6 +45,11 @@ export interface LookupServiceOptions {
    * and the rate limit is shared with the digest, but a stale card must not outlive a fix.
    */
   cacheTtlMs?: number;
+  /**
+   * The zone's quota from its last stored zone check. Optional: without it (or when it fails)
+   * the card shows no quota line. Reading the stored check costs no Cloudflare request.
+   */
+  readZoneQuota?: (zoneId: string) => Promise<ZoneQuotaSnapshot | null>;
 }
 
 async function readSetting<T>(read: () => Promise<T>, permission: string): Promise<ZoneSettingReading<T>> {
@@ -72,6 +84,16 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
   const cache = new TtlCache<LookupResult>(1_000, () => options.clock().getTime());
   const cacheTtlMs = options.cacheTtlMs ?? 15_000;
 
+  const readQuota = async (zoneId: string): Promise<ZoneQuotaSnapshot | null> => {
+    if (options.readZoneQuota === undefined) return null;
+    try {
+      return await options.readZoneQuota(zoneId);
+    } catch {
+      // The quota is context; a Redis hiccup must not cost the on-call engineer the card.
+      return null;
+    }
+  };
+
   return {
     async lookup(request) {
       const calls = request.signal ? { signal: request.signal } : {};
@@ -82,6 +104,8 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
         if (cached) return cached;
       }
       const zoneId = resolved.zone.id;
+      // Started first and awaited last: it runs alongside the Cloudflare reads.
+      const quota = readQuota(zoneId);
       const [status, tlsClientAuth, zoneLevelAop, zoneCertificates] = await Promise.all([
         options.cloudflare.getHostnameStatus(zoneId, request.hostname, calls).then(
           (value) => ({ found: true as const, value }),
@@ -143,6 +167,18 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
           ? parseZonePem(inEffect.presented.certificate)
           : own;
       const zoneSwitches: ZoneSwitches = { tlsClientAuth, zoneLevelAop, zoneCertificates };
+      const shownPem =
+        association === null && inEffect.presented.kind === 'zone_certificate'
+          ? inEffect.presented.certificate
+          : association;
+      const fitness =
+        shown.certificate !== null && shownPem?.certificatePem
+          ? assessCertificateFitness(shownPem.certificatePem, {
+              now: checkedAt,
+              reportedExpiry: shownPem.expiresOn,
+              timeZone: options.timeZone,
+            })
+          : undefined;
       const result: LookupResult = {
         hostname: request.hostname,
         zone: resolved.zone,
@@ -154,7 +190,9 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
         certificate: shown.certificate,
         certificateParseError: shown.error,
         zoneSwitches,
+        quota: await quota,
       };
+      if (fitness !== undefined) result.fitness = fitness;
       cache.set(cacheKey, result, cacheTtlMs);
       return result;
     },

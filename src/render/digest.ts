@@ -7,9 +7,16 @@
 import { TZDate } from '@date-fns/tz';
 import type { ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { format } from 'date-fns';
-import { digestItemEntryCount, groupDigestItems } from '../digest/group.js';
-import type { DigestInput, DigestItem, DigestSectionKey, DigestSections } from '../digest/model.js';
+import { digestItemEntryCount, groupDigestItems, groupUnfitCertificates } from '../digest/group.js';
+import type {
+  DigestInput,
+  DigestItem,
+  DigestSectionKey,
+  DigestSections,
+  UnfitCertificateItem,
+} from '../digest/model.js';
 import { DIGEST_SECTION_KEYS } from '../digest/model.js';
+import { describeZoneQuota, isQuotaExhausted } from '../domain/quota.js';
 import { SEVERITY_EMOJI } from './common.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
 import { escapeMrkdwn, literal, truncate } from './mrkdwn.js';
@@ -54,6 +61,11 @@ const MAX_LINE_CHARS = 1000;
 const MEMBER_LINE_MAX_CHARS = 600;
 /** Room kept for the parent's "showing N of M" note, which can only be written once the split is known. */
 const PARENT_NOTE_RESERVE_CHARS = 300;
+/** The unfit-certificates section of the parent; what does not fit is counted, not cut. */
+const FITNESS_SECTION_CHARS = 1500;
+const MAX_UNFIT_CERTIFICATES_SHOWN = 5;
+/** The quota line names at most this many zones, the fullest first. */
+const MAX_QUOTA_ZONES_SHOWN = 5;
 /** Room kept for a reply's "Part 2 of 5 — …" label, written once the number of parts is known. */
 const REPLY_LABEL_RESERVE_CHARS = 300;
 const MEMBER_INDENT = '\u2003\u21B3 ';
@@ -414,7 +426,70 @@ function parentFixedBlocks(input: DigestInput, grouped: DigestSections): ParentF
   const late = lateLine(input);
   if (late !== null) top.push(context(late));
   top.push(section(summaryLine(grouped)));
-  return { top, bottom: [divider(), context(footerLine(input, grouped))] };
+  const fitness = fitnessSection(input);
+  if (fitness !== null) top.push(fitness);
+  const bottom: KnownBlock[] = [divider(), context(footerLine(input, grouped))];
+  const quota = quotaLine(input);
+  if (quota !== null) bottom.push(context(quota));
+  return { top, bottom };
+}
+
+/**
+ * Certificates in effect that an origin checking the client certificate's purpose, key or
+ * signature would reject: a warning, since the origin evidently accepts them today, and the shape
+ * a renewal must not copy.
+ */
+function fitnessSection(input: DigestInput): SectionBlock | null {
+  const items = groupUnfitCertificates(input.checks);
+  if (items.length === 0) return null;
+  const heading = `${SEVERITY_EMOJI.warning} *Unfit certificates in effect* (accepted today, so these origins do not check; a stricter origin, or a renewal copying them, would fail)`;
+  const lines: string[] = [];
+  let chars = heading.length;
+  let shown = 0;
+  for (const item of items.slice(0, MAX_UNFIT_CERTIFICATES_SHOWN)) {
+    const line = unfitLine(item);
+    if (chars + 1 + line.length > FITNESS_SECTION_CHARS - 40) break;
+    lines.push(line);
+    chars += 1 + line.length;
+    shown += 1;
+  }
+  if (shown < items.length) lines.push(`and ${plural(items.length - shown, 'more certificate')}`);
+  return section([heading, ...lines].join('\n'));
+}
+
+function unfitLine(item: UnfitCertificateItem): string {
+  const [first] = item.hostnames;
+  const who =
+    item.hostnames.length === 1 && first !== undefined
+      ? `*${literal(first)}*`
+      : `${plural(item.hostnames.length, 'hostname')} (${literal(item.hostnames[0] ?? '')}, …)`;
+  const certificate =
+    item.certificateId === null ? '' : ` · certificate \`${literal(shortId(item.certificateId))}\``;
+  const findings = item.findings
+    .map((finding) => `${escapeMrkdwn(finding.text)}: ${escapeMrkdwn(finding.consequence)}`)
+    .join(' ');
+  return truncate(
+    `• ${who} · zone ${literal(item.zone.name ?? item.zone.id)}${certificate} · ${findings}`,
+    600,
+  );
+}
+
+/** "Quota: example.com 3 of 10 hostname certificates · 30 of 100 associations on one certificate; …" */
+function quotaLine(input: DigestInput): string | null {
+  const readings = [...(input.zoneQuotas ?? [])].sort(
+    (a, b) =>
+      b.quota.certificatesUsed - a.quota.certificatesUsed ||
+      b.quota.largestAssociationCount - a.quota.largestAssociationCount ||
+      (a.zone.name ?? a.zone.id).localeCompare(b.zone.name ?? b.zone.id),
+  );
+  if (readings.length === 0) return null;
+  const shown = readings.slice(0, MAX_QUOTA_ZONES_SHOWN).map(({ zone, quota }) => {
+    const sign = isQuotaExhausted(quota) ? ':warning: ' : '';
+    return `${sign}${literal(zone.name ?? zone.id)}: ${escapeMrkdwn(describeZoneQuota(quota))}`;
+  });
+  const more = readings.length - shown.length;
+  const rest = more > 0 ? `; ${plural(more, 'more zone')} with fewer certificates` : '';
+  return truncate(`Quota per zone: ${shown.join('; ')}${rest}.`, 2000);
 }
 
 function parentMessage(
@@ -500,6 +575,10 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
   const blocks: KnownBlock[] = [section(`${SEVERITY_EMOJI.ok} *${digestTitle(input)}*: ${sentence}`)];
   const late = lateLine(input);
   if (late !== null) blocks.push(context(late));
+  const fitness = fitnessSection(input);
+  if (fitness !== null) blocks.push(fitness);
+  const quota = quotaLine(input);
+  if (quota !== null) blocks.push(context(quota));
   return {
     text: `${digestTitle(input)}: ${sentence}`,
     blocks,

@@ -8,7 +8,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ZoneCertificateNotInUse } from '../domain/certificate-in-effect.js';
 import type { LookupResult, ParsedCertificate, ZoneSettingReading, ZoneSwitches } from '../domain/lookup.js';
-import { EXPIRY_MISMATCH_TOLERANCE_MS } from '../domain/severity.js';
+import { describeZoneQuota, isQuotaExhausted } from '../domain/quota.js';
 import { describeRelativeDays, formatDate, formatDateTime } from '../domain/time.js';
 import type { HostnameAssociation, SeverityAssessment, ZoneCertificate, ZoneRef } from '../domain/types.js';
 import { ACTION_IDS, BLOCK_IDS, encodeLookupValue } from '../slack/ids.js';
@@ -162,10 +162,21 @@ function zoneCertificateFields(
 }
 
 function zoneFields(result: LookupResult, options: StatusCardOptions): string[] {
-  return [
+  const fields = [
     field('Zone', zoneValue(result.zone)),
     field('Checked at', dateTimeValue(result.checkedAt, options.timeZone)),
   ];
+  if (result.quota) {
+    const { quota, checkedAt } = result.quota;
+    const sign = isQuotaExhausted(quota) ? ':warning: ' : '';
+    fields.push(
+      field(
+        'Zone quota',
+        `${sign}${escapeMrkdwn(describeZoneQuota(quota))}\n_as of the zone check at ${dateTimeValue(checkedAt, options.timeZone)}_`,
+      ),
+    );
+  }
+  return fields;
 }
 
 /** The certificate whose PEM the card shows: what Cloudflare reports for it, for the flags. */
@@ -195,11 +206,7 @@ function certificateSection(
       : `Cloudflare returned no certificate PEM for ${shown.owner}.`;
     return sectionBlock(`${heading}\n${why}`, PEM_SECTION_CHARS);
   }
-  const lines = [
-    heading,
-    ...describeCertificate(certificate, options),
-    ...certificateFlags(certificate, shown.expiresOn, options),
-  ];
+  const lines = [heading, ...describeCertificate(certificate, options), ...fitnessLines(result)];
   return sectionBlock(lines.join('\n'), PEM_SECTION_CHARS);
 }
 
@@ -215,28 +222,21 @@ function describeCertificate(certificate: ParsedCertificate, options: StatusCard
   ];
 }
 
-function certificateFlags(
-  certificate: ParsedCertificate,
-  reported: Date | null,
-  options: StatusCardOptions,
-): string[] {
-  const flags: string[] = [];
-  if (
-    isValidDate(reported) &&
-    isValidDate(certificate.validTo) &&
-    Math.abs(reported.getTime() - certificate.validTo.getTime()) > EXPIRY_MISMATCH_TOLERANCE_MS
-  ) {
-    flags.push(
-      `:warning: The PEM's notAfter (${dateTimeValue(certificate.validTo, options.timeZone)}) disagrees with ` +
-        `Cloudflare's expires_on (${dateTimeValue(reported, options.timeZone)}); the earlier date is the one that counts.`,
-    );
+/**
+ * What would make an origin reject the certificate shown, each with its consequence; one line
+ * saying it passed when nothing would. A warning on the card, never an alert: the origin
+ * evidently accepts the certificate in effect today.
+ */
+function fitnessLines(result: LookupResult): string[] {
+  if (result.fitness === undefined) return [];
+  if (result.fitness.length === 0) {
+    return [
+      ':white_check_mark: Fit as a client certificate: clientAuth, key usage, key size, signature and dates pass.',
+    ];
   }
-  if (isValidDate(certificate.validFrom) && certificate.validFrom.getTime() > options.now.getTime()) {
-    flags.push(
-      `:warning: Not valid yet: the PEM's notBefore is ${dateTimeValue(certificate.validFrom, options.timeZone)}.`,
-    );
-  }
-  return flags;
+  return result.fitness.map(
+    (finding) => `:warning: ${sentence(finding.text)}. ${sentence(finding.consequence)}`,
+  );
 }
 
 function readingText<T>(reading: ZoneSettingReading<T>, show: (known: T) => string): string {

@@ -8,6 +8,7 @@ import type {
   CloudflareClient,
 } from '../../../src/cloudflare/types.js';
 import { checkZone, isRetryableZoneFailure, type ZonePlan } from '../../../src/inventory/zone-check.js';
+import { FITNESS_PEMS } from '../../fixtures/pem/fitness.js';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -134,6 +135,36 @@ describe('checkZone', () => {
     for (const check of result.checks)
       if (check.observation.kind === 'association')
         expect(check.observation.association.certificatePem).toBeNull();
+  });
+
+  it('counts the zone quota and assesses fitness from the same two lists, with no extra request', async () => {
+    const pem = FITNESS_PEMS.server_auth_only.pem;
+    const cloudflare = fakeCloudflare({
+      rows: [
+        { hostname: 'a.example.com', cert_id: 'cert-unfit', enabled: true, status: 'active' },
+        { hostname: 'b.example.com', cert_id: 'cert-unfit', enabled: true, status: 'active' },
+        { hostname: 'c.example.com', cert_id: 'cert-later', enabled: true, status: 'active' },
+        { hostname: 'gone.example.com', cert_id: 'cert-later', enabled: true, status: 'deleted' },
+      ],
+      certificates: [
+        ...CERTIFICATES,
+        { id: 'cert-unfit', certificate: pem, expires_on: '2026-12-01T12:00:00Z', status: 'active' },
+        { id: 'cert-deleted', status: 'deleted' },
+      ],
+    });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    expect(result.requests).toBe(2);
+    expect(result.quota).toEqual({
+      certificatesUsed: 3,
+      certificatesLimit: 10,
+      largestAssociationCount: 2,
+      largestAssociationCertificateId: 'cert-unfit',
+      associationsLimit: 100,
+    });
+    const byHostname = new Map(result.checks.map((check) => [check.hostname, check.fitness]));
+    expect(byHostname.get('a.example.com')?.map((finding) => finding.code)).toEqual(['client_auth_missing']);
+    // No PEM, nothing to assess: absent rather than claimed fit.
+    expect(byHostname.get('c.example.com')).toBeUndefined();
   });
 
   it('asks for a listed hostname the association list does not have, and reports it as not associated', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostnameCheck, ZoneFailure } from '../../../src/digest/model.js';
+import { FITNESS_CONSEQUENCES, type FitnessFinding } from '../../../src/domain/fitness.js';
+import { zoneQuota } from '../../../src/domain/quota.js';
 import type { ZoneRef } from '../../../src/domain/types.js';
 import { type DigestMessage, renderDigest } from '../../../src/render/digest.js';
 import { allBlockTexts, assertWithinBlockKitLimits } from '../../support/block-kit-limits.js';
@@ -11,6 +13,7 @@ import {
   SLOT_TIME,
   unreachableCheck,
   ZONE_A,
+  ZONE_B,
   zoneCertificateCheck,
   zoneFailure,
 } from '../digest/builders.js';
@@ -511,5 +514,73 @@ describe('renderDigest', () => {
       '\u2003\u21B3 &lt;!channel&gt;-a.evil.example, &lt;!channel&gt;-b.evil.example',
     );
     expect(everything).toContain('certificate `&lt;!everyone&gt;`');
+  });
+});
+
+describe('renderDigest: fitness and quota', () => {
+  const unfit: FitnessFinding[] = [
+    {
+      code: 'client_auth_missing',
+      text: 'Extended key usage is serverAuth only, without clientAuth',
+      consequence: FITNESS_CONSEQUENCES.client_auth_missing,
+    },
+    // Weighed by the severity already: not repeated in the fitness list.
+    { code: 'expiry_mismatch', text: 'dates differ', consequence: FITNESS_CONSEQUENCES.expiry_mismatch },
+  ];
+  const withFitness = (check: HostnameCheck, fitness: FitnessFinding[]): HostnameCheck => ({
+    ...check,
+    fitness,
+  });
+
+  it('lists an unfit certificate in effect as a warning under the summary, even when all is otherwise clear', () => {
+    const checks = ['a.a.example', 'b.a.example'].map((hostname) =>
+      withFitness(associationCheck(hostname, 'ok', { certificateId: 'cert-shared' }), unfit),
+    );
+    checks.push(withFitness(associationCheck('fit.a.example', 'ok'), []));
+    const rendered = renderDigest(digestInput({ checks }));
+    expect(rendered.kind).toBe('all_clear');
+    const [message] = rendered.messages;
+    if (message === undefined) throw new Error('no message');
+    const fitness = sectionTexts(message).find((text) => text.includes('Unfit certificates in effect'));
+    expect(fitness).toContain(
+      '• 2 hostnames (a.a.example, …) · zone a.example · certificate `cert-shared` · Extended key usage is ' +
+        'serverAuth only, without clientAuth: nginx and other OpenSSL-based origins (Apache, HAProxy, Envoy) ' +
+        'reject a client certificate without clientAuth.',
+    );
+    expect(fitness).not.toContain('dates differ');
+    expect(fitness).not.toContain('fit.a.example');
+  });
+
+  it('leaves out certificates Cloudflare does not send, and says nothing when every certificate is fit', () => {
+    const disabled = withFitness(associationCheck('off.a.example', 'info'), unfit);
+    if (disabled.observation.kind === 'association') disabled.observation.association.aopSwitch = 'off';
+    const rendered = renderDigest(
+      digestInput({ checks: [disabled, associationCheck('x.a.example', 'critical')] }),
+    );
+    expect(JSON.stringify(rendered.messages[0]?.blocks ?? [])).not.toContain('Unfit');
+  });
+
+  it('closes with the quota of each zone, fullest first, warning at the limit', () => {
+    const zoneQuotas = [
+      { zone: ZONE_A, quota: zoneQuota(Array(3).fill({ status: 'active' }), []) },
+      {
+        zone: ZONE_B,
+        quota: zoneQuota(
+          Array(10).fill({ status: 'active' }),
+          Array(30).fill({ certificateId: 'c1', associationStatus: 'active' }),
+        ),
+      },
+    ];
+    const rendered = renderDigest(
+      digestInput({ checks: [associationCheck('x.a.example', 'critical')], zoneQuotas }),
+    );
+    const [message] = rendered.messages;
+    if (message === undefined) throw new Error('no message');
+    expect(contextTexts(message).at(-1)).toBe(
+      'Quota per zone: :warning: b.example: 10 of 10 hostname certificates (no slot for a replacement) · ' +
+        '30 of 100 associations on one certificate; a.example: 3 of 10 hostname certificates · 0 of 100 ' +
+        'associations on one certificate.',
+    );
+    assertWithinBlockKitLimits(message);
   });
 });

@@ -1,7 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseCertificatePem } from '../../../src/domain/certificate.js';
+import { assessCertificateFitness } from '../../../src/domain/fitness.js';
 import type { LookupResult, ParsedCertificate } from '../../../src/domain/lookup.js';
+import { zoneQuota } from '../../../src/domain/quota.js';
 import type { HostnameAssociation } from '../../../src/domain/types.js';
 import { AopError } from '../../../src/errors.js';
 import { BLOCK_KIT_LIMITS } from '../../../src/render/limits.js';
@@ -13,6 +15,7 @@ import {
 } from '../../../src/render/status-card.js';
 import { ACTION_IDS, BLOCK_IDS, decodeLookupValue } from '../../../src/slack/ids.js';
 import { APP_PEM, HOSTILE_PEM } from '../../fixtures/pem/certificates.js';
+import { FITNESS_PEMS } from '../../fixtures/pem/fitness.js';
 import { allBlockTexts, assertWithinBlockKitLimits, textCharsIn } from '../../support/block-kit-limits.js';
 import {
   associationObservation,
@@ -172,20 +175,64 @@ describe('renderStatusCard: an association', () => {
     );
   });
 
-  it('flags a PEM notAfter that disagrees with expires_on, and a PEM not valid yet', () => {
-    const certificate = parsedCertificate({ validTo: daysFromNow(60), validFrom: daysFromNow(2) });
+  it('warns under the PEM about everything an origin would reject, each with its consequence', () => {
+    const pemText = FITNESS_PEMS.server_auth_only.pem;
+    const certificate = pem(pemText);
+    const fitness = assessCertificateFitness(pemText, {
+      now: NOW,
+      reportedExpiry: daysFromNow(90),
+      timeZone: TIME_ZONE,
+    });
     const result = lookupResult(
-      associationObservation({ certificatePem: APP_PEM, expiresOn: daysFromNow(90) }),
-      {
-        certificate,
-      },
+      associationObservation({ certificatePem: pemText, expiresOn: daysFromNow(90) }),
+      { certificate, fitness },
     );
     const text = sectionText(renderStatusCard(result, OPTIONS).blocks, '*Certificate PEM*');
     expect(text).toContain(
-      ":warning: The PEM's notAfter (2027-01-25 09:00 GMT+1) disagrees with Cloudflare's expires_on " +
-        '(2027-02-24 09:00 GMT+1); the earlier date is the one that counts.',
+      ':warning: Extended key usage is serverAuth only, without clientAuth. nginx and other OpenSSL-based ' +
+        'origins (Apache, HAProxy, Envoy) reject a client certificate without clientAuth.',
     );
-    expect(text).toContain(":warning: Not valid yet: the PEM's notBefore is 2026-11-28 09:00 GMT+1.");
+    expect(text).toContain(
+      ':warning: Cloudflare reports expiry 2027-02-24 but the certificate PEM says 2026-12-01. The earlier of ' +
+        'the two dates is the one on which the origin starts rejecting Cloudflare.',
+    );
+    // A warning on the card, not a change of severity: the origin accepts this certificate today.
+    expect(result.assessment.reasons.map((reason) => reason.code)).not.toContain('client_auth_missing');
+  });
+
+  it('says a fit certificate passed, and shows nothing about fitness when it was not assessed', () => {
+    const certificate = pem(FITNESS_PEMS.client_auth.pem);
+    const fit = lookupResult(associationObservation({ certificatePem: FITNESS_PEMS.client_auth.pem }), {
+      certificate,
+      fitness: [],
+    });
+    expect(sectionText(renderStatusCard(fit, OPTIONS).blocks, '*Certificate PEM*')).toContain(
+      ':white_check_mark: Fit as a client certificate',
+    );
+    const unassessed = lookupResult(associationObservation({ certificatePem: APP_PEM }), { certificate });
+    expect(sectionText(renderStatusCard(unassessed, OPTIONS).blocks, '*Certificate PEM*')).not.toMatch(
+      /Fit as|:warning:/,
+    );
+  });
+
+  it('shows the zone quota from the last zone check, with a warning once a limit is reached', () => {
+    const checkedAt = new Date(NOW.getTime() - 3_600_000);
+    const room = lookupResult(associationObservation(), {
+      quota: { quota: zoneQuota(Array(3).fill({ status: 'active' }), []), checkedAt },
+    });
+    expect(fieldTexts(renderStatusCard(room, OPTIONS).blocks)).toContain(
+      '*Zone quota*\n3 of 10 hostname certificates · 0 of 100 associations on one certificate\n' +
+        '_as of the zone check at 2026-11-26 08:00 GMT+1_',
+    );
+    const full = lookupResult(associationObservation(), {
+      quota: { quota: zoneQuota(Array(10).fill({ status: 'active' }), []), checkedAt },
+    });
+    expect(fieldTexts(renderStatusCard(full, OPTIONS).blocks).join('\n')).toContain(
+      ':warning: 10 of 10 hostname certificates (no slot for a replacement)',
+    );
+    expect(
+      fieldTexts(renderStatusCard(lookupResult(associationObservation()), OPTIONS).blocks).join(),
+    ).not.toContain('Zone quota');
   });
 
   it('says when the PEM could not be parsed, and when there was none', () => {
