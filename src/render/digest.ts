@@ -475,8 +475,10 @@ function unfitLine(item: UnfitCertificateItem): string {
 }
 
 /** "Quota: example.com 3 of 10 hostname certificates · 30 of 100 associations on one certificate; …" */
-function quotaLine(input: DigestInput): string | null {
-  const readings = [...(input.zoneQuotas ?? [])].sort(
+function quotaLine(input: DigestInput, options: { onlyWhenExhausted?: boolean } = {}): string | null {
+  const all = input.zoneQuotas ?? [];
+  if (options.onlyWhenExhausted && !all.some(({ quota }) => isQuotaExhausted(quota))) return null;
+  const readings = [...all].sort(
     (a, b) =>
       b.quota.certificatesUsed - a.quota.certificatesUsed ||
       b.quota.largestAssociationCount - a.quota.largestAssociationCount ||
@@ -577,7 +579,8 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
   if (late !== null) blocks.push(context(late));
   const fitness = fitnessSection(input);
   if (fitness !== null) blocks.push(fitness);
-  const quota = quotaLine(input);
+  // The all-clear stays one line; a zone with no room for a replacement is worth the second.
+  const quota = quotaLine(input, { onlyWhenExhausted: true });
   if (quota !== null) blocks.push(context(quota));
   return {
     text: `${digestTitle(input)}: ${sentence}`,
