@@ -153,7 +153,8 @@ describe('checkZone', () => {
       ],
     });
     const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
-    expect(result.requests).toBe(2);
+    // The two hostname lists and the two zone-level reads: the quota and fitness add none.
+    expect(result.requests).toBe(4);
     expect(result.quota).toEqual({
       certificatesUsed: 3,
       certificatesLimit: 10,
