@@ -4,6 +4,7 @@ import { createAlertEvaluator } from './alerts/evaluator.js';
 import { createAlertStore } from './alerts/store.js';
 import { createCloudflareAccounts } from './cloudflare/accounts.js';
 import { createCloudflareClient } from './cloudflare/client.js';
+import { createInFlightLimit } from './cloudflare/in-flight.js';
 import { createRedisRateLimiter, tokenBudgetId } from './cloudflare/rate-limiter.js';
 import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from './cloudflare/types.js';
@@ -88,6 +89,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     logger.info('Redis connection is back');
   });
 
+  // One `cloudflare.concurrency` for the whole process, whatever the account or the caller.
+  const cloudflareInFlight = createInFlightLimit(config.cloudflare.concurrency);
   /** One client per account, each with its own token's budget shared through Redis. */
   const createAccountClient = (account: CloudflareAccount) => {
     const rateLimiter = createResilientRateLimiter({
@@ -112,6 +115,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       auth: account.auth,
       ...(options.cloudflareDispatcher ? { dispatcher: options.cloudflareDispatcher } : {}),
       rateLimiter,
+      inFlight: cloudflareInFlight,
       requestTimeoutMs: config.cloudflare.requestTimeoutMs,
       // No domain clock here: retry-after pauses and durations are wall-clock facts, and the shared
       // limiter measures them against real time (a frozen test clock would drop the pause).

@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici';
 import { createCloudflareAccounts } from '../cloudflare/accounts.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
+import { createInFlightLimit } from '../cloudflare/in-flight.js';
 import { createLocalRateLimiter } from '../cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import {
@@ -94,6 +95,8 @@ export function createCliCloudflareClient(
   options: { dispatcher?: Dispatcher; clock?: () => Date } = {},
 ): CloudflareClient {
   const { cloudflare } = settings;
+  // One `cloudflare.concurrency` for the run, all zones and accounts together.
+  const inFlight = createInFlightLimit(cloudflare.concurrency);
   // One client per account, each zone's calls sent with the token of the account that reads it.
   return createCloudflareAccounts({
     accounts: cloudflare.accounts,
@@ -106,6 +109,7 @@ export function createCliCloudflareClient(
           requests: account.rateLimit.requests,
           perSeconds: account.rateLimit.perSeconds,
         }),
+        inFlight,
         requestTimeoutMs: cloudflare.requestTimeoutMs,
         userAgent: 'aop-status-cli',
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),

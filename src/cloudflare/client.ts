@@ -12,6 +12,7 @@ import {
   describeCloudflareErrors,
   httpFailureError,
 } from './errors.js';
+import type { InFlightLimit } from './in-flight.js';
 import { abortableSleep, type RateLimiter, type Sleep } from './rate-limiter.js';
 import {
   type CfEnvelope,
@@ -103,6 +104,11 @@ export interface CloudflareClientOptions {
   onRequest?: (info: CloudflareRequestInfo) => void;
   /** Sent as User-Agent. */
   userAgent?: string;
+  /**
+   * `cloudflare.concurrency`, shared by every client of the process (one per account): each
+   * attempt, its rate-limit token included, runs in one of its slots. Unlimited when absent.
+   */
+  inFlight?: InFlightLimit;
 }
 
 interface Call {
@@ -110,6 +116,8 @@ interface Call {
   path: string;
   query?: Record<string, string>;
   signal?: AbortSignal | undefined;
+  /** Someone is waiting for this answer: it takes the next free in-flight slot. */
+  urgent?: boolean | undefined;
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialDelayMs: 500, maxDelayMs: 8_000 };
@@ -197,7 +205,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
   const clock = options.clock ?? (() => new Date());
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
-  const { rateLimiter, logger, onRequest, dispatcher, requestTimeoutMs } = options;
+  const { rateLimiter, logger, onRequest, dispatcher, requestTimeoutMs, inFlight } = options;
   const headers: Record<string, string> = {
     accept: 'application/json',
     'user-agent': options.userAgent ?? 'aop-status',
@@ -349,21 +357,30 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
     }
   }
 
+  /** One attempt after its rate-limit token; a call cancelled meanwhile ends as cancelled. */
+  async function acquireAndAttempt(call: Call, attemptNumber: number): Promise<CfEnvelope> {
+    try {
+      call.signal?.throwIfAborted();
+      await rateLimiter.acquire(call.signal);
+    } catch (error) {
+      if (call.signal?.aborted)
+        throw finalError(call, { kind: 'cancelled', cause: error }, attemptNumber - 1);
+      throw error;
+    }
+    return attempt(call);
+  }
+
   /** Runs `call` with retries and returns the 2xx envelope, or throws the CloudflareApiError. */
   async function send(call: Call): Promise<Sent> {
     for (let attemptNumber = 1; ; attemptNumber += 1) {
       if (call.signal?.aborted)
         throw finalError(call, { kind: 'cancelled', cause: call.signal.reason }, attemptNumber - 1);
-      try {
-        await rateLimiter.acquire(call.signal);
-      } catch (error) {
-        if (call.signal?.aborted)
-          throw finalError(call, { kind: 'cancelled', cause: error }, attemptNumber - 1);
-        throw error;
-      }
       let failure: AttemptFailure;
       try {
-        return { envelope: await attempt(call), attempts: attemptNumber };
+        const envelope = await (inFlight
+          ? inFlight.run(() => acquireAndAttempt(call, attemptNumber), { urgent: call.urgent === true })
+          : acquireAndAttempt(call, attemptNumber));
+        return { envelope, attempts: attemptNumber };
       } catch (error) {
         if (!(error instanceof AttemptFailed)) throw error;
         failure = error.failure;
@@ -431,6 +448,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         route: CLOUDFLARE_ROUTES.hostnameStatus,
         path: `/zones/${segment(zoneId)}/origin_tls_client_auth/hostnames/${segment(hostname)}`,
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       return parseResult(call, await send(call), hostnameStatusSchema, 'a hostname status object');
     },
@@ -443,6 +461,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
           path: `/zones/${segment(zoneId)}/origin_tls_client_auth/hostnames`,
           query: { status: 'all', per_page: String(ASSOCIATIONS_PER_PAGE), page: String(page) },
           signal: requestOptions?.signal,
+          urgent: requestOptions?.urgent,
         };
         const sent = await send(call);
         const pageRows = parseResult(
@@ -464,6 +483,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         route: CLOUDFLARE_ROUTES.hostnameCertificates,
         path: `/zones/${segment(zoneId)}/origin_tls_client_auth/hostnames/certificates`,
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       return parseResult(call, await send(call), listOf(hostnameCertificateSchema), 'a list of certificates');
     },
@@ -473,6 +493,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         route: CLOUDFLARE_ROUTES.zoneCertificates,
         path: `/zones/${segment(zoneId)}/origin_tls_client_auth`,
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       return parseResult(
         call,
@@ -487,6 +508,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         route: CLOUDFLARE_ROUTES.zoneAopSetting,
         path: `/zones/${segment(zoneId)}/origin_tls_client_auth/settings`,
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       return parseResult(call, await send(call), zoneAopSettingSchema, 'an enablement setting');
     },
@@ -496,6 +518,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         route: CLOUDFLARE_ROUTES.zoneTlsClientAuth,
         path: `/zones/${segment(zoneId)}/settings/tls_client_auth`,
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       return parseResult(call, await send(call), zoneTlsClientAuthSchema, 'a zone setting');
     },
@@ -506,6 +529,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
         path: '/zones',
         query: { name, per_page: String(ZONES_PER_PAGE) },
         signal: requestOptions?.signal,
+        urgent: requestOptions?.urgent,
       };
       const zones = parseResult(call, await send(call), listSkippingUnusable(zoneSchema), 'a list of zones');
       // `name` is an exact match by default; filtering again keeps an operator-looking name honest.
@@ -523,6 +547,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
           path: '/zones',
           query,
           signal: requestOptions?.signal,
+          urgent: requestOptions?.urgent,
         };
         const sent = await send(call);
         const pageZones = parseResult(call, sent, listOf(z.unknown()), 'a list of zones');

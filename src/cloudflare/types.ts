@@ -74,6 +74,8 @@ export interface ListZonesOptions extends CloudflareRequestOptions {
 
 export interface CloudflareRequestOptions {
   signal?: AbortSignal;
+  /** A person is waiting for the answer (a lookup): it goes ahead of background calls for a slot. */
+  urgent?: boolean;
 }
 
 /**

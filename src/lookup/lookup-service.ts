@@ -96,7 +96,8 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
 
   return {
     async lookup(request) {
-      const calls = request.signal ? { signal: request.signal } : {};
+      // Someone is waiting: these calls go ahead of background ones for an in-flight slot.
+      const calls = request.signal ? { signal: request.signal, urgent: true } : { urgent: true };
       const resolved = await options.zoneResolver.resolve(request.hostname, request.zone, calls);
       const cacheKey = `${resolved.zone.id}/${request.hostname}`;
       if (!request.bypassCache) {

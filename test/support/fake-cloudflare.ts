@@ -731,6 +731,8 @@ function flattenHeaders(
 export interface FakeCloudflare extends FakeCloudflareApi {
   /** e.g. http://127.0.0.1:54321/client/v4, ready for `createCloudflareClient({ baseUrl })`. */
   baseUrl: string;
+  /** Requests received and not answered yet, and the most there ever were at once (resettable). */
+  inFlight: { now: number; max: number };
   close(): Promise<void>;
 }
 
@@ -746,7 +748,13 @@ export interface FakeCloudflare extends FakeCloudflareApi {
 export async function startFakeCloudflare(options: FakeCloudflareOptions = {}): Promise<FakeCloudflare> {
   const api = createFakeCloudflareApi(options);
   const sockets = new Set<Socket>();
+  const inFlight = { now: 0, max: 0 };
   const server = http.createServer((req, res) => {
+    inFlight.now += 1;
+    inFlight.max = Math.max(inFlight.max, inFlight.now);
+    res.once('close', () => {
+      inFlight.now -= 1;
+    });
     const { path, query } = splitTarget(req.url ?? '/');
     const outcome = api.handle({
       method: req.method ?? 'GET',
@@ -780,6 +788,7 @@ export async function startFakeCloudflare(options: FakeCloudflareOptions = {}): 
   if (typeof address !== 'object' || address === null) throw new Error('fake Cloudflare did not get a port');
   return Object.assign(api, {
     baseUrl: `http://127.0.0.1:${address.port}${FAKE_API_BASE_PATH}`,
+    inFlight,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
