@@ -846,7 +846,18 @@ function renderGroupParent(episode: Episode, host: AlertHost, context: AlertRend
   return {
     text: fallback([mention, `${title} (zone ${escapeMrkdwn(host.zoneId)})`].filter(Boolean).join(' — ')),
     blocks,
-    metadata: parentMetadata(episode, host, { hostnames, certificateKey: certificateKey ?? null }),
+    metadata: parentMetadata(episode, host, {
+      // A resolved parent still names the hostnames it was about (they all moved or left).
+      hostnames:
+        episode.resolvedAt === null
+          ? hostnames
+          : [
+              ...hostnames,
+              ...(group?.moved ?? []).map((entry) => entry.hostname),
+              ...(group?.departed ?? []).map((entry) => entry.hostname),
+            ],
+      certificateKey: certificateKey ?? null,
+    }),
   };
 }
 

@@ -177,6 +177,14 @@ describe('alert threads grouped by certificate', () => {
     expect(JSON.stringify(slack.messages.find((message) => message.ts === parent?.ts)?.blocks)).toMatch(
       /Resolved/,
     );
+    // The resolved parent still names every hostname it was about.
+    expect(
+      slack.messages.find((message) => message.ts === parent?.ts)?.metadata?.event_payload,
+    ).toMatchObject({
+      hostnames: HOSTNAMES,
+      hostname: HOSTNAMES[0],
+      state: 'resolved',
+    });
     now = new Date(now.getTime() + 3_600_000);
     from = slack.calls.length;
     await evaluateNow(app);
