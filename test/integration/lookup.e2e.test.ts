@@ -74,6 +74,11 @@ async function lookup(text: string, extra: { channel_id?: string } = {}) {
   return { answer, responseUrl };
 }
 
+/** Requests the guard refused, from the app's log. */
+function rejections(): number {
+  return app.logs.filter((line) => line.msg === 'rejected a request to /slack/events').length;
+}
+
 async function cardAt(responseUrl: string) {
   const [post] = await slack.waitFor(
     () => {
@@ -255,13 +260,15 @@ describe('/aop-status <hostname> end to end', () => {
   it('rejects a forged request with 401 and does nothing', async () => {
     const responseUrl = slack.responseUrl();
     const body = slashCommandBody({ text: 'app.example.com', response_url: responseUrl });
+    const rejectionsBefore = rejections();
     const response = await fetch(`${app.url}/slack/events`, {
       method: 'POST',
       headers: slackSignatureHeaders('not-the-secret', body),
       body,
     });
     expect(response.status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The positive signal: the guard logged its refusal, so Bolt never saw the request.
+    await slack.waitFor(() => rejections() > rejectionsBefore, { what: 'the refusal log line' });
     expect(cloudflare.requests).toHaveLength(0);
     expect(slack.responsesTo(responseUrl)).toHaveLength(0);
   });
@@ -279,8 +286,9 @@ describe('/aop-status <hostname> end to end', () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
     expect(await send(slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds + 6 * 60))).toBe(401);
     expect(await send(slackSignatureHeaders(SIGNING_SECRET, body, nowSeconds - 6 * 60))).toBe(401);
+    const rejectionsBefore = rejections();
     expect(await send({ 'content-type': 'application/x-www-form-urlencoded' })).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await slack.waitFor(() => rejections() > rejectionsBefore, { what: 'the refusal log line' });
     expect(slack.responsesTo(responseUrl)).toHaveLength(1);
     expect(cloudflare.requests.length).toBe(requestsAfterFirst);
   });

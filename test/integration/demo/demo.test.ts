@@ -175,7 +175,14 @@ describe('npm run demo', () => {
     expect(summary.durationMs).toBeLessThan(60_000);
     const redis = connectTestRedis();
     try {
-      const [, keys] = await redis.scan('0', 'MATCH', `*${summary.redisPrefix}*`, 'COUNT', 10_000);
+      // SCAN may answer a page with no match and a cursor to go on: follow it to 0.
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, page] = await redis.scan(cursor, 'MATCH', `*${summary.redisPrefix}*`, 'COUNT', 1_000);
+        keys.push(...page);
+        cursor = next;
+      } while (cursor !== '0');
       expect(keys).toEqual([]);
     } finally {
       redis.disconnect();
