@@ -30,8 +30,8 @@ export interface SlackMessageRef {
  * hostname`): `certificate` (something is wrong with the hostname or its certificate) or
  * `cannot_check` (the bot is blind). Grouped (`group_by: certificate`, src/alerts/group.ts):
  * `certificate` (one certificate, every hostname on it), `association` (one association problem on
- * one certificate), `cannot_check` (one zone and error class); `zone_certificate` is reserved for
- * zone-level certificates.
+ * one certificate), `cannot_check` (one zone and error class), `zone_certificate` (the zone-level
+ * certificate in use, one per zone certificate).
  */
 export type EpisodeKind = 'certificate' | 'association' | 'zone_certificate' | 'cannot_check';
 export const EPISODE_KINDS = ['certificate', 'association', 'zone_certificate', 'cannot_check'] as const;

@@ -308,6 +308,9 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           hostnameStates: states,
           groups,
           cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+          zoneLevels: run.results.flatMap((result) =>
+            result.zoneLevel === undefined ? [] : [{ zoneId: result.zone.id, check: result.zoneLevel }],
+          ),
         });
         // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
         await store.saveManyIfUnchanged(hostnameUpdates);

@@ -8,9 +8,10 @@
  *   voided, association gone), one episode per (zone, certificate key, problem); hostnames that get
  *   the same problem later join it.
  * - `cannot_check`: one episode per zone and error class, never one per hostname.
- * - `zone_certificate` is reserved for zone-level certificates: add its classification in
- *   `classifyHostname` (or a zone-level input beside it) and its wording in src/render/alert.ts;
- *   the transition, the store and the budget need nothing new.
+ * - `zone_certificate`: the zone-level certificate in use has an expiry or status problem, one
+ *   episode per (zone, certificate id). Only the one in use can break an origin (the others are
+ *   info in the digest). It ends when another zone certificate is in use, when this one is healthy
+ *   again, or when zone-level AOP is switched off; a zone whose zone level could not be read keeps it.
  *
  * Every key also carries `route` (null until team routing assigns owners), so one certificate
  * whose hostnames belong to two routes can become two episodes without a new key shape.
@@ -21,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { ZoneLevelCheck } from '../digest/model.js';
 import type { ReasonCode, Severity, SeverityReason } from '../domain/types.js';
 import {
   ALERT_STATE_SCHEMA_VERSION,
@@ -278,6 +280,11 @@ function classifyHostname(input: HostnameContext): Contribution[] {
 /** What one group sees in one evaluation. `facts` null: no member could be checked; keep what is stored. */
 export interface GroupObservation {
   key: GroupKey;
+  /**
+   * Set when the thing the group is about is known to be over even though no hostname says so
+   * (a zone certificate replaced, healthy again, or zone-level AOP off): the episode resolves.
+   */
+  ended?: EpisodeResolution;
   hostnames: string[];
   moved: MovedHostname[];
   departed: DepartedHostname[];
@@ -304,6 +311,8 @@ export interface GroupingInput {
   cannotCheckAfterEvaluations: number;
   /** The route owning a hostname; null everywhere until team routing lands. */
   routeOf?: (zoneId: string, hostname: string) => string | null;
+  /** What each zone checked in this run found at zone level (absent for zones not in the run). */
+  zoneLevels?: { zoneId: string; check: ZoneLevelCheck }[];
 }
 
 export interface GroupingResult {
@@ -432,7 +441,8 @@ export function observeGroups(input: GroupingInput): GroupingResult {
   }
   for (const group of openGroups) {
     const covered = group.episode?.group;
-    if (!covered) continue;
+    // A zone certificate has no member hostnames: the zone level says what it sees (below).
+    if (!covered || group.key.kind === 'zone_certificate') continue;
     const now = members.get(group.id)?.facts ?? new Map<string, MemberFacts>();
     const hostnames = new Set(now.keys());
     const moved = new Map(covered.moved.map((entry) => [entry.hostname, entry]));
@@ -476,7 +486,78 @@ export function observeGroups(input: GroupingInput): GroupingResult {
       facts: aggregate(group.key.kind, [...now.values()]),
     });
   }
+  observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations);
   return { observations, hostnameUpdates };
+}
+
+/**
+ * The zone-level certificate in use, one group per (zone, certificate id). Its hostnames stay empty
+ * (the contract's `hostnames: []`): Cloudflare presents it for every hostname of the zone without
+ * its own association, watched or not, so a list of the watched ones would understate the blast
+ * radius, and their comings and goings are not progress on the certificate.
+ */
+function observeZoneCertificates(
+  zoneLevels: NonNullable<GroupingInput['zoneLevels']>,
+  groups: ReadonlyMap<string, GroupAlertState>,
+  observations: Map<string, GroupObservation>,
+): void {
+  for (const { zoneId, check } of zoneLevels) {
+    // Not read this time: nothing is known, open episodes stay as they are.
+    if (check.state !== 'checked') continue;
+    const inUse = check.certificates.find((certificate) => certificate.inUse) ?? null;
+    const inUseKey = inUse === null ? null : (inUse.certificate.certificateId ?? 'none');
+    if (inUse !== null && inUseKey !== null && isProblem(inUse.assessment.severity)) {
+      const key: GroupKey = {
+        kind: 'zone_certificate',
+        zoneId,
+        certificateKey: inUseKey,
+        problem: null,
+        route: null,
+      };
+      const reasons = inUse.assessment.reasons.filter((reason) => isProblem(reason.severity));
+      observations.set(groupIdOf(key), {
+        key,
+        hostnames: [],
+        moved: [],
+        departed: [],
+        facts: {
+          currentSeverity: inUse.assessment.severity,
+          reasonCodes: [...new Set(reasons.map((reason) => reason.code))],
+          associationStatus: null,
+          certificateStatus: inUse.certificate.status,
+          aopSwitch: null,
+          expiresOn: inUse.assessment.effectiveExpiry ?? inUse.certificate.expiresOn,
+          switchWentOff: false,
+          certificate: {
+            id: inUse.certificate.certificateId,
+            serialNumber: null,
+            issuer: inUse.certificate.issuer,
+          },
+          checkError: null,
+        },
+      });
+    }
+    for (const group of groups.values()) {
+      const episode = group.episode;
+      if (group.key.kind !== 'zone_certificate' || group.zoneId !== zoneId) continue;
+      if (episode === null || episode.resolvedAt !== null || observations.has(group.id)) continue;
+      const renewed = inUse !== null && inUseKey !== group.key.certificateKey;
+      observations.set(group.id, {
+        key: group.key,
+        hostnames: [],
+        moved: [],
+        departed: [],
+        facts: null,
+        ended: renewed
+          ? {
+              reason: 'renewed',
+              newCertificateKey: inUseKey,
+              newExpiresOn: inUse.assessment.effectiveExpiry ?? inUse.certificate.expiresOn,
+            }
+          : { reason: 'healthy', newCertificateKey: null, newExpiresOn: null },
+      });
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,14 +661,22 @@ export function decideGroupTransition(
         : {}),
       group,
     };
-    if (observation !== null && covered.length === 0) {
+    if (observation?.ended !== undefined) {
+      plan.silently({ ...plan.state, episode: after });
+      resolve(plan, observation.ended, context);
+    } else if (observation !== null && covered.length === 0 && open.kind !== 'zone_certificate') {
       // The last hostnames left: the resolution reply says how, and the parent shows the final tally.
       plan.silently({ ...plan.state, episode: after });
       resolve(plan, resolutionOf(open, observation), context);
     } else {
       announce(plan, open, after, rungsReached(context.ladderDays, after.expiresOn, context.now), context);
     }
-  } else if (observation !== null && covered.length > 0 && observation.facts !== null) {
+  } else if (
+    observation !== null &&
+    observation.ended === undefined &&
+    (covered.length > 0 || observation.key.kind === 'zone_certificate') &&
+    observation.facts !== null
+  ) {
     const reached = rungsReached(context.ladderDays, observation.facts.expiresOn, context.now);
     const episode = openGroupEpisode(plan.state, observation, observation.facts, reached, context.now);
     plan.parentMention = mentionFor(context, episode);

@@ -570,6 +570,8 @@ export function renderAlertAction<S extends ThreadState>(
 /** "certificate `4097`", "certificate `2458ce5a-…`" or "a certificate Cloudflare did not identify". */
 function certificateName(episode: Episode): string {
   const certificate = episode.group?.certificate ?? null;
+  if (episode.kind === 'zone_certificate')
+    return `zone certificate ${code(certificate?.id ?? episode.certificateKey)}`;
   if (certificate?.serialNumber) return `certificate with serial ${code(certificate.serialNumber)}`;
   if (certificate?.id) return `certificate ${code(certificate.id)}`;
   return episode.certificateKey === 'none'
@@ -583,8 +585,13 @@ function groupSubject(episode: Episode): string {
   if (episode.kind === 'cannot_check') return `the checks of ${count}`;
   if (episode.kind === 'association')
     return `${ASSOCIATION_PROBLEM[episode.group?.problem ?? ''] ?? 'an association problem'} (${count})`;
+  if (episode.kind === 'zone_certificate')
+    return `the ${certificateName(episode)} (${ZONE_CERTIFICATE_SCOPE})`;
   return `the ${certificateName(episode)} (${count})`;
 }
+
+/** Who a zone certificate serves: Cloudflare presents it for these, watched or not. */
+const ZONE_CERTIFICATE_SCOPE = 'every hostname of the zone without its own association';
 
 const ASSOCIATION_PROBLEM: Record<string, string> = {
   aop_off: 'per-hostname AOP switched off',
@@ -624,6 +631,8 @@ function groupTitle(episode: Episode, host: AlertHost, context: AlertRenderConte
         : episode.kind === 'association'
           ? (ASSOCIATION_PROBLEM[group?.problem ?? ''] ?? 'association problem')
           : `certificate ${plainHostname(episode.certificateKey)}`;
+    if (episode.kind === 'zone_certificate')
+      return `:white_check_mark: Resolved: zone certificate ${plainHostname(episode.certificateKey)} of zone ${plainHostname(host.zoneId)}`;
     return `:white_check_mark: Resolved: ${what} (${plural(total, 'hostname')})`;
   }
   if (episode.kind === 'cannot_check') {
@@ -635,6 +644,15 @@ function groupTitle(episode: Episode, host: AlertHost, context: AlertRenderConte
   }
   const expiry = episode.expiresOn;
   const expiring = episode.reasonCodes.some((reasonCode) => EXPIRY_CODES.has(reasonCode));
+  if (episode.kind === 'zone_certificate') {
+    const subject = `zone certificate of zone ${plainHostname(host.zoneId)}`;
+    if (expiry !== null && expiring) {
+      const expired = expiry.getTime() <= context.now.getTime();
+      return `${lead}: ${subject} ${expired ? relativeExpiry(expiry, context.now) : `expires ${relativeExpiry(expiry, context.now)}`}`;
+    }
+    const first = episode.reasonCodes[0];
+    return `${lead}: ${subject}${first === undefined ? '' : ` — ${REASON_PHRASE[first]}`}`;
+  }
   if (expiry !== null && expiring) {
     const expired = expiry.getTime() <= context.now.getTime();
     return `${lead}: certificate for ${count} ${expired ? relativeExpiry(expiry, context.now) : `expires ${relativeExpiry(expiry, context.now)}`}`;
@@ -662,7 +680,11 @@ function groupFields(episode: Episode, host: AlertHost, context: AlertRenderCont
   } else if (episode.checkError !== null) {
     fields.push(`*Last error*\n${code(episode.checkError.errorCode)}`);
   }
-  fields.push(`*Hostnames*\n${group?.hostnames.length ?? 0}`);
+  fields.push(
+    episode.kind === 'zone_certificate'
+      ? '*Hostnames*\nevery one without its own association'
+      : `*Hostnames*\n${group?.hostnames.length ?? 0}`,
+  );
   fields.push(`*Severity*\n${SEVERITY_LABEL[episode.currentSeverity]}`);
   if (episode.kind === 'certificate')
     fields.push(`*Certificate status*\n${statusValue(episode.certificateStatus)}`);
@@ -675,6 +697,16 @@ function groupResolutionLine(episode: Episode, context: AlertRenderContext): str
   const resolution = episode.resolution;
   const moved = group?.moved.length ?? 0;
   const departed = group?.departed.length ?? 0;
+  if (episode.kind === 'zone_certificate') {
+    if (resolution?.reason === 'renewed') {
+      const next =
+        resolution.newExpiresOn === null
+          ? 'an unknown date'
+          : describeExpiry(resolution.newExpiresOn, context);
+      return `*Renewed*: zone certificate ${code(resolution.newCertificateKey ?? '')} is in use now, and expires ${next}. Delete the old one.`;
+    }
+    return '*Resolved*: this zone certificate is healthy again, or zone-level AOP is switched off.';
+  }
   switch (resolution?.reason) {
     case 'renewed': {
       const next =
@@ -694,7 +726,10 @@ function groupResolutionLine(episode: Episode, context: AlertRenderContext): str
 function groupRungLead(rungDays: number, episode: Episode, context: AlertRenderContext): string {
   const expiry = episode.expiresOn;
   const when = expiry === null ? '' : ` ${describeExpiry(expiry, context)}`;
-  const subject = `the ${certificateName(episode)}, used by ${plural(episode.group?.hostnames.length ?? 0, 'hostname')},`;
+  const subject =
+    episode.kind === 'zone_certificate'
+      ? `the ${certificateName(episode)}, used by ${ZONE_CERTIFICATE_SCOPE},`
+      : `the ${certificateName(episode)}, used by ${plural(episode.group?.hostnames.length ?? 0, 'hostname')},`;
   if (rungDays < 0)
     return `:rotating_light: *Expired over ${plural(-rungDays, 'day')} ago*: ${subject} expired${when}.`;
   if (rungDays === 0) return `:rotating_light: *Expired*: ${subject} expired${when}.`;
@@ -744,6 +779,7 @@ function codeBlock(text: string): string {
  * stays read-only and never needs a write permission.
  */
 function runbookParts(episode: Episode, zoneId: string): string[] {
+  if (episode.kind === 'zone_certificate') return zoneRunbookParts(episode, zoneId);
   const group = episode.group;
   const zone = literal(zoneId);
   const hostnames = group?.hostnames ?? [];
@@ -793,6 +829,23 @@ function runbookParts(episode: Episode, zoneId: string): string[] {
   return kept;
 }
 
+/**
+ * The zone-level runbook: Cloudflare presents the most recently uploaded active zone certificate,
+ * so the fix is to upload the replacement, see it active, then delete the old one.
+ */
+function zoneRunbookParts(episode: Episode, zoneId: string): string[] {
+  const zone = literal(zoneId);
+  const oldId = literal(episode.group?.certificate?.id ?? 'OLD_CERTIFICATE_ID');
+  return [
+    [
+      `:wrench: *How to fix*: replace the ${certificateName(episode)}, which Cloudflare presents for ${ZONE_CERTIFICATE_SCOPE}.`,
+      `1. Upload the replacement certificate and its key: \`POST /zones/${zone}/origin_tls_client_auth\` with \`{"certificate": "NEW_CERTIFICATE_PEM", "private_key": "NEW_PRIVATE_KEY_PEM"}\`. Cloudflare uses the most recently uploaded active one.`,
+      `2. Check that its \`status\` becomes \`active\`: \`GET /zones/${zone}/origin_tls_client_auth/NEW_CERTIFICATE_ID\`. This thread resolves at the next check once it is in use.`,
+      `3. Delete the old certificate: \`DELETE /zones/${zone}/origin_tls_client_auth/${oldId}\`.`,
+    ].join('\n'),
+  ];
+}
+
 function groupButtons(episode: Episode): ActionsBlock {
   const actions = parentButtons(episode);
   return {
@@ -821,7 +874,9 @@ function renderGroupParent(episode: Episode, host: AlertHost, context: AlertRend
   const listed =
     episode.resolvedAt !== null
       ? null
-      : `*${episode.kind === 'certificate' && (group?.moved.length ?? 0) > 0 ? 'Still on the old certificate' : 'Hostnames'} (${hostnames.length})*: ${hostnameList(hostnames)}`;
+      : episode.kind === 'zone_certificate'
+        ? `*Serves ${ZONE_CERTIFICATE_SCOPE}*: Cloudflare presents it when a hostname has no certificate of its own.`
+        : `*${episode.kind === 'certificate' && (group?.moved.length ?? 0) > 0 ? 'Still on the old certificate' : 'Hostnames'} (${hostnames.length})*: ${hostnameList(hostnames)}`;
   const blocks: KnownBlock[] = [
     {
       type: 'header',

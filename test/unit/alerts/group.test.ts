@@ -14,6 +14,9 @@ import {
   applySnooze,
   confirmAlertAction,
 } from '../../../src/alerts/transition.js';
+import type { ZoneLevelCheck } from '../../../src/digest/model.js';
+import { assessZoneCertificate } from '../../../src/domain/severity.js';
+import type { ZoneCertificate } from '../../../src/domain/types.js';
 import { renderAlertAction } from '../../../src/render/alert.js';
 import {
   alertContext,
@@ -76,7 +79,7 @@ function step(
   state: World,
   now: Date,
   observe: Observed,
-  options: { hostnames?: string[]; texts?: string[] } = {},
+  options: { hostnames?: string[]; texts?: string[]; zoneLevel?: ZoneLevelCheck } = {},
 ): Record<string, string[]> {
   const evaluations = (options.hostnames ?? HOSTS).map((hostname) => ({
     zoneId: ZONE_ID,
@@ -88,6 +91,7 @@ function step(
     hostnameStates: state.hostnames,
     groups: state.groups,
     cannotCheckAfterEvaluations: 3,
+    zoneLevels: options.zoneLevel === undefined ? [] : [{ zoneId: ZONE_ID, check: options.zoneLevel }],
   });
   for (const { next } of hostnameUpdates) state.hostnames.set(`${next.zoneId}/${next.hostname}`, next);
   const result: Record<string, string[]> = {};
@@ -263,5 +267,112 @@ describe('grouped episodes', () => {
       [CERT]: ['post_reply:snooze_summary', 'update_parent'],
     });
     expect(texts[0]).not.toContain('<!subteam');
+  });
+});
+
+describe('zone certificate episodes', () => {
+  const ZONE_CERT = `zone_certificate|${ZONE_ID}|zone-cert-old|`;
+  const zoneCertificate = (certificateId: string, expiresOn: Date): ZoneCertificate => ({
+    zoneId: ZONE_ID,
+    certificateId,
+    status: 'active',
+    zoneAopEnabled: true,
+    expiresOn,
+    issuer: 'CN=Example Zone CA',
+    signature: null,
+    certificatePem: null,
+    uploadedOn: null,
+  });
+  /** The zone level as a zone check reads it: `inUse` in use, the others uploaded and not in use. */
+  const zoneLevel = (
+    now: Date,
+    inUse: ZoneCertificate | null,
+    others: ZoneCertificate[] = [],
+  ): ZoneLevelCheck => {
+    const options = {
+      thresholds: { warningDays: 30, criticalDays: 7, stuckPendingMinutes: 60 },
+      now,
+      timeZone: TIME_ZONE,
+    };
+    const zone = { id: ZONE_ID, name: 'example.com' };
+    return {
+      state: 'checked',
+      zoneLevelAop: inUse !== null,
+      certificates: [
+        ...(inUse === null
+          ? []
+          : [
+              {
+                zone,
+                certificate: inUse,
+                inUse: true,
+                assessment: assessZoneCertificate(inUse, { ...options, notInUseBecause: null }),
+              },
+            ]),
+        ...others.map((certificate) => ({
+          zone,
+          certificate,
+          inUse: false,
+          assessment: assessZoneCertificate(certificate, { ...options, notInUseBecause: 'an older upload' }),
+        })),
+      ],
+    };
+  };
+  const old = zoneCertificate('zone-cert-old', EXPIRY);
+  const renewed = zoneCertificate('zone-cert-new', NEW_EXPIRY);
+  const none: Observed = () => ({
+    observation: { kind: 'no_association', hostname: 'a.example.com', zoneId: ZONE_ID },
+    assessment: {
+      severity: 'info',
+      reasons: [statusReason('healthy', 'ok')],
+      effectiveExpiry: null,
+      daysUntilExpiry: null,
+    },
+  });
+  const at = (state: World, days: number, level: (now: Date) => ZoneLevelCheck, texts?: string[]) =>
+    step(state, whenDaysLeft(days), none, {
+      hostnames: ['a.example.com'],
+      zoneLevel: level(whenDaysLeft(days)),
+      ...(texts ? { texts } : {}),
+    });
+
+  it('walks the zone certificate in use down the ladder with the runbook, and resolves once when a new one is in use', () => {
+    const state = world();
+    expect(at(state, 45, (now) => zoneLevel(now, old))).toEqual({});
+    const texts: string[] = [];
+    expect(at(state, 20, (now) => zoneLevel(now, old), texts)).toEqual({
+      [ZONE_CERT]: ['post_parent', 'post_reply:runbook'],
+    });
+    expect(texts[1]).toContain(`POST /zones/${ZONE_ID}/origin_tls_client_auth\``);
+    expect(at(state, 19, (now) => zoneLevel(now, old))).toEqual({});
+    expect(at(state, 10, (now) => zoneLevel(now, old))).toEqual({
+      [ZONE_CERT]: ['post_reply:rung', 'update_parent'],
+    });
+    // The zone level could not be read: nothing is known, the thread stays as it is.
+    expect(
+      at(state, 9, () => ({
+        state: 'not_checked',
+        zone: { id: ZONE_ID, name: 'example.com' },
+        errorCode: 'cloudflare_unavailable',
+        errorMessage: 'down',
+        permission: null,
+      })),
+    ).toEqual({});
+    const resolved: string[] = [];
+    expect(at(state, 2, (now) => zoneLevel(now, renewed, [old]), resolved)).toEqual({
+      [ZONE_CERT]: ['post_reply:resolved', 'update_parent'],
+    });
+    expect(resolved[0]).toContain('zone-cert-new');
+    expect(at(state, 1.9, (now) => zoneLevel(now, renewed, [old]))).toEqual({});
+  });
+
+  it('never alerts on a zone certificate not in use, and resolves when zone-level AOP is switched off', () => {
+    const state = world();
+    expect(at(state, 2, (now) => zoneLevel(now, renewed, [old]))).toEqual({});
+    const other = world();
+    at(other, 20, (now) => zoneLevel(now, old));
+    expect(at(other, 19, (now) => zoneLevel(now, null, [old]))).toEqual({
+      [ZONE_CERT]: ['post_reply:resolved', 'update_parent'],
+    });
   });
 });
