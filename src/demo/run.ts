@@ -79,11 +79,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const rule = '━'.repeat(Math.max(3, RULE_WIDTH - displayWidth(title) - 4));
     write(`\n━━ ${title} ${rule}\n\n`);
   };
-  /** The message as text, then a link that opens exactly these blocks in Block Kit Builder. */
-  const printMessage = (title: string, message: TerminalMessage) => {
+  /** The message (or Home tab) as text, then a link that opens exactly these blocks in Block Kit Builder. */
+  const printMessage = (title: string, message: TerminalMessage, surface: 'message' | 'home' = 'message') => {
     heading(title);
     write(`${blocksToTerminalText(message)}\n`);
-    const link = blockKitBuilderLink({ type: 'message', blocks: message.blocks ?? [] });
+    const link = blockKitBuilderLink({ type: surface, blocks: message.blocks ?? [] });
     write(`\n${BUILDER_LINK_MARK} ${describeBuilderLink(link)}\n`);
     printed += 1;
   };
@@ -235,6 +235,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       if (call.method === 'chat.update') return ' (alert parent kept current)';
       return call.args.thread_ts ? ' (thread reply)' : ' (alert parent)';
     });
+
+    section(
+      write,
+      'The App Home tab, as the on-call engineer opens it: stored state only, no Cloudflare call',
+    );
+    const beforeHome = activeSlack.calls.length;
+    const opened = await standIns.sendEvent(appUrl, signingSecret, standIns.appHomeOpenedEvent(DEMO_USER));
+    if (opened.status !== 200) throw new Error(`the app answered HTTP ${opened.status} to app_home_opened`);
+    const publish = await waitFor('the Home tab', () =>
+      activeSlack.calls.slice(beforeHome).find((call) => call.method === 'views.publish'),
+    );
+    const view = (publish.args.view ?? {}) as { blocks?: unknown[] };
+    printMessage(
+      `views.publish for ${DEMO_USER} (Home tab)`,
+      { text: '', blocks: Array.isArray(view.blocks) ? view.blocks : [] },
+      'home',
+    );
   } finally {
     await stopAll({ service, slack, cloudflare, redis, prefix });
   }

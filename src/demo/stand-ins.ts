@@ -84,6 +84,13 @@ export interface DemoStandIns {
     signingSecret: string,
     fields: { text: string; response_url: string; user_id?: string; channel_id?: string },
   ): Promise<{ status: number; body: string }>;
+  /** Posts a signed Events API request, as Slack does for `app_home_opened`. */
+  sendEvent(
+    appUrl: string,
+    signingSecret: string,
+    event: Record<string, unknown>,
+  ): Promise<{ status: number; body: string }>;
+  appHomeOpenedEvent(userId: string): Record<string, unknown>;
   generateSelfSignedCertificate(options: {
     hostname: string;
     notAfter: Date;
@@ -133,5 +140,7 @@ export async function loadStandIns(): Promise<DemoStandIns> {
     certificateFields: requireFunction(cloudflare, 'certificateFields', 'fake-cloudflare.ts'),
     startFakeSlack: requireFunction(slack, 'startFakeSlack', 'fake-slack.ts'),
     sendSlashCommand: requireFunction(slack, 'sendSlashCommand', 'fake-slack.ts'),
+    sendEvent: requireFunction(slack, 'sendEvent', 'fake-slack.ts'),
+    appHomeOpenedEvent: requireFunction(slack, 'appHomeOpenedEvent', 'fake-slack.ts'),
   } as DemoStandIns;
 }

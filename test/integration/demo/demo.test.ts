@@ -8,7 +8,13 @@ import {
   generateSelfSignedCertificate,
   startFakeCloudflare,
 } from '../../support/fake-cloudflare.js';
-import { type FakeSlack, sendSlashCommand, startFakeSlack } from '../../support/fake-slack.js';
+import {
+  appHomeOpenedEvent,
+  type FakeSlack,
+  sendEvent,
+  sendSlashCommand,
+  startFakeSlack,
+} from '../../support/fake-slack.js';
 import { connectTestRedis, testRedisUrl } from '../../support/redis.js';
 
 // The demo loads these at run time (the build compiles src/ alone); this line fails to compile
@@ -17,6 +23,8 @@ import { connectTestRedis, testRedisUrl } from '../../support/redis.js';
   startFakeCloudflare,
   startFakeSlack,
   sendSlashCommand,
+  sendEvent,
+  appHomeOpenedEvent,
   generateSelfSignedCertificate,
   certificateFields,
 }) satisfies DemoStandIns;
@@ -65,6 +73,8 @@ describe('npm run demo', () => {
           if (answer.body.trim() !== '') ackBodies.push(answer.body);
           return answer;
         },
+        sendEvent,
+        appHomeOpenedEvent,
         generateSelfSignedCertificate,
         certificateFields,
       },
@@ -130,14 +140,21 @@ describe('npm run demo', () => {
     expect(output).toContain('[Acknowledge] [Snooze 24 h] [Refresh] [Hostnames]');
 
     // Under every message, a Block Kit Builder link that decodes back to exactly the blocks Slack
-    // was given, in print order: acks, then response_url posts, then Web API calls, each in turn.
+    // was given, in print order: acks, then response_url posts, then Web API calls (the Home tab's
+    // views.publish last), each in turn.
     if (!slack) throw new Error('the demo did not start the Slack stand-in');
-    const posted = {
-      ack: ackBodies.map((body) => (JSON.parse(body) as { blocks?: unknown[] }).blocks ?? []),
-      response_url: slack.responses.map((post) => post.body.blocks ?? []),
-      web_api: slack.calls
-        .filter((call) => call.method === 'chat.postMessage' || call.method === 'chat.update')
-        .map((call) => call.args.blocks ?? []),
+    const posted: Record<'ack' | 'response_url' | 'web_api', Record<string, unknown>[]> = {
+      ack: ackBodies.map((body) => ({ blocks: (JSON.parse(body) as { blocks?: unknown[] }).blocks ?? [] })),
+      response_url: slack.responses.map((post) => ({ blocks: post.body.blocks ?? [] })),
+      web_api: slack.calls.flatMap((call) => {
+        if (call.method === 'chat.postMessage' || call.method === 'chat.update') {
+          return [{ blocks: call.args.blocks ?? [] }];
+        }
+        if (call.method === 'views.publish') {
+          return [{ type: 'home', blocks: (call.args.view as { blocks?: unknown[] }).blocks ?? [] }];
+        }
+        return [];
+      }),
     };
     const expected = headings(output).map((title) => {
       const source = title.includes('→ ack')
@@ -152,26 +169,31 @@ describe('npm run demo', () => {
     expect(lines).toHaveLength(expected.length);
     let linked = 0;
     lines.forEach((line, index) => {
-      const blocks = expected[index];
+      const surface = expected[index];
       if (line.startsWith('Open in Block Kit Builder: ')) {
         const url = line.slice('Open in Block Kit Builder: '.length);
         expect(url.length).toBeLessThanOrEqual(MAX_BUILDER_LINK_CHARS);
-        expect(decodeBlockKitBuilderLink(url), `link ${index + 1}`).toEqual({ blocks });
+        expect(decodeBlockKitBuilderLink(url), `link ${index + 1}`).toEqual(surface);
         linked += 1;
       } else {
         // The only other outcome: the link would be too long, and the line says so.
         expect(line, `line ${index + 1}`).toMatch(
           /^Too long to link to Block Kit Builder \([\d,]+ characters; links stop at 8,000\)\.$/,
         );
-        expect(encodeURIComponent(JSON.stringify({ blocks })).length).toBeGreaterThan(7_000);
+        expect(encodeURIComponent(JSON.stringify(surface)).length).toBeGreaterThan(7_000);
       }
     });
     expect(linked).toBeGreaterThanOrEqual(10);
 
     // Every printed message has its heading; the run is bounded and leaves nothing behind.
     expect(summary.messagesPrinted).toBe(output.split('\n━━ ').length - 1);
-    // Card, list and digest messages, six alert parents and the runbooks of the four certificate threads.
-    expect(summary.messagesPrinted).toBe(17);
+    // Card, list and digest messages, six alert parents, the runbooks of the four certificate
+    // threads, and the Home tab.
+    expect(summary.messagesPrinted).toBe(18);
+    // The Home tab closes the demo: the overview built from what the digest and alerts stored.
+    const home = messageUnder(output, `views.publish for U0DEMO (Home tab)`);
+    expect(home.split('\n')[0]).toBe('AOP overview');
+    expect(home).toContain('Open alert threads (6)');
     expect(summary.durationMs).toBeLessThan(60_000);
     const redis = connectTestRedis();
     try {
