@@ -17,7 +17,7 @@ import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
-import { routerFromConfig } from './inventory/routing.js';
+import { routeNameOf, routerFromConfig, thresholdsFor } from './inventory/routing.js';
 import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
@@ -140,10 +140,13 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     nowMs: () => clock().getTime(),
   });
   const keys = redisKeys(config.redisKeyPrefix);
+  const router = routerFromConfig(config);
+  const hostnameThresholds = thresholdsFor(router, config.thresholds);
   const lookup = createLookupService({
     cloudflare,
     zoneResolver,
     thresholds: config.thresholds,
+    thresholdsFor: hostnameThresholds,
     timeZone: config.timezone,
     clock,
     readZoneQuota: async (zoneId) => {
@@ -154,7 +157,6 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     },
   });
 
-  const router = routerFromConfig(config);
   const watchStore = createWatchStore(commandsRedis, keys);
   const poster = createSlackPoster({
     token: config.slack.botToken,
@@ -188,10 +190,12 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     logger,
     metrics,
     clock,
-    nextDigestAt: (after) => queues.nextRunAt('digest', after),
+    router,
+    nextDigestAt: (route, after) => queues.nextDigestAt(route, after),
   });
   queues = createQueueRuntime({
     config,
+    router,
     keys,
     redis: commandsRedis,
     cloudflare,
@@ -215,6 +219,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       checkZone(plan, {
         cloudflare,
         thresholds: config.thresholds,
+        thresholdsFor: hostnameThresholds,
         timeZone: config.timezone,
         now: clock,
         concurrency: config.cloudflare.concurrency,
@@ -317,7 +322,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count);
       }
     }
-    if (snapshots.status === 'fulfilled') exportHostnameGauges(metrics, snapshots.value);
+    if (snapshots.status === 'fulfilled')
+      exportHostnameGauges(metrics, snapshots.value, (hostname, zone) => routeNameOf(router, hostname, zone));
   };
 
   const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });

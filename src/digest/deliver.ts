@@ -1,3 +1,4 @@
+import type { MessageMetadata } from '@slack/types';
 import type { Redis } from 'ioredis';
 import { SlackPlatformError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -57,7 +58,9 @@ export async function deliverDigest(
         text: message.text,
         blocks: message.blocks,
         ...(index > 0 && parentTs ? { threadTs: parentTs } : {}),
-        ...(message.metadata ? { metadata: message.metadata } : {}),
+        // The contract's `route: null` (the whole inventory) is valid JSON for Slack; @slack/types
+        // lists no null among payload values, hence the cast.
+        ...(message.metadata ? { metadata: message.metadata as MessageMetadata } : {}),
       });
       if (index === 0) parentTs = posted.ts;
       await options.redis

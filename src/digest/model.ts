@@ -85,6 +85,8 @@ export interface DigestInput {
   trigger: 'schedule' | 'on_demand';
   /** Each checked zone's use of Cloudflare's limits, when its lists were read. */
   zoneQuotas?: ZoneQuotaReading[];
+  /** A route's digest (its hostnames only); null or absent for the whole inventory. */
+  route?: string | null;
 }
 
 export interface ZoneQuotaReading {

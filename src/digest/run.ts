@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/types.js';
+import { type ConfigRouter, sliceForRoute } from '../inventory/routing.js';
 import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,7 +20,9 @@ export interface DigestRunOptions {
   logger: Logger;
   metrics: Metrics;
   clock: () => Date;
-  nextDigestAt: (after: Date) => Date | null;
+  router: ConfigRouter;
+  /** The next digest of a route (null: the whole inventory's). */
+  nextDigestAt: (route: string | null, after: Date) => Date | null;
 }
 
 /** Raised when another worker is mid-delivery for a channel: BullMQ retries the job later. */
@@ -54,12 +57,26 @@ export class DigestDeliveryIncompleteError extends Error {
 export function createDigestRunner(options: DigestRunOptions): (run: AssembledRun) => Promise<void> {
   return async (run) => {
     const now = options.clock();
-    const log = options.logger.child({ slotId: run.payload.slotId, jobId: run.attempt.jobId });
-    const input = digestInputFromRun(run, {
-      timeZone: options.config.timezone,
-      now,
-      nextDigestAt: options.nextDigestAt(now),
+    const routeName = run.payload.route ?? null;
+    const route = routeName === null ? null : options.router.named(routeName);
+    const log = options.logger.child({
+      slotId: run.payload.slotId,
+      jobId: run.attempt.jobId,
+      route: routeName,
     });
+    if (routeName !== null && !route) {
+      log.warn('digest of a route the config no longer has; nothing posted');
+      return;
+    }
+    const whole = digestInputFromRun(run, {
+      timeZone: route?.digest.timeZone ?? options.config.timezone,
+      now,
+      nextDigestAt: options.nextDigestAt(routeName, now),
+    });
+    // A route's digest shows its own hostnames only, in its own time zone.
+    const input = route
+      ? { ...whole, ...sliceForRoute(options.router, route.name, whole), route: route.name }
+      : { ...whole, route: null };
     const rendered = renderDigest(input);
     if (
       rendered.kind === 'all_clear' &&
@@ -74,8 +91,8 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
         ? [run.payload.channel]
         : [
             ...new Set([
-              ...options.config.digest.channels,
-              ...(await options.watchStore.listSubscribedChannels()),
+              ...(route ? route.digest.channels : options.config.digest.channels),
+              ...(await options.watchStore.listSubscribedChannels(routeName)),
             ]),
           ];
     if (channels.length === 0) {

@@ -15,8 +15,8 @@ export type Command =
   | { kind: 'digest' }
   | { kind: 'watch'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'unwatch'; hostname: string }
-  | { kind: 'subscribe' }
-  | { kind: 'unsubscribe' }
+  | { kind: 'subscribe'; route: string | null }
+  | { kind: 'unsubscribe'; route: string | null }
   | { kind: 'invalid'; message: string; usage: true };
 
 /** Slack caps slash-command text well below this; anything longer is not a person typing. */
@@ -24,7 +24,7 @@ export const MAX_COMMAND_TEXT_CHARS = 12_000;
 /** How much of a bad token an error message quotes. */
 export const MAX_QUOTED_TOKEN_CHARS = 100;
 
-const NO_ARGUMENT_KEYWORDS = ['digest', 'subscribe', 'unsubscribe'] as const;
+const NO_ARGUMENT_KEYWORDS = ['digest'] as const;
 type NoArgumentKeyword = (typeof NO_ARGUMENT_KEYWORDS)[number];
 
 function isNoArgumentKeyword(word: string): word is NoArgumentKeyword {
@@ -175,12 +175,12 @@ export function parseCommandText(text: string): Command {
   const keyword = first.toLowerCase();
 
   if (keyword === 'help') return { kind: 'help' };
-  if (keyword === 'list') {
-    if (rest.length > 1) return tooMany('list [route]', rest.length);
+  if (keyword === 'list' || keyword === 'subscribe' || keyword === 'unsubscribe') {
+    if (rest.length > 1) return tooMany(`${keyword} [route]`, rest.length);
     const [routeToken] = rest;
-    if (routeToken === undefined) return { kind: 'list', route: null };
+    if (routeToken === undefined) return { kind: keyword, route: null };
     const route = routeNameArgument(routeToken);
-    return route.ok ? { kind: 'list', route: route.route } : invalid(route.message);
+    return route.ok ? { kind: keyword, route: route.route } : invalid(route.message);
   }
   if (keyword === 'route') {
     return hostnameAndZone(

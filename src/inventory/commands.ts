@@ -184,30 +184,45 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
           return [reply(`\`${literal(command.hostname)}\` is not on the watch list.`)];
         }
         case 'subscribe': {
-          const added = await options.watchStore.subscribe(context.channelId);
+          if (command.route !== null && !options.router.named(command.route))
+            return [unknownRoute(command.route)];
+          const added = await options.watchStore.subscribe(context.channelId, command.route);
+          const what =
+            command.route === null
+              ? 'the scheduled digest'
+              : `the digest of route \`${literal(command.route)}\` (its hostnames only, on its schedule)`;
           return [
             reply(
               added
-                ? ':white_check_mark: This channel now gets the scheduled digest.'
-                : 'This channel already gets the scheduled digest.',
+                ? `:white_check_mark: This channel now gets ${what}.`
+                : `This channel already gets ${what}.`,
             ),
           ];
         }
         case 'unsubscribe': {
-          const removed = await options.watchStore.unsubscribe(context.channelId);
-          const configured = options.config.digest.channels.includes(context.channelId);
+          if (command.route !== null && !options.router.named(command.route))
+            return [unknownRoute(command.route)];
+          const removed = await options.watchStore.unsubscribe(context.channelId, command.route);
+          const route = command.route === null ? null : options.router.named(command.route);
+          const configured = (route ? route.digest.channels : options.config.digest.channels).includes(
+            context.channelId,
+          );
           if (configured) {
+            const setting = route
+              ? `\`routes\` → \`${literal(route.name)}\` → \`digest.channels\``
+              : '`digest.channels`';
             return [
               reply(
-                'This channel is listed in `digest.channels` in the config file, so it keeps getting the digest; remove it there to stop.',
+                `This channel is listed in ${setting} in the config file, so it keeps getting the digest; remove it there to stop.`,
               ),
             ];
           }
+          const what = route ? `the digest of route \`${literal(route.name)}\`` : 'the scheduled digest';
           return [
             reply(
               removed
-                ? 'This channel no longer gets the scheduled digest.'
-                : 'This channel was not subscribed.',
+                ? `This channel no longer gets ${what}.`
+                : `This channel was not subscribed to ${what}.`,
             ),
           ];
         }

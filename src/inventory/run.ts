@@ -25,6 +25,8 @@ export interface RunPayload {
   channel: string | null;
   zonesTotal: number;
   plans: ZonePlan[];
+  /** A route's digest: only that route's hostnames, to its channels. Absent or null: the whole inventory. */
+  route?: string | null;
 }
 
 /** Which attempt of the run's final step this is; retrying is for failures another attempt can fix. */

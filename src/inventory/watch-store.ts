@@ -21,12 +21,15 @@ export interface WatchStore {
   ignore(hostname: string): Promise<boolean>;
   unignore(hostname: string): Promise<boolean>;
   listIgnored(): Promise<Set<string>>;
-  subscribe(channelId: string): Promise<boolean>;
-  unsubscribe(channelId: string): Promise<boolean>;
-  listSubscribedChannels(): Promise<string[]>;
+  /** `route` null (the default): the whole-inventory digest, stored as before routes existed. */
+  subscribe(channelId: string, route?: string | null): Promise<boolean>;
+  unsubscribe(channelId: string, route?: string | null): Promise<boolean>;
+  listSubscribedChannels(route?: string | null): Promise<string[]>;
 }
 
 export function createWatchStore(redis: Redis, keys: RedisKeys): WatchStore {
+  const subscriptionKey = (route: string | null) =>
+    route === null ? keys.subscribedChannels : keys.routeSubscribedChannels(route);
   return {
     async listWatched() {
       const values = await redis.hvals(keys.watchedHostnames);
@@ -58,14 +61,14 @@ export function createWatchStore(redis: Redis, keys: RedisKeys): WatchStore {
     async listIgnored() {
       return new Set(await redis.smembers(keys.ignoredHostnames));
     },
-    async subscribe(channelId) {
-      return (await redis.sadd(keys.subscribedChannels, channelId)) === 1;
+    async subscribe(channelId, route = null) {
+      return (await redis.sadd(subscriptionKey(route), channelId)) === 1;
     },
-    async unsubscribe(channelId) {
-      return (await redis.srem(keys.subscribedChannels, channelId)) === 1;
+    async unsubscribe(channelId, route = null) {
+      return (await redis.srem(subscriptionKey(route), channelId)) === 1;
     },
-    async listSubscribedChannels() {
-      return (await redis.smembers(keys.subscribedChannels)).sort();
+    async listSubscribedChannels(route = null) {
+      return (await redis.smembers(subscriptionKey(route))).sort();
     },
   };
 }

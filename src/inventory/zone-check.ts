@@ -48,6 +48,8 @@ export interface ZoneCheckResult {
 export interface ZoneCheckOptions {
   cloudflare: CloudflareClient;
   thresholds: Thresholds;
+  /** A hostname's own thresholds (its route's), when they may differ from `thresholds`. */
+  thresholdsFor?: (hostname: string, zone: ZoneRef) => Thresholds;
   timeZone: string;
   now: () => Date;
   /** Per-hostname fallback calls in flight at once. */
@@ -232,7 +234,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     const certificate = observation.kind === 'association' ? parseOnce(observation.association) : null;
     const fitness = observation.kind === 'association' ? fitnessOnce(observation.association) : null;
     const assessment = assessSeverity(observation, {
-      thresholds: options.thresholds,
+      thresholds: options.thresholdsFor?.(hostname, plan.zone) ?? options.thresholds,
       now: options.now(),
       certificate,
       timeZone: options.timeZone,

@@ -16,6 +16,7 @@ import type {
   HostnameObservation,
   Thresholds,
   ZoneCertificate,
+  ZoneRef,
 } from '../domain/types.js';
 import { isAopError } from '../errors.js';
 import { TtlCache } from './ttl-cache.js';
@@ -38,6 +39,8 @@ export interface LookupServiceOptions {
   cloudflare: CloudflareClient;
   zoneResolver: ZoneResolver;
   thresholds: Thresholds;
+  /** A hostname's own thresholds (its route's), when they may differ from `thresholds`. */
+  thresholdsFor?: (hostname: string, zone: ZoneRef) => Thresholds;
   timeZone: string;
   clock: () => Date;
   /**
@@ -155,7 +158,7 @@ export function createLookupService(options: LookupServiceOptions): LookupServic
           tlsClientAuth,
         },
         {
-          thresholds: options.thresholds,
+          thresholds: options.thresholdsFor?.(request.hostname, resolved.zone) ?? options.thresholds,
           now: checkedAt,
           timeZone: options.timeZone,
           parseZoneCertificate: (certificate) => parseZonePem(certificate).certificate,

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../domain/types.js';
+import { SEVERITIES, type ZoneRef } from '../domain/types.js';
 import type { ZoneCheckResult } from '../inventory/zone-check.js';
 import type { Metrics } from './metrics.js';
 
@@ -14,7 +14,11 @@ export function severityGaugeValue(severity: (typeof SEVERITIES)[number]): numbe
  * process exports the same current values and a hostname that left the inventory stops being
  * exported. Snapshots stored before zone-level checks simply have no zone series.
  */
-export function exportHostnameGauges(metrics: Metrics, snapshots: readonly ZoneCheckResult[]): void {
+export function exportHostnameGauges(
+  metrics: Metrics,
+  snapshots: readonly ZoneCheckResult[],
+  routeOf: (hostname: string, zone: ZoneRef) => string | null = () => null,
+): void {
   metrics.certificateExpiry.reset();
   metrics.hostnameSeverity.reset();
   for (const snapshot of snapshots) {
@@ -25,6 +29,7 @@ export function exportHostnameGauges(metrics: Metrics, snapshots: readonly ZoneC
         level: 'hostname',
         certificate_id:
           check.observation.kind === 'association' ? (check.observation.association.certificateId ?? '') : '',
+        route: routeOf(check.hostname, check.zone) ?? '',
       };
       const expiry = check.assessment.effectiveExpiry;
       if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
@@ -38,6 +43,8 @@ export function exportHostnameGauges(metrics: Metrics, snapshots: readonly ZoneC
         hostname: '',
         level: 'zone',
         certificate_id: check.certificate.certificateId ?? '',
+        // A zone-level certificate serves every hostname of the zone without its own, whatever route owns them.
+        route: '',
       };
       const expiry = check.assessment.effectiveExpiry;
       if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));

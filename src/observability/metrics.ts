@@ -54,27 +54,29 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     certificateExpiry: new Gauge({
       name: 'aop_certificate_expiry_timestamp_seconds',
       help: 'Expiry of each certificate as a Unix time: the one behind each watched hostname (level="hostname") and each zone-level certificate (level="zone", hostname empty)',
-      labelNames: ['zone', 'hostname', 'level', 'certificate_id'] as const,
+      // `route`: the owning route's name; "" for hostnames no route owns and for zone-level certificates.
+      labelNames: ['zone', 'hostname', 'level', 'certificate_id', 'route'] as const,
       registers: [registry],
     }),
     hostnameSeverity: new Gauge({
       name: 'aop_hostname_severity',
       help: 'Severity of each watched hostname (level="hostname") and zone-level certificate (level="zone"): 0 ok, 1 info, 2 unknown, 3 warning, 4 critical',
-      labelNames: ['zone', 'hostname', 'level', 'certificate_id'] as const,
+      labelNames: ['zone', 'hostname', 'level', 'certificate_id', 'route'] as const,
       registers: [registry],
     }),
     jobDuration: new Histogram({
       name: 'aop_run_duration_seconds',
       help: 'Digest and evaluation duration, by run (digest or alerts)',
       // Not `job`: Prometheus sets that label itself and would rename ours to exported_job.
-      labelNames: ['run'] as const,
+      // `route`: a route's own digest; "" for the whole inventory's digest and for evaluations.
+      labelNames: ['run', 'route'] as const,
       buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     }),
     jobLastSuccess: new Gauge({
       name: 'aop_run_last_success_timestamp_seconds',
       help: 'When each run (digest or alerts) last completed successfully, as a Unix time',
-      labelNames: ['run'] as const,
+      labelNames: ['run', 'route'] as const,
       registers: [registry],
     }),
     queueDepth: new Gauge({

@@ -26,6 +26,13 @@ export const SCHEDULER_IDS = {
   alerts: 'alerts-schedule',
 } as const;
 
+/** Each route's digest has a job scheduler of its own; the id names the route. */
+export const ROUTE_DIGEST_SCHEDULER_PREFIX = `${SCHEDULER_IDS.digest}-route-`;
+
+export function routeDigestSchedulerId(route: string): string {
+  return `${ROUTE_DIGEST_SCHEDULER_PREFIX}${route}`;
+}
+
 export interface TickPayload {
   trigger: 'schedule' | 'on_demand';
   /** On-demand digests go to this channel only. */
@@ -36,6 +43,8 @@ export interface TickPayload {
    * scheduler job was replaced. Scheduler jobs leave it out: BullMQ records their slot.
    */
   slotTimeMs?: number;
+  /** A route's digest (its hostnames, its channels); absent for the whole inventory. */
+  route?: string;
 }
 
 /** The assemble job's payload is the run's payload. */
@@ -45,6 +54,11 @@ export interface ZoneCheckPayload {
   purpose: RunPurpose;
   slotId: string;
   plan: ZonePlan;
+  /**
+   * Scheduled digests of one slot (the whole inventory's and every route's) read each zone once:
+   * the first check under this key is reused by the others (see shared-zone-checks.ts).
+   */
+  shareKey?: string;
 }
 
 /** BullMQ job ids may not contain ':' and may not be all digits. */

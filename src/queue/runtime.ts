@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
 import { buildZonePlans } from '../inventory/plan.js';
+import { type ConfigRouter, thresholdsFor } from '../inventory/routing.js';
 import type { AssembledRun } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
@@ -19,7 +20,9 @@ import {
   type AssemblePayload,
   JOB_NAMES,
   QUEUE_NAMES,
+  ROUTE_DIGEST_SCHEDULER_PREFIX,
   type RunPurpose,
+  routeDigestSchedulerId,
   SCHEDULER_IDS,
   safeJobId,
   type TickPayload,
@@ -34,6 +37,7 @@ import {
   slotTimeOfTick,
 } from './schedule.js';
 import { reviveZoneCheck, serializeZoneCheck } from './serialization.js';
+import { createSharedZoneChecks, type ZoneCheckOutcome, zoneCheckShareKey } from './shared-zone-checks.js';
 
 export { LATE_AFTER_MS } from './schedule.js';
 
@@ -70,6 +74,8 @@ const DEFAULT_TUNING: Required<QueueTuning> = {
 
 export interface QueueRuntimeOptions {
   config: AppConfig;
+  /** The config's routes: route digests, and each hostname's thresholds. */
+  router: ConfigRouter;
   keys: RedisKeys;
   /** Fast-failing connection for small reads and writes (snapshots, records). */
   redis: Redis;
@@ -102,6 +108,8 @@ export interface QueueRuntime {
   queueDepths(): Promise<Record<string, Record<string, number>>>;
   workersRunning(): boolean;
   nextRunAt(purpose: RunPurpose, after: Date): Date | null;
+  /** The next digest of `route` (null: the whole inventory's) after `after`. */
+  nextDigestAt(route: string | null, after: Date): Date | null;
 }
 
 const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -139,6 +147,14 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     purpose === 'digest' ? config.digest.schedule : config.alerts.schedule;
   const nextRunAt = (purpose: RunPurpose, after: Date): Date | null =>
     nextScheduledRun(scheduleOf(purpose), config.timezone, after);
+  const nextDigestAt = (routeName: string | null, after: Date): Date | null => {
+    const route = routeName === null ? null : options.router.named(routeName);
+    return route
+      ? nextScheduledRun(route.digest.schedule, route.digest.timeZone, after)
+      : nextRunAt('digest', after);
+  };
+  const hostnameThresholds = thresholdsFor(options.router, config.thresholds);
+  const sharedChecks = createSharedZoneChecks({ redis: options.redis, keys });
 
   const planZones = async (): Promise<ZonePlan[]> => {
     const [watched, ignored] = await Promise.all([
@@ -155,11 +171,36 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     // The slot is on BullMQ's clock (the wall clock), so lateness is measured on it too, never on
     // the injected domain clock.
     const startedAtMs = job.processedOn ?? Date.now();
+    const routeName = purpose === 'digest' ? (job.data.route ?? null) : null;
+    const route = routeName === null ? null : options.router.named(routeName);
+    if (routeName !== null && !route) {
+      // A scheduler left over from a route since removed (start-up removes those); nothing to post.
+      logger.warn({ route: routeName }, 'digest tick for a route the config no longer has; skipped');
+      return;
+    }
+    if (route && trigger === 'schedule') {
+      const channels = [
+        ...route.digest.channels,
+        ...(await options.watchStore.listSubscribedChannels(route.name)),
+      ];
+      if (channels.length === 0) {
+        // No channel wants this route's digest: not one Cloudflare request for it.
+        logger.debug({ route: route.name }, 'route digest has no channel; nothing checked');
+        return;
+      }
+    }
     const slotId =
       trigger === 'on_demand'
-        ? safeJobId(purpose, 'now', job.data.channel ?? 'all', slotTimeMs)
-        : safeJobId(purpose, 'slot', slotTimeMs);
-    const plans = await planZones();
+        ? safeJobId(purpose, 'now', job.data.channel ?? 'all', ...(routeName ? [routeName] : []), slotTimeMs)
+        : routeName
+          ? safeJobId(purpose, 'route', routeName, 'slot', slotTimeMs)
+          : safeJobId(purpose, 'slot', slotTimeMs);
+    // A route's digest reads only the zones the route can own hostnames in, each in full, so that
+    // one zone check can serve every digest of the slot.
+    const plans = (await planZones()).filter(
+      (plan) => !route || options.router.mayOwnInZone(route.name, plan.zone),
+    );
+    const share = purpose === 'digest' && trigger === 'schedule';
     const payload: AssemblePayload = {
       purpose,
       slotId,
@@ -170,6 +211,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       channel: job.data.channel ?? null,
       zonesTotal: plans.length,
       plans,
+      route: routeName,
     };
     await flows.add({
       name: purpose === 'digest' ? JOB_NAMES.digestAssemble : JOB_NAMES.alertsAssemble,
@@ -184,7 +226,12 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       children: plans.map((plan) => ({
         name: JOB_NAMES.zoneCheck,
         queueName: QUEUE_NAMES.zoneChecks,
-        data: { purpose, slotId, plan } satisfies ZoneCheckPayload,
+        data: {
+          purpose,
+          slotId,
+          plan,
+          ...(share ? { shareKey: zoneCheckShareKey(slotTimeMs, plan) } : {}),
+        } satisfies ZoneCheckPayload,
         opts: {
           jobId: safeJobId('zone', slotId, plan.zone.id),
           attempts: tuning.zoneCheckAttempts,
@@ -196,30 +243,41 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       })),
     });
     logger.info(
-      { purpose, slotId, zones: plans.length, trigger, lateByMs: payload.lateByMs },
+      { purpose, slotId, route: routeName, zones: plans.length, trigger, lateByMs: payload.lateByMs },
       'run fanned out',
     );
   };
 
   const processZoneCheck = async (job: Job<ZoneCheckPayload>) => {
-    const result = await checkZone(job.data.plan, {
-      cloudflare: options.cloudflare,
-      thresholds: config.thresholds,
-      timeZone: config.timezone,
-      now: clock,
-      concurrency: config.cloudflare.concurrency,
-    });
-    // A zone whose lists failed is retried by BullMQ before the run reports it as not checked,
-    // unless retrying cannot help.
-    if (
-      result.failure &&
-      isRetryableZoneFailure(result.failure.errorCode) &&
-      job.attemptsMade + 1 < (job.opts.attempts ?? 1)
-    ) {
-      throw new Error(`zone ${job.data.plan.zone.id}: ${result.failure.errorMessage}`);
+    const check = async (): Promise<ZoneCheckOutcome> => {
+      const result = await checkZone(job.data.plan, {
+        cloudflare: options.cloudflare,
+        thresholds: config.thresholds,
+        thresholdsFor: hostnameThresholds,
+        timeZone: config.timezone,
+        now: clock,
+        concurrency: config.cloudflare.concurrency,
+      });
+      // A zone whose lists failed is retried by BullMQ before the run reports it as not checked,
+      // unless retrying cannot help.
+      const retry =
+        result.failure !== null &&
+        isRetryableZoneFailure(result.failure.errorCode) &&
+        job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+      return { result, final: !retry };
+    };
+    const { shareKey } = job.data;
+    const outcome = shareKey
+      ? await sharedChecks.once(shareKey, check)
+      : { ...(await check()), shared: false };
+    if (!outcome.final) {
+      throw new Error(
+        `zone ${job.data.plan.zone.id}: ${outcome.result.failure?.errorMessage ?? 'check failed'}`,
+      );
     }
-    await recordSnapshot(result);
-    return JSON.parse(serializeZoneCheck(result)) as unknown;
+    // A shared result was stored by the worker that checked the zone.
+    if (!outcome.shared) await recordSnapshot(outcome.result);
+    return JSON.parse(serializeZoneCheck(outcome.result)) as unknown;
   };
 
   const recordSnapshot = async (result: ZoneCheckResult) => {
@@ -279,8 +337,9 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     };
     if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
     else await options.onAlertsAssembled(run);
-    metrics.jobDuration.observe({ run: job.data.purpose }, (Date.now() - startedMs) / 1000);
-    metrics.jobLastSuccess.set({ run: job.data.purpose }, Math.floor(clock().getTime() / 1000));
+    const labels = { run: job.data.purpose, route: job.data.route ?? '' };
+    metrics.jobDuration.observe(labels, (Date.now() - startedMs) / 1000);
+    metrics.jobLastSuccess.set(labels, Math.floor(clock().getTime() / 1000));
   };
 
   const runQueue = (purpose: RunPurpose) => async (job: Job<TickPayload | AssemblePayload>) => {
@@ -299,14 +358,21 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
    * still run, late, by the first worker back; a changed one is upserted after its overdue slot,
    * if any, was queued as a catch-up tick.
    */
-  const ensureScheduler = async (purpose: RunPurpose, schedulerId: string, tickName: string) => {
+  const ensureScheduler = async (
+    purpose: RunPurpose,
+    schedulerId: string,
+    tickName: string,
+    schedule: { pattern: string; timeZone: string; route?: string } = {
+      pattern: scheduleOf(purpose),
+      timeZone: config.timezone,
+    },
+  ) => {
     const queue = queues[purpose];
-    const pattern = scheduleOf(purpose);
-    const template = {
-      name: tickName,
-      data: { trigger: 'schedule' } satisfies TickPayload,
-      opts: tickJobOptions,
-    };
+    const { pattern, timeZone, route } = schedule;
+    // The whole inventory's template is the one written before routes existed, so an existing
+    // scheduler is recognised as unchanged and keeps its pending slot.
+    const data: TickPayload = route === undefined ? { trigger: 'schedule' } : { trigger: 'schedule', route };
+    const template = { name: tickName, data, opts: tickJobOptions };
     const found = await queue.getJobScheduler(schedulerId);
     let existing: ExistingScheduler | null = null;
     if (found) {
@@ -321,35 +387,59 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       };
     }
     // BullMQ schedules on the wall clock, so "already due" is judged on it too.
-    const plan = planSchedulerStart({ pattern, timeZone: config.timezone, template }, existing, Date.now());
+    const plan = planSchedulerStart({ pattern, timeZone, template }, existing, Date.now());
     if (plan.catchUpSlotMs !== null) {
       await queue.add(
         tickName,
-        { trigger: 'schedule', slotTimeMs: plan.catchUpSlotMs },
-        { ...tickJobOptions, jobId: safeJobId('catch-up', purpose, plan.catchUpSlotMs) },
+        { ...data, slotTimeMs: plan.catchUpSlotMs },
+        {
+          ...tickJobOptions,
+          jobId: safeJobId('catch-up', purpose, ...(route === undefined ? [] : [route]), plan.catchUpSlotMs),
+        },
       );
       logger.warn(
-        { purpose, slotTime: new Date(plan.catchUpSlotMs).toISOString() },
+        { purpose, route, slotTime: new Date(plan.catchUpSlotMs).toISOString() },
         'a scheduled run was due while no worker ran; running it now, late',
       );
     }
     if (plan.upsert) {
-      await queue.upsertJobScheduler(schedulerId, { pattern, tz: config.timezone }, template);
-      logger.info({ purpose, pattern, timeZone: config.timezone }, 'job scheduler upserted');
+      await queue.upsertJobScheduler(schedulerId, { pattern, tz: timeZone }, template);
+      logger.info({ purpose, route, pattern, timeZone }, 'job scheduler upserted');
     } else {
       logger.info(
-        { purpose, pattern, timeZone: config.timezone, next: existing?.nextMs },
+        { purpose, route, pattern, timeZone, next: existing?.nextMs },
         'job scheduler unchanged; its pending run is kept',
       );
     }
   };
 
+  /** One scheduler per configured route; those of routes no longer configured are removed. */
+  const ensureRouteSchedulers = async () => {
+    for (const route of config.routes) {
+      await ensureScheduler('digest', routeDigestSchedulerId(route.name), JOB_NAMES.digestTick, {
+        pattern: route.digest.schedule,
+        timeZone: route.digest.timeZone,
+        route: route.name,
+      });
+    }
+    const wanted = new Set(config.routes.map((route) => routeDigestSchedulerId(route.name)));
+    for (const scheduler of await queues.digest.getJobSchedulers()) {
+      const id = scheduler.key;
+      if (id.startsWith(ROUTE_DIGEST_SCHEDULER_PREFIX) && !wanted.has(id)) {
+        await queues.digest.removeJobScheduler(id);
+        logger.info({ schedulerId: id }, 'job scheduler of a route no longer configured removed');
+      }
+    }
+  };
+
   return {
     nextRunAt,
+    nextDigestAt,
     async start() {
       if (started) return;
       started = true;
       await ensureScheduler('digest', SCHEDULER_IDS.digest, JOB_NAMES.digestTick);
+      await ensureRouteSchedulers();
       if (config.alerts.channel) {
         await ensureScheduler('alerts', SCHEDULER_IDS.alerts, JOB_NAMES.alertsTick);
       } else {

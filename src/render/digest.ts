@@ -29,7 +29,8 @@ export interface DigestMessage {
   blocks: KnownBlock[];
   metadata?: {
     event_type: typeof DIGEST_EVENT_TYPE;
-    event_payload: Record<string, string | number | boolean>;
+    /** `route` is null for the whole inventory's digest (contract.md, "Messages"). */
+    event_payload: Record<string, string | number | boolean | null>;
   };
   /** False for the parent (messages[0]); true for every message that goes into its thread. */
   isThreadReply: boolean;
@@ -420,7 +421,7 @@ interface ParentFixedBlocks {
 function parentFixedBlocks(input: DigestInput, grouped: DigestSections): ParentFixedBlocks {
   const top: KnownBlock[] = [
     header(
-      `AOP digest · ${formatDay(input.slotTime, input.timeZone)}${input.trigger === 'on_demand' ? ' (on request)' : ''}`,
+      `AOP digest${routeLabel(input)} · ${formatDay(input.slotTime, input.timeZone)}${input.trigger === 'on_demand' ? ' (on request)' : ''}`,
     ),
   ];
   const late = lateLine(input);
@@ -513,6 +514,7 @@ function parentMessage(
       event_type: DIGEST_EVENT_TYPE,
       event_payload: {
         kind: 'attention',
+        route: input.route ?? null,
         slot_time: input.slotTime.toISOString(),
         generated_at: input.generatedAt.toISOString(),
         trigger: input.trigger,
@@ -551,6 +553,7 @@ function replyMessage(input: DigestInput, draft: Draft, part: number, partCount:
     metadata: {
       event_type: DIGEST_EVENT_TYPE,
       event_payload: {
+        route: input.route ?? null,
         slot_time: input.slotTime.toISOString(),
         trigger: input.trigger,
         part,
@@ -589,6 +592,7 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
       event_type: DIGEST_EVENT_TYPE,
       event_payload: {
         kind: 'all_clear',
+        route: input.route ?? null,
         slot_time: input.slotTime.toISOString(),
         generated_at: input.generatedAt.toISOString(),
         trigger: input.trigger,
@@ -614,7 +618,12 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
 }
 
 function digestTitle(input: DigestInput): string {
-  return `AOP digest for ${formatDay(input.slotTime, input.timeZone)}`;
+  return `AOP digest${routeLabel(input)} for ${formatDay(input.slotTime, input.timeZone)}`;
+}
+
+/** A route's digest names its route wherever the digest names itself. */
+function routeLabel(input: DigestInput): string {
+  return input.route ? ` (${input.route})` : '';
 }
 
 function isLate(input: DigestInput): boolean {

@@ -31,8 +31,16 @@ export const COMMAND_GRAMMAR: readonly GrammarLine[] = [
   { usage: 'digest', does: 'Post the digest into this channel now.', adminOnly: false },
   { usage: 'watch <hostname> [zone]', does: 'Add a hostname to the watched inventory.', adminOnly: true },
   { usage: 'unwatch <hostname>', does: 'Remove a hostname from the watched inventory.', adminOnly: true },
-  { usage: 'subscribe', does: 'This channel gets the scheduled digest.', adminOnly: true },
-  { usage: 'unsubscribe', does: 'This channel stops getting the scheduled digest.', adminOnly: true },
+  {
+    usage: 'subscribe [route]',
+    does: "This channel gets the scheduled digest; with a route, that route's digest only.",
+    adminOnly: true,
+  },
+  {
+    usage: 'unsubscribe [route]',
+    does: "This channel stops getting the scheduled digest (or that route's).",
+    adminOnly: true,
+  },
 ];
 
 /** One grammar line as mrkdwn: the command in code, then what it does. */

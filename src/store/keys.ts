@@ -13,6 +13,10 @@ export function redisKeys(prefix: string) {
     ignoredHostnames: `${prefix}:inventory:ignored`,
     /** Set: channel ids subscribed with `/aop-status subscribe`. */
     subscribedChannels: `${prefix}:inventory:subscribed-channels`,
+    /** Set per route: channel ids subscribed with `/aop-status subscribe <route>`. */
+    routeSubscribedChannels: (route: string) => `${prefix}:inventory:subscribed-channels:route:${route}`,
+    /** String per (slot, zone, plan): one zone check shared by the digests of that slot, kept briefly. */
+    sharedZoneCheck: (shareKey: string) => `${prefix}:digest:zone-check:${shareKey}`,
     /** Hash: zone id → JSON ZoneSnapshot (the last bulk check of that zone). */
     zoneSnapshots: `${prefix}:snapshot:zones`,
     /** String: JSON of the last successful Cloudflare check time. */

@@ -26,8 +26,10 @@ describe('parseCommandText: the grammar in contract.md', () => {
       { kind: 'lookup', hostname: 'route.example.com', zone: { kind: 'name', name: 'example.com' } },
     ],
     ['digest', { kind: 'digest' }],
-    ['subscribe', { kind: 'subscribe' }],
-    ['UNSUBSCRIBE', { kind: 'unsubscribe' }],
+    ['subscribe', { kind: 'subscribe', route: null }],
+    ['UNSUBSCRIBE', { kind: 'unsubscribe', route: null }],
+    ['subscribe payments', { kind: 'subscribe', route: 'payments' }],
+    ['unsubscribe Payments', { kind: 'unsubscribe', route: 'payments' }],
     ['app.example.com', { kind: 'lookup', hostname: 'app.example.com', zone: null }],
     ['  App.Example.com.  ', { kind: 'lookup', hostname: 'app.example.com', zone: null }],
     [
@@ -89,6 +91,11 @@ describe('parseCommandText: invalid input gets a clear message and the usage', (
   const cases: Array<[text: string, message: string]> = [
     ['stauts', '“stauts” is neither a command nor a hostname.'],
     ['list pay ments', 'Too many arguments: expected list [route], got 2.'],
+    ['subscribe a b', 'Too many arguments: expected subscribe [route], got 2.'],
+    [
+      'unsubscribe #payments',
+      "“#payments” is not a route name (lowercase letters, digits and hyphens, as in the config's routes).",
+    ],
     [
       'list app.example.com',
       "“app.example.com” is not a route name (lowercase letters, digits and hyphens, as in the config's routes).",

@@ -190,6 +190,7 @@ describe('renderDigest', () => {
       event_type: 'aop_digest',
       event_payload: {
         kind: 'attention',
+        route: null,
         slot_time: '2026-11-26T08:00:00.000Z',
         generated_at: '2026-11-26T08:00:42.000Z',
         trigger: 'schedule',
@@ -324,6 +325,7 @@ describe('renderDigest', () => {
         new RegExp(`^AOP digest for 2026-11-26, part ${index + 2} of ${messages.length} — `),
       );
       expect(reply.metadata?.event_payload).toEqual({
+        route: null,
         slot_time: SLOT_TIME.toISOString(),
         trigger: 'schedule',
         part: index + 2,
@@ -452,6 +454,29 @@ describe('renderDigest', () => {
     expect(contextTexts(messages[0] as DigestMessage)).toEqual([
       ':hourglass_flowing_sand: This digest is late: scheduled for Thu 2026-11-26 09:00 CET, posted Fri 2026-11-27 08:30 CET (the bot was down).',
     ]);
+  });
+
+  it("names the route in a route's digest: header, fallback text and metadata", () => {
+    const input = digestInput({
+      checks: [associationCheck('crit-0001.a.example', 'critical')],
+      route: 'payments',
+    });
+
+    const [parent] = renderDigest(input).messages;
+
+    expect(parent?.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'AOP digest (payments) · 2026-11-26' },
+    });
+    expect(parent?.text).toMatch(/^AOP digest \(payments\) for 2026-11-26: /);
+    expect(parent?.metadata).toMatchObject({
+      event_type: 'aop_digest',
+      event_payload: { route: 'payments' },
+    });
+    const clear = renderDigest(
+      digestInput({ checks: [associationCheck('ok-0001.a.example', 'ok')], route: 'payments' }),
+    );
+    expect(clear.messages[0]?.metadata?.event_payload.route).toBe('payments');
   });
 
   it('does not call an on-demand digest late and marks it as on request', () => {

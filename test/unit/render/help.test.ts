@@ -16,8 +16,8 @@ describe('renderHelp', () => {
       '• `/aop-status digest`: Post the digest into this channel now.',
       '• `/aop-status watch &lt;hostname&gt; [zone]`: Add a hostname to the watched inventory. _(admins)_',
       '• `/aop-status unwatch &lt;hostname&gt;`: Remove a hostname from the watched inventory. _(admins)_',
-      '• `/aop-status subscribe`: This channel gets the scheduled digest. _(admins)_',
-      '• `/aop-status unsubscribe`: This channel stops getting the scheduled digest. _(admins)_',
+      "• `/aop-status subscribe [route]`: This channel gets the scheduled digest; with a route, that route's digest only. _(admins)_",
+      "• `/aop-status unsubscribe [route]`: This channel stops getting the scheduled digest (or that route's). _(admins)_",
     ]);
     expect(help.text).toBe(
       '/aop-status: check Cloudflare per-hostname Authenticated Origin Pulls certificates',
