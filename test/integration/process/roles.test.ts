@@ -123,17 +123,19 @@ describe('running as separate web and worker processes', () => {
       let metrics = '';
       const deadline = Date.now() + 10_000;
       while (
-        !metrics.includes('aop_run_last_success_timestamp_seconds{run="digest"}') &&
+        !metrics.includes('aop_run_last_success_timestamp_seconds{run="digest",route=""}') &&
         Date.now() < deadline
       ) {
         metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(metrics).toContain(
-        'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="app.example.com"} 1577836800',
+        'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="app.example.com",route=""} 1577836800',
       );
-      expect(metrics).toContain('aop_hostname_severity{zone="example.com",hostname="app.example.com"} 4');
-      expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest"\} \d+/);
+      expect(metrics).toContain(
+        'aop_hostname_severity{zone="example.com",hostname="app.example.com",route=""} 4',
+      );
+      expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest",route=""\} \d+/);
       expect(metrics).toMatch(
         /aop_cloudflare_requests_total\{route="GET [^"]+",status="200",account="default"\} \d+/,
       );
