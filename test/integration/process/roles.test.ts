@@ -129,11 +129,11 @@ describe('running as separate web and worker processes', () => {
         metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(metrics).toContain(
-        'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="app.example.com",route=""} 1577836800',
+      expect(metrics).toMatch(
+        /aop_certificate_expiry_timestamp_seconds\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route=""\} 1577836800/,
       );
-      expect(metrics).toContain(
-        'aop_hostname_severity{zone="example.com",hostname="app.example.com",route=""} 4',
+      expect(metrics).toMatch(
+        /aop_hostname_severity\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route=""\} 4/,
       );
       expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest",route=""\} \d+/);
       expect(metrics).toMatch(
