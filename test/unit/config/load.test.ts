@@ -189,6 +189,19 @@ alerts: { channel: C0INCIDENT, mention_on_critical: "<!subteam^S0SRE>" }
       ]);
     });
 
+    it('warns that a route alert channel and mention are not applied to alert threads yet', () => {
+      const result = load(
+        baseEnv,
+        `${ROUTED}routes:
+  - { name: payments, match: { zones: [example.com] }, alerts_channel: C0PAYINC }
+  - { name: quiet, match: { zones: [${'b'.repeat(32)}] } }
+`,
+      );
+      expect(result.warnings).toEqual([
+        'routes[0] (payments): alerts_channel and mention_on_critical are not applied to alert threads yet; every alert thread goes to alerts.channel',
+      ]);
+    });
+
     it('has no routes when the file has none', () => {
       const result = load(baseEnv, ROUTED);
       expect(result.ok && result.config.routes).toEqual([]);
