@@ -39,7 +39,6 @@ const NET = { id: zoneId(3), name: 'example.net' };
 const WHOLE_CHANNEL = 'C0SRE';
 const PAY_CHANNEL = 'C0PAYOPS';
 const PLATFORM_CHANNEL = 'C0PLATFORM';
-const SHOP_CHANNEL = 'C0SHOP';
 
 /** Three routes plus the top level; every route takes a part of the inventory. */
 const ROUTED_FILE = {
