@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { SIGNING_SECRET } from './app-harness.js';
 import { FAKE_API_TOKEN } from './fake-cloudflare.js';
 
-const TSX = path.resolve('node_modules/.bin/tsx');
+// The bot runs as `node --import tsx`, not through the tsx CLI: the CLI relays SIGTERM to its child
+// and, when the child does not confirm within 30 ms (a loaded machine), kills it and exits 143, so a
+// graceful stop would look like a crash.
+const BOT_COMMAND = process.execPath;
+const BOT_ARGS = ['--import', 'tsx', 'src/main.ts'];
 
 export interface BotProcess {
   child: ChildProcess;
@@ -30,7 +33,7 @@ export interface BotProcessOptions {
 /** Starts `src/main.ts` as its own OS process, as `npm start` would, and waits until it serves. */
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const token = FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '';
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(BOT_COMMAND, BOT_ARGS, {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: 'xoxb-test-token',

@@ -11,7 +11,11 @@ import { type FakeSlack, sendSlashCommand, startFakeSlack } from '../../support/
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
-const TSX = path.resolve('node_modules/.bin/tsx');
+// The bot runs as `node --import tsx`, not through the tsx CLI: the CLI relays SIGTERM to its child
+// and, when the child does not confirm within 30 ms (a loaded machine), kills it and exits 143, so a
+// graceful stop would look like a crash.
+const BOT_COMMAND = process.execPath;
+const BOT_ARGS = ['--import', 'tsx', 'src/main.ts'];
 
 interface RunningProcess {
   child: ChildProcess;
@@ -28,7 +32,7 @@ let directory: string;
 /** Starts `src/main.ts` as its own process, as `npm start` would, and waits for its first log line. */
 async function startProcess(role: 'web' | 'worker' | 'all'): Promise<RunningProcess> {
   const token = FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '';
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(BOT_COMMAND, BOT_ARGS, {
     env: {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -151,7 +155,7 @@ describe('running as separate web and worker processes', () => {
   }, 60_000);
 
   it('exits with status 78 and lists every configuration problem at once', async () => {
-    const child = spawn(TSX, ['src/main.ts'], {
+    const child = spawn(BOT_COMMAND, BOT_ARGS, {
       env: { PATH: process.env.PATH, PORT: 'x', REDIS_URL: 'http://nope', AOP_CONFIG: '/nonexistent.yml' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
