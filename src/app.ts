@@ -248,14 +248,22 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     listZones,
     readSnapshots: () => queues.readSnapshots(),
     threads: createStoredAlertThreads(alertStore, listZones),
-    // One digest for the whole inventory, to every configured and subscribed channel.
-    digestSchedules: async (now) => [
-      {
-        route: null,
-        channels: [...new Set([...config.digest.channels, ...(await watchStore.listSubscribedChannels())])],
-        nextAt: queues.nextRunAt('digest', now),
-      },
-    ],
+    // The whole inventory's digest, then each route's own, each to its configured and subscribed channels.
+    digestSchedules: (now) =>
+      Promise.all(
+        [null, ...config.routes.map((route) => route.name)].map(async (route) => ({
+          route,
+          channels: [
+            ...new Set([
+              ...(route === null
+                ? config.digest.channels
+                : (config.routes.find((candidate) => candidate.name === route)?.digest.channels ?? [])),
+              ...(await watchStore.listSubscribedChannels(route)),
+            ]),
+          ],
+          nextAt: queues.nextDigestAt(route, now),
+        })),
+      ),
     clock,
     logger: logger.child({ component: 'home' }),
   });

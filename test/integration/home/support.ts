@@ -70,6 +70,14 @@ export async function startHomeScenario(options: { socketMode: boolean }): Promi
       ],
       digest: { channels: [DIGEST], schedule: '0 9 * * 1-5' },
       alerts: { channel: INCIDENT },
+      // A route with its own digest, so the Home tab lists each route's next digest too.
+      routes: [
+        {
+          name: 'payments',
+          match: { hostnames: ['*.pay.example.com'] },
+          digest: { channels: ['C0PAYOPS'], schedule: '0 9 * * 1-5', timezone: 'America/New_York' },
+        },
+      ],
     },
   });
   if (socket) await socket.waitForConnections(1);
@@ -130,6 +138,8 @@ export function expectOverviewOf(scenario: HomeScenario, view: Record<string, un
   expect(text).toContain('api.example.com');
   // The next digest, the last sweep and the zone Cloudflare could not check.
   expect(text).toMatch(/Whole inventory → <#C0DIGEST>: \d{4}-\d{2}-\d{2} 09:00 UTC/);
+  // 09:00 in New York, shown in the deployment's time zone (UTC): 14:00, or 13:00 in summer.
+  expect(text).toMatch(/Route payments → <#C0PAYOPS>: \d{4}-\d{2}-\d{2} 1[34]:00 UTC/);
   expect(text).toContain('1 of 2 zones checked');
   expect(text).toContain('gone.example (ffffffffffffffffffffffffffffffff)');
 }
