@@ -6,6 +6,7 @@
  * anything but a valid hostname and zone id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Command, parseCommandText } from '../../src/domain/command.js';
 import { parseHostname, parseZoneId } from '../../src/domain/hostname.js';
 import { ACTION_IDS, encodeLookupValue } from '../../src/slack/ids.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app-harness.js';
@@ -143,7 +144,18 @@ const VALID = [
   'missing.example.com',
   'deep.sub.app.example.com',
 ];
-const KEYWORDS = ['help', 'list', 'watch', 'unwatch', 'digest', 'HELP', 'Watch', 'subscribe', 'unsubscribe'];
+const KEYWORDS = [
+  'help',
+  'list',
+  'watch',
+  'unwatch',
+  'digest',
+  'HELP',
+  'Watch',
+  'subscribe',
+  'unsubscribe',
+  'route',
+];
 /** Code point ranges: ASCII, C0/C1 controls, Hebrew, Arabic, combining marks, zero-width, bidi, astral. */
 const RANGES: Array<[number, number]> = [
   [0x20, 0x7e],
@@ -163,7 +175,47 @@ const RANGES: Array<[number, number]> = [
 ];
 const SEPARATORS = [' ', ' ', ' ', '\t', '\n', '', '\u00a0', '\u3000', '\u200b'];
 
-function hostileTexts(count: number, random: () => number): string[] {
+/** The generator's branches: a run that never took one of them did not test what it claims. */
+const GENERATOR_BRANCHES = [
+  'mention',
+  'markup',
+  'path',
+  'valid',
+  'keyword',
+  'keyword_argument',
+  'url_encoded',
+  'unicode_label',
+  'mention_label',
+  'unicode',
+  'well_formed',
+  'ten_kilobytes',
+  'fragments',
+] as const;
+type GeneratorBranch = (typeof GENERATOR_BRANCHES)[number];
+
+/** Every kind of command the parser can return; the generated texts must reach each one. */
+const COMMAND_KINDS: ReadonlyArray<Command['kind']> = [
+  'lookup',
+  'help',
+  'list',
+  'route',
+  'digest',
+  'watch',
+  'unwatch',
+  'subscribe',
+  'unsubscribe',
+  'invalid',
+];
+
+function hostileTexts(
+  count: number,
+  random: () => number,
+  branchesTaken: Map<GeneratorBranch, number> = new Map(),
+): string[] {
+  const took = <T>(branch: GeneratorBranch, value?: T): T => {
+    branchesTaken.set(branch, (branchesTaken.get(branch) ?? 0) + 1);
+    return value as T;
+  };
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const unicode = (length: number) => {
     let text = '';
@@ -175,15 +227,16 @@ function hostileTexts(count: number, random: () => number): string[] {
   };
   const fragment = (): string => {
     const kind = random();
-    if (kind < 0.2) return pick(MENTIONS);
-    if (kind < 0.3) return pick(MARKUP);
-    if (kind < 0.4) return pick(PATHS);
-    if (kind < 0.55) return pick(VALID);
-    if (kind < 0.62) return pick(KEYWORDS);
-    if (kind < 0.7) return `${pick(KEYWORDS)} ${pick([...VALID, ...MENTIONS])}`;
-    if (kind < 0.75) return encodeURIComponent(pick([...VALID, ...MENTIONS]));
-    if (kind < 0.8) return `${unicode(3)}.example.com`;
-    if (kind < 0.85) return `${pick(MENTIONS)}.example.com`;
+    if (kind < 0.2) return took('mention', pick(MENTIONS));
+    if (kind < 0.3) return took('markup', pick(MARKUP));
+    if (kind < 0.4) return took('path', pick(PATHS));
+    if (kind < 0.55) return took('valid', pick(VALID));
+    if (kind < 0.62) return took('keyword', pick(KEYWORDS));
+    if (kind < 0.7) return took('keyword_argument', `${pick(KEYWORDS)} ${pick([...VALID, ...MENTIONS])}`);
+    if (kind < 0.75) return took('url_encoded', encodeURIComponent(pick([...VALID, ...MENTIONS])));
+    if (kind < 0.8) return took('unicode_label', `${unicode(3)}.example.com`);
+    if (kind < 0.85) return took('mention_label', `${pick(MENTIONS)}.example.com`);
+    took('unicode');
     return unicode(1 + Math.floor(random() * 40));
   };
   const texts: string[] = [
@@ -198,6 +251,9 @@ function hostileTexts(count: number, random: () => number): string[] {
     '\u0000\u0001\u0007\u001b[31mred\u001b[0m',
     '\u202eexample.com.app\u202c',
     'app\u200b.example.com',
+    // Each keyword alone once: joined with noise most become usage errors, and a run that never
+    // reached a command kind would not test it.
+    ...KEYWORDS,
     '```<!channel>```',
     '`<!here>`',
     '*<!everyone>*',
@@ -208,6 +264,7 @@ function hostileTexts(count: number, random: () => number): string[] {
     const roll = random();
     if (roll < 0.2) {
       // Well-formed commands, so that lookups, zone searches and inventory changes run for real.
+      took('well_formed');
       texts.push(
         random() < 0.7 ? pick(VALID) : `${pick(['watch', 'unwatch', 'list', 'digest'])} ${pick(VALID)}`,
       );
@@ -215,10 +272,12 @@ function hostileTexts(count: number, random: () => number): string[] {
     }
     if (roll < 0.23) {
       // 10 KB of one fragment, repeated.
+      took('ten_kilobytes');
       const unit = `${fragment()} `;
       texts.push(unit.repeat(Math.ceil(10_240 / Math.max(1, unit.length))).slice(0, 10_240));
       continue;
     }
+    took('fragments');
     const parts = 1 + Math.floor(random() * 5);
     let text = '';
     for (let index = 0; index < parts; index += 1)
@@ -295,7 +354,12 @@ function invalidCloudflareRequests(): string[] {
 
 describe('hostile input', () => {
   it(`answers ${COMMANDS} generated slash texts in time, escaped, and asks Cloudflare only about valid hostnames`, async () => {
-    const texts = hostileTexts(COMMANDS, seededRandom(SEED));
+    const branchesTaken = new Map<GeneratorBranch, number>();
+    const texts = hostileTexts(COMMANDS, seededRandom(SEED), branchesTaken);
+    // The texts cover what this test claims: every branch of the generator, every command kind.
+    expect(GENERATOR_BRANCHES.filter((branch) => !branchesTaken.has(branch))).toEqual([]);
+    const kindsReached = new Set(texts.map((text) => parseCommandText(text).kind));
+    expect(COMMAND_KINDS.filter((kind) => !kindsReached.has(kind))).toEqual([]);
     const responseUrls = texts.map(() => slack.responseUrl());
     const answers = await inPool(texts, IN_FLIGHT, (text, index) =>
       sendSlashCommand(app.url, SIGNING_SECRET, { text, response_url: responseUrls[index] as string }),

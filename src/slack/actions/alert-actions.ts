@@ -41,6 +41,8 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
           channelId: body.channel?.id ?? null,
           messageTs: body.message?.ts ?? null,
         });
+        // One line per click: what on-call can grep for, and the signal tests wait for.
+        log.info({ episodeId: decoded.episodeId, ok: result.ok }, 'alert button handled');
         if (!result.ok) await tellClicker(result.message);
         // The Hostnames button: the full list, only for the person who asked, in as many parts as needed.
         else

@@ -53,6 +53,11 @@ async function start(): Promise<TestApp> {
 }
 
 /** The Slack calls made since `from`, as "method" or "method(thread)" strings. */
+/** Alert button clicks the app has finished handling, from its log. */
+function buttonsHandled(app: TestApp): number {
+  return app.logs.filter((line) => line.msg === 'alert button handled').length;
+}
+
 function callsSince(from: number): string[] {
   return slackCallsSince(slack, from);
 }
@@ -165,6 +170,7 @@ describe('alert threads with group_by: hostname', () => {
 
     // A second click changes nothing.
     const again = slack.calls.length;
+    const handledBefore = buttonsHandled(app);
     await sendInteraction(
       app.url,
       SIGNING_SECRET,
@@ -176,7 +182,8 @@ describe('alert threads with group_by: hostname', () => {
         isEphemeral: false,
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The positive signal: the click was handled (logged after the handler returned).
+    await slack.waitFor(() => buttonsHandled(app) > handledBefore, { what: 'the second click handled' });
     expect(callsSince(again)).toEqual([]);
 
     // Acknowledged: crossing 7 days posts the rung without the mention.

@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, uniquePrefix } from '../../support/redis.js';
+import { waitForQueuesIdle } from '../../support/runs.js';
 import {
   associateOnOneCertificate,
   deletePrefix,
@@ -302,7 +303,8 @@ describe('digest', () => {
     expect(parent.metadata?.event_payload).toMatchObject({ trigger: 'on_demand', critical: 1 });
     expect(messageText(parent)).toContain('(on request)');
     expect(messageText(parent)).toContain('*app.example.com*');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The positive signal that the run is over: no digest job is queued or running any more.
+    await waitForQueuesIdle(app);
     expect(slack.messages.map((message) => message.channel)).toEqual(['C0ASKING']);
     const repeat = await slash(app, slack, 'digest', { channelId: 'C0ASKING' });
     expect(repeat.responses[0]?.text).toBe(
