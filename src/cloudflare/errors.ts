@@ -95,6 +95,8 @@ export function cloudflareFailureOutcome(error: CloudflareApiError): FailureOutc
  */
 const UNKNOWN_ZONE_CODES = new Set([7003, 7000]);
 const TOKEN_NOT_ACCEPTED_CODES = new Set([9109]);
+/** 10000 "Authentication error": a missing permission, or a token Cloudflare no longer accepts. */
+const AUTHENTICATION_ERROR_CODE = 10000;
 const MALFORMED_CREDENTIAL_CODES = new Set([6003, 6111, 6103]);
 
 /** What kind of failure an HTTP answer is, from its status and Cloudflare's own codes. */
@@ -209,6 +211,11 @@ export function httpFailureError(failure: HttpFailure): CloudflareApiError {
       code = 'cloudflare_forbidden';
       message = `Cloudflare refused access (HTTP 403 on ${where})${saidSuffix}.`;
       hint = `Give the API token the "${permission}" permission for this zone (or check that the zone id is right).`;
+      // Cloudflare answers 403 with 10000 both for a token without the permission and for one it no
+      // longer accepts; the answer alone cannot tell them apart, so the hint names both.
+      if (failure.cloudflareErrors.some((entry) => entry.code === AUTHENTICATION_ERROR_CODE))
+        hint +=
+          ' If it already has it, Cloudflare may no longer accept the token (revoked or expired): roll it under My Profile → API Tokens.';
       break;
     }
     case 'not_found':

@@ -140,7 +140,7 @@ describe('npm run cli -- check', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
       'aop-status: Cloudflare refused access (HTTP 403 on GET /zones/023e105f4ecef8ad9ca31a8372d0c353/origin_tls_client_auth/hostnames/app.example.com): Authentication error [10000].\n' +
-        'What to do: Give the API token the "SSL and Certificates Read" permission for this zone (or check that the zone id is right).\n' +
+        'What to do: Give the API token the "SSL and Certificates Read" permission for this zone (or check that the zone id is right). If it already has it, Cloudflare may no longer accept the token (revoked or expired): roll it under My Profile → API Tokens.\n' +
         '(error code cloudflare_forbidden, HTTP 403)\n',
     );
   });

@@ -500,7 +500,7 @@ describe('403 hints name the missing permission', () => {
     const error = await failureOf(call(h));
     expect(error.code).toBe('cloudflare_forbidden');
     expect(error.hint).toBe(
-      `Give the API token the "${permission}" permission for this zone (or check that the zone id is right).`,
+      `Give the API token the "${permission}" permission for this zone (or check that the zone id is right). If it already has it, Cloudflare may no longer accept the token (revoked or expired): roll it under My Profile → API Tokens.`,
     );
   });
 });

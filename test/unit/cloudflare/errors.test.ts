@@ -51,6 +51,21 @@ describe('httpFailureError', () => {
       'Cloudflare refused access (HTTP 403 on GET /zones/z/settings/tls_client_auth): Authentication error [10000].',
     );
     expect(error.hint).toBe(
+      'Give the API token the "Zone Settings Read" permission for this zone (or check that the zone id is right).' +
+        ' If it already has it, Cloudflare may no longer accept the token (revoked or expired): roll it under My Profile → API Tokens.',
+    );
+  });
+
+  it('names only the permission on a 403 that is not an authentication error', () => {
+    const error = httpFailureError({
+      status: 403,
+      method: 'GET',
+      path: '/zones/z/settings/tls_client_auth',
+      cloudflareErrors: [{ code: 9999, message: 'Forbidden' }],
+      retryAfterSeconds: null,
+      attempts: 1,
+    });
+    expect(error.hint).toBe(
       'Give the API token the "Zone Settings Read" permission for this zone (or check that the zone id is right).',
     );
   });
