@@ -8,8 +8,11 @@ import { createInFlightLimit } from './cloudflare/in-flight.js';
 import { createRedisRateLimiter, tokenBudgetId } from './cloudflare/rate-limiter.js';
 import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from './cloudflare/types.js';
+import { ConfigError } from './config/load.js';
 import type { AppConfig, CloudflareAccount } from './config/types.js';
 import { createDigestRunner } from './digest/run.js';
+import { createZoneDiscovery, type ZoneDiscovery } from './discovery/service.js';
+import { createDiscoveryStore } from './discovery/store.js';
 import { createStoredAlertThreads } from './home/alert-threads.js';
 import { createHomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
@@ -19,7 +22,7 @@ import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
 import { routeNameOf, routerFromConfig, thresholdsFor } from './inventory/routing.js';
 import { createWatchStore } from './inventory/watch-store.js';
-import { checkZone, mapWithConcurrency } from './inventory/zone-check.js';
+import { checkZone, mapWithConcurrency, type ZonePlan } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
 import { createZoneResolver } from './lookup/zone-resolver.js';
 import { exportHostnameGauges } from './observability/hostname-gauges.js';
@@ -133,6 +136,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     createClient: createAccountClient,
   });
   const cloudflare = cloudflareAccounts.routing;
+  /** A zone's calls go with the token of the account its plan names (a discovered zone's lister). */
+  const cloudflareFor = (plan: ZonePlan) =>
+    plan.account ? cloudflareAccounts.forAccount(plan.account) : cloudflare;
 
   const zoneResolver = createZoneResolver({
     cloudflare,
@@ -158,6 +164,41 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   });
 
   const watchStore = createWatchStore(commandsRedis, keys);
+  const discoveryStore = createDiscoveryStore(commandsRedis, keys);
+  const discovery: ZoneDiscovery | null = config.discover
+    ? createZoneDiscovery({
+        discover: config.discover,
+        configuredZones: config.zones,
+        accounts: cloudflareAccounts.all.map(({ account, client }) => ({
+          name: account.name,
+          credentialEnv: account.credentialEnv,
+          listZones: () => client.listZones(),
+        })),
+        store: discoveryStore,
+        clock,
+        logger: logger.child({ component: 'discovery' }),
+        // A configured zone that names its account keeps it; any other is read by its first lister.
+        onZonesListed: (zones) => {
+          const named = new Set(config.zones.flatMap((zone) => (zone.account ? [zone.id] : [])));
+          for (const zone of zones)
+            if (!named.has(zone.id)) cloudflareAccounts.remember(zone.id, zone.account);
+        },
+      })
+    : null;
+  /** The discovered zones to watch; each one's account is remembered for lookups and Refresh. */
+  const discoveredZones = async () => {
+    const zones = (await discovery?.watchedZones()) ?? [];
+    for (const zone of zones) cloudflareAccounts.remember(zone.id, zone.account);
+    return zones;
+  };
+  /** The open threads of zones that left the list end with that reason; a failed post is tried next time. */
+  const endThreadsOfGoneZones = async () => {
+    const gone = await discoveryStore.listGone();
+    if (gone.length === 0) return;
+    const done = await alerts.endThreadsOfGoneZones(gone.map((zone) => zone.id));
+    await discoveryStore.dropGone(done);
+    if (done.length > 0) await commandsRedis.hdel(keys.zoneSnapshots, ...done);
+  };
   const poster = createSlackPoster({
     token: config.slack.botToken,
     apiUrl: config.slack.apiUrl,
@@ -192,6 +233,54 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     router,
     nextDigestAt: (route, after) => queues.nextDigestAt(route, after),
+    ...(discovery
+      ? {
+          zoneList: {
+            async read() {
+              const [{ notices, count }, stored] = await Promise.all([
+                discoveryStore.readNotices(),
+                discoveryStore.read(),
+              ]);
+              const added = new Map<string, { id: string; name: string | null }>();
+              const removed = new Map<string, { id: string; name: string | null }>();
+              for (const notice of notices) {
+                // A zone that came and went between two digests is told as it is now.
+                for (const zone of notice.added) {
+                  removed.delete(zone.id);
+                  added.set(zone.id, zone);
+                }
+                for (const zone of notice.removed) {
+                  if (added.delete(zone.id)) continue;
+                  removed.set(zone.id, zone);
+                }
+              }
+              const byName = (
+                a: { id: string; name: string | null },
+                b: { id: string; name: string | null },
+              ) => (a.name ?? a.id).localeCompare(b.name ?? b.id);
+              return {
+                token: count,
+                changes: {
+                  added: [...added.values()].sort(byName),
+                  removed: [...removed.values()].sort(byName),
+                  listingFailures: Object.entries(stored?.accounts ?? {}).flatMap(([account, status]) =>
+                    status.failure === null
+                      ? []
+                      : [
+                          {
+                            account,
+                            errorMessage: status.failure.errorMessage,
+                            lastGoodAt: status.lastGoodAt,
+                          },
+                        ],
+                  ),
+                },
+              };
+            },
+            told: (count: number) => discoveryStore.dropNotices(count),
+          },
+        }
+      : {}),
   });
   queues = createQueueRuntime({
     config,
@@ -199,6 +288,23 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     keys,
     redis: commandsRedis,
     cloudflare,
+    cloudflareFor,
+    ...(discovery
+      ? {
+          discovery: {
+            watchedZones: discoveredZones,
+            async discover({ skipIfListedWithinMs }) {
+              const listedAt = skipIfListedWithinMs > 0 ? (await discoveryStore.read())?.listedAt : undefined;
+              if (listedAt && clock().getTime() - listedAt.getTime() < skipIfListedWithinMs) {
+                logger.debug({ listedAt }, 'zone list is fresh; this scheduled listing is skipped');
+              } else {
+                await discovery.discover();
+              }
+              await endThreadsOfGoneZones();
+            },
+          },
+        }
+      : {}),
     watchStore,
     logger,
     metrics,
@@ -210,14 +316,20 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     },
     ...(options.tuning?.queue ? { tuning: options.tuning.queue } : {}),
   });
+  /** Every zone watched now: configured, discovered, and those of hostnames added with `watch`. */
+  const planAllZones = async () => {
+    const [watched, ignored, discovered] = await Promise.all([
+      watchStore.listWatched(),
+      watchStore.listIgnored(),
+      discoveredZones(),
+    ]);
+    return buildZonePlans(config.zones, watched, ignored, discovered);
+  };
   const checkZonesNow = async (zoneIds: string[]) => {
-    const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
-    const plans = buildZonePlans(config.zones, watched, ignored).filter((plan) =>
-      zoneIds.includes(plan.zone.id),
-    );
+    const plans = (await planAllZones()).filter((plan) => zoneIds.includes(plan.zone.id));
     return mapWithConcurrency(plans, config.cloudflare.concurrency, (plan) =>
       checkZone(plan, {
-        cloudflare,
+        cloudflare: cloudflareFor(plan),
         thresholds: config.thresholds,
         thresholdsFor: hostnameThresholds,
         timeZone: config.timezone,
@@ -237,10 +349,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
   });
 
-  const listZones = async () => {
-    const [watched, ignored] = await Promise.all([watchStore.listWatched(), watchStore.listIgnored()]);
-    return buildZonePlans(config.zones, watched, ignored).map((plan) => plan.zone);
-  };
+  const listZones = async () => (await planAllZones()).map((plan) => plan.zone);
   const home = createHomeService({
     redis: commandsRedis,
     keys,
@@ -374,6 +483,28 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     if (ready === null) logger.warn('Redis is not answering; schedulers and workers start once it is back');
   };
 
+  /**
+   * With `discover:`, the first listing runs before anything starts: a token without Zone Read or
+   * a configured zone no token reads stops the start with the configuration problems. A listing
+   * that fails otherwise (Cloudflare away) is logged, and the scheduled listing tries again.
+   */
+  const preflightDiscovery = async (service: ZoneDiscovery) => {
+    let problems: string[];
+    try {
+      problems = await service.preflight();
+    } catch (error) {
+      logger.warn({ err: error }, 'first zone listing failed; the discovery job tries again');
+      return;
+    }
+    if (problems.length > 0) {
+      commandsRedis.disconnect();
+      throw new ConfigError(problems);
+    }
+    await endThreadsOfGoneZones().catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not end the threads of zones no longer watched'),
+    );
+  };
+
   return {
     metrics,
     cloudflare,
@@ -385,6 +516,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         // Lookups keep working without Redis; /healthz reports it until it is back.
         logger.error({ err: error }, 'Redis is unreachable at start; lookups continue, /healthz reports it');
       });
+      if (discovery && runWorkers) await preflightDiscovery(discovery);
       await startQueues();
       let port: number;
       try {

@@ -80,7 +80,11 @@ export interface EpisodeGroup {
 
 /** Why an episode ended; read by the resolved parent and the last thread reply. */
 export interface EpisodeResolution {
-  reason: 'renewed' | 'healthy' | 'checks_recovered';
+  /**
+   * `zone_gone`: the zone left the discovered zone list (deleted, or no token reads it any more),
+   * so nothing is watched there now; the thread ends without claiming the problem was fixed.
+   */
+  reason: 'renewed' | 'healthy' | 'checks_recovered' | 'zone_gone';
   /** The replacement certificate's key when renewed; null otherwise. */
   newCertificateKey: string | null;
   /** The expiry in force once resolved (the new certificate's when renewed). */
@@ -268,7 +272,7 @@ const episodeSchema = z.object({
   resolvedAt: isoDate.nullable(),
   resolution: z
     .object({
-      reason: z.enum(['renewed', 'healthy', 'checks_recovered']),
+      reason: z.enum(['renewed', 'healthy', 'checks_recovered', 'zone_gone']),
       newCertificateKey: z.string().nullable(),
       newExpiresOn: isoDate.nullable(),
     })

@@ -31,6 +31,7 @@ import {
   applySnooze,
   confirmAlertAction,
   decideAlertTransition,
+  endEpisode,
   pointToGroupedThread,
   type ThreadState,
   withParentLost,
@@ -406,6 +407,46 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       log.info(summary, 'alert evaluation done');
       if (summary.failed > 0) throw new AlertDeliveryError(summary.failed);
       return summary;
+    },
+
+    /**
+     * Ends the open threads of zones that left the discovered zone list, each with one reply saying
+     * so (not "renewed": nothing was seen to be fixed). Returns the zones whose threads are all
+     * ended; a thread whose post failed keeps its zone for the next call.
+     */
+    async endThreadsOfGoneZones(zoneIds: readonly string[]): Promise<string[]> {
+      if (zoneIds.length === 0 || !channel) return [...zoneIds];
+      const gone = new Set(zoneIds);
+      const unfinished = new Set<string>();
+      const now = options.clock();
+      const resolution = { reason: 'zone_gone', newCertificateKey: null, newExpiresOn: null } as const;
+      const end = async <S extends ThreadState>(thread: ThreadStore<S>, zoneId: string) => {
+        try {
+          const applied = await decideAndApply(
+            thread,
+            (state) => endEpisode(state, resolution, contextAt(now)),
+            now,
+            5_000,
+          );
+          if (applied === null) unfinished.add(zoneId);
+        } catch (error) {
+          unfinished.add(zoneId);
+          logger.warn(
+            { err: error, ...thread.describe },
+            'could not end the thread of a zone no longer watched',
+          );
+        }
+      };
+      const open = (episode: { resolvedAt: Date | null } | null) =>
+        episode !== null && episode.resolvedAt === null;
+      for (const group of (await store.loadGroups()).values()) {
+        if (gone.has(group.zoneId) && open(group.episode)) await end(groupThread(group), group.zoneId);
+      }
+      for (const state of (await store.loadAll()).values()) {
+        if (gone.has(state.zoneId) && open(state.episode))
+          await end(hostnameThread(state.zoneId, state.hostname), state.zoneId);
+      }
+      return zoneIds.filter((zoneId) => !unfinished.has(zoneId));
     },
 
     /** Acknowledge, Snooze, Refresh and Hostnames on an alert parent. */

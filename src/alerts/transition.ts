@@ -517,6 +517,23 @@ export function resolve<S extends ThreadState>(
   plan.syncParent({ channel: null });
 }
 
+/**
+ * Ends an open episode for a reason no evaluation observes: its zone left the discovered zone list,
+ * so no check will ever say the problem is over. One resolution reply, the parent shows it; a
+ * thread without an open episode is left as it is.
+ *
+ * @example endEpisode(state, { reason: 'zone_gone', newCertificateKey: null, newExpiresOn: null }, context)
+ */
+export function endEpisode<S extends ThreadState>(
+  state: S,
+  resolution: EpisodeResolution,
+  context: AlertContext,
+): AlertTransition<S> {
+  const plan = new Plan<S>(state);
+  if (plan.episode !== null && plan.episode.resolvedAt === null) resolve(plan, resolution, context);
+  return plan.finish();
+}
+
 export function endSnoozeIfDue<S extends ThreadState>(plan: Plan<S>, context: AlertContext): void {
   const episode = plan.episode;
   if (episode === null || episode.snoozedUntil === null || isSnoozed(episode, context.now)) return;

@@ -370,13 +370,6 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       );
     }
   });
-  if (fileConfig.discover) {
-    // Validated now so a config written for zone discovery keeps starting, but the zone listing
-    // itself is not in this release: say so at start rather than let a user believe it watches more.
-    warnings.push(
-      'discover: is validated but zone discovery is not active in this release; only the zones listed under zones: are watched',
-    );
-  }
   const config: AppConfig = {
     role,
     port,

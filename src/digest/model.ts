@@ -64,6 +64,18 @@ export interface ZoneFailure {
   hostnames: string[];
 }
 
+/** What zone discovery has to tell in a digest (absent without `discover:`). */
+export interface ZoneListDigest {
+  /** Zones that joined the list since the last digest, sorted by name. */
+  added: ZoneRef[];
+  /** Zones that left it (deleted, or no token reads them any more), told once, sorted by name. */
+  removed: ZoneRef[];
+  /** Accounts whose last zone listing failed: the digest used their last good list. */
+  listingFailures: Array<{ account: string; errorMessage: string; lastGoodAt: Date | null }>;
+  /** Discovered zones without AOP left out of this run (checked every `discover.every` only). */
+  idleZones: number;
+}
+
 /** Everything one digest run found, plus the clock facts the message states. */
 export interface DigestInput {
   /** The scheduled time of the slot this digest belongs to (the time of the request for on-demand runs). */
@@ -87,6 +99,8 @@ export interface DigestInput {
   zoneQuotas?: ZoneQuotaReading[];
   /** A route's digest (its hostnames only); null or absent for the whole inventory. */
   route?: string | null;
+  /** With `discover:`: zones that joined or left the list, failed listings, idle zones left out. */
+  zoneList?: ZoneListDigest;
 }
 
 export interface ZoneQuotaReading {

@@ -9,6 +9,7 @@ import { renderDigest } from '../render/digest.js';
 import type { RedisKeys } from '../store/keys.js';
 import { deliverDigest } from './deliver.js';
 import { digestInputFromRun } from './input.js';
+import type { ZoneListDigest } from './model.js';
 import type { DigestPoster } from './poster.js';
 
 export interface DigestRunOptions {
@@ -23,6 +24,14 @@ export interface DigestRunOptions {
   router: ConfigRouter;
   /** The next digest of a route (null: the whole inventory's). */
   nextDigestAt: (route: string | null, after: Date) => Date | null;
+  /**
+   * With `discover:`: what the digest tells about the zone list. `told(token)` runs once the digest
+   * is in every channel, so zones that joined or left are told once, in the next digest posted.
+   */
+  zoneList?: {
+    read(): Promise<{ changes: Omit<ZoneListDigest, 'idleZones'>; token: number }>;
+    told(token: number): Promise<void>;
+  };
 }
 
 /** Raised when another worker is mid-delivery for a channel: BullMQ retries the job later. */
@@ -73,6 +82,8 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
       now,
       nextDigestAt: options.nextDigestAt(routeName, now),
     });
+    const zoneList = await options.zoneList?.read();
+    if (zoneList) whole.zoneList = { ...zoneList.changes, idleZones: run.payload.idleZones ?? 0 };
     // A route's digest shows its own hostnames only, in its own time zone.
     const input = route
       ? { ...whole, ...sliceForRoute(options.router, route.name, whole), route: route.name }
@@ -132,6 +143,7 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
             { cause: firstError },
           );
     }
+    if (zoneList) await options.zoneList?.told(zoneList.token);
     log.info(
       { channels: channels.length, messages: rendered.messages.length, kind: rendered.kind },
       'digest run done',

@@ -27,6 +27,8 @@ export interface RunPayload {
   plans: ZonePlan[];
   /** A route's digest: only that route's hostnames, to its channels. Absent or null: the whole inventory. */
   route?: string | null;
+  /** Discovered zones left out of this run as idle (checked at `discover.every` only). Absent: none. */
+  idleZones?: number;
 }
 
 /** Which attempt of the run's final step this is; retrying is for failures another attempt can fix. */

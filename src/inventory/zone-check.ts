@@ -9,6 +9,7 @@ import type { CfZoneCertificate, CloudflareClient } from '../cloudflare/types.js
 import type { HostnameCheck, ZoneCertificateCheck, ZoneFailure, ZoneLevelCheck } from '../digest/model.js';
 import { parseCertificatePem } from '../domain/certificate.js';
 import { activeZoneCertificatesNewestFirst, zoneCertificateInUse } from '../domain/certificate-in-effect.js';
+import type { ZoneUseReading } from '../domain/discovery.js';
 import { assessCertificateFitness, type FitnessFinding } from '../domain/fitness.js';
 import type { ParsedCertificate } from '../domain/lookup.js';
 import { type ZoneQuota, zoneQuota } from '../domain/quota.js';
@@ -24,6 +25,13 @@ export interface ZonePlan {
   hostnames: string[];
   /** Discovered hostnames someone unwatched; only applies to discovered ones. */
   ignored: string[];
+  /**
+   * The account whose token reads the zone: named on a configured zone, or the one that listed a
+   * discovered zone. Absent: the account the process knows for the zone, else the first.
+   */
+  account?: string;
+  /** Found through `discover:` rather than configured: checked at `discover.every` while idle. */
+  discovered?: boolean;
 }
 
 export interface ZoneCheckResult {
@@ -78,6 +86,24 @@ const FINAL_ZONE_FAILURES: ReadonlySet<string> = new Set([
  */
 export function isRetryableZoneFailure(errorCode: string): boolean {
   return !FINAL_ZONE_FAILURES.has(errorCode);
+}
+
+/**
+ * What a zone's check says about its use of AOP (see `isIdleZone`). Results stored before the zone
+ * level was read have no `zoneLevel`: nothing is known about it, so the zone is not idle.
+ */
+export function zoneUseOf(result: ZoneCheckResult): ZoneUseReading {
+  const zoneLevel = result.zoneLevel;
+  return {
+    checkedAt: result.checkedAt,
+    failed: result.failure !== null,
+    hostnames: result.checks.length,
+    hostnameCertificates: result.quota?.certificatesUsed ?? null,
+    zoneLevel:
+      zoneLevel?.state === 'checked'
+        ? { aop: zoneLevel.zoneLevelAop, certificates: zoneLevel.certificates.length }
+        : null,
+  };
 }
 
 /** Association states that no longer describe anything Cloudflare does. */

@@ -11,6 +11,7 @@ export const QUEUE_NAMES = {
   digest: 'digest',
   alerts: 'alerts',
   zoneChecks: 'zone-checks',
+  discover: 'discover',
 } as const;
 
 export const JOB_NAMES = {
@@ -19,11 +20,13 @@ export const JOB_NAMES = {
   alertsTick: 'alerts-tick',
   alertsAssemble: 'alerts-assemble',
   zoneCheck: 'zone-check',
+  discover: 'discover-zones',
 } as const;
 
 export const SCHEDULER_IDS = {
   digest: 'digest-schedule',
   alerts: 'alerts-schedule',
+  discover: 'discover-schedule',
 } as const;
 
 /** Each route's digest has a job scheduler of its own; the id names the route. */
@@ -45,6 +48,11 @@ export interface TickPayload {
   slotTimeMs?: number;
   /** A route's digest (its hostnames, its channels); absent for the whole inventory. */
   route?: string;
+}
+
+/** The zone listing job (`discover:`): every `discover.every`, or on demand. */
+export interface DiscoverPayload {
+  trigger: 'schedule' | 'on_demand';
 }
 
 /** The assemble job's payload is the run's payload. */

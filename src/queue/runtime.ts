@@ -1,7 +1,8 @@
-import { FlowProducer, type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { FlowProducer, type Job, type JobsOptions, Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
+import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import { type ConfigRouter, thresholdsFor } from '../inventory/routing.js';
 import type { AssembledRun } from '../inventory/run.js';
@@ -11,6 +12,7 @@ import {
   isRetryableZoneFailure,
   type ZoneCheckResult,
   type ZonePlan,
+  zoneUseOf,
 } from '../inventory/zone-check.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,6 +20,7 @@ import type { RedisKeys } from '../store/keys.js';
 import { connectRedisForQueues } from '../store/redis.js';
 import {
   type AssemblePayload,
+  type DiscoverPayload,
   JOB_NAMES,
   QUEUE_NAMES,
   ROUTE_DIGEST_SCHEDULER_PREFIX,
@@ -36,7 +39,7 @@ import {
   planSchedulerStart,
   slotTimeOfTick,
 } from './schedule.js';
-import { reviveZoneCheck, serializeZoneCheck } from './serialization.js';
+import { deserializeZoneCheck, reviveZoneCheck, serializeZoneCheck } from './serialization.js';
 import { createSharedZoneChecks, type ZoneCheckOutcome, zoneCheckShareKey } from './shared-zone-checks.js';
 
 export { LATE_AFTER_MS } from './schedule.js';
@@ -80,6 +83,18 @@ export interface QueueRuntimeOptions {
   /** Fast-failing connection for small reads and writes (snapshots, records). */
   redis: Redis;
   cloudflare: CloudflareClient;
+  /** The client that reads a zone: its plan's account's, when the plan names one. Default `cloudflare`. */
+  cloudflareFor?: (plan: ZonePlan) => CloudflareClient;
+  /** With `discover:`: the discovered zones to plan, and the listing job run every `discover.every`. */
+  discovery?: {
+    watchedZones(): Promise<DiscoveredZone[]>;
+    /**
+     * One listing round (the discovery job); zones that left have their threads ended after it.
+     * A scheduled round skips the listing when the list is younger than `skipIfListedWithinMs`:
+     * BullMQ runs an `every` scheduler at once when it is created, right after the start-up listing.
+     */
+    discover(options: { skipIfListedWithinMs: number }): Promise<void>;
+  };
   watchStore: WatchStore;
   logger: Logger;
   metrics: Metrics;
@@ -110,6 +125,8 @@ export interface QueueRuntime {
   nextRunAt(purpose: RunPurpose, after: Date): Date | null;
   /** The next digest of `route` (null: the whole inventory's) after `after`. */
   nextDigestAt(route: string | null, after: Date): Date | null;
+  /** Lists the zones now (the discovery job, on demand); resolves once the list is stored. */
+  requestDiscovery(): Promise<void>;
 }
 
 const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -134,6 +151,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     digest: new Queue<TickPayload | AssemblePayload>(QUEUE_NAMES.digest, { connection, prefix }),
     alerts: new Queue<TickPayload | AssemblePayload>(QUEUE_NAMES.alerts, { connection, prefix }),
     zoneChecks: new Queue<ZoneCheckPayload>(QUEUE_NAMES.zoneChecks, { connection, prefix }),
+    discover: new Queue<DiscoverPayload>(QUEUE_NAMES.discover, { connection, prefix }),
   };
   for (const queue of Object.values(queues)) {
     queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
@@ -142,6 +160,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   flows.on('error', (error) => logger.warn({ err: error }, 'flow producer error'));
   const workers: Worker[] = [];
   let started = false;
+  /** Opened on the first on-demand discovery, to wait for its job. */
+  let events: QueueEvents | null = null;
 
   const scheduleOf = (purpose: RunPurpose) =>
     purpose === 'digest' ? config.digest.schedule : config.alerts.schedule;
@@ -157,11 +177,32 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   const sharedChecks = createSharedZoneChecks({ redis: options.redis, keys });
 
   const planZones = async (): Promise<ZonePlan[]> => {
-    const [watched, ignored] = await Promise.all([
+    const [watched, ignored, discovered] = await Promise.all([
       options.watchStore.listWatched(),
       options.watchStore.listIgnored(),
+      options.discovery?.watchedZones() ?? [],
     ]);
-    return buildZonePlans(config.zones, watched, ignored);
+    return buildZonePlans(config.zones, watched, ignored, discovered);
+  };
+
+  /**
+   * Cost follows use: a discovered zone whose last check found nothing AOP-related is left out of
+   * the run until `discover.every` has passed since that check. Configured zones, zones with
+   * hostnames watched and zones never checked are always in.
+   */
+  const dueForCheck = async (plans: ZonePlan[]): Promise<{ due: ZonePlan[]; idle: number }> => {
+    const everyMs = config.discover?.everyMs;
+    const candidates = plans.filter((plan) => plan.discovered === true && plan.hostnames.length === 0);
+    if (everyMs === undefined || candidates.length === 0) return { due: plans, idle: 0 };
+    const stored = await options.redis.hmget(keys.zoneSnapshots, ...candidates.map((plan) => plan.zone.id));
+    const now = clock();
+    const skipped = new Set<string>();
+    candidates.forEach((plan, index) => {
+      const text = stored[index];
+      const reading = text ? zoneUseOf(deserializeZoneCheck(text)) : null;
+      if (!zoneCheckDue(reading, now, everyMs)) skipped.add(plan.zone.id);
+    });
+    return { due: plans.filter((plan) => !skipped.has(plan.zone.id)), idle: skipped.size };
   };
 
   /** Tick: work out the slot, then add the whole fan-out atomically as one flow. */
@@ -197,8 +238,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
           : safeJobId(purpose, 'slot', slotTimeMs);
     // A route's digest reads only the zones the route can own hostnames in, each in full, so that
     // one zone check can serve every digest of the slot.
-    const plans = (await planZones()).filter(
-      (plan) => !route || options.router.mayOwnInZone(route.name, plan.zone),
+    const { due: plans, idle: idleZones } = await dueForCheck(
+      (await planZones()).filter((plan) => !route || options.router.mayOwnInZone(route.name, plan.zone)),
     );
     const share = purpose === 'digest' && trigger === 'schedule';
     const payload: AssemblePayload = {
@@ -212,6 +253,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       zonesTotal: plans.length,
       plans,
       route: routeName,
+      ...(idleZones > 0 ? { idleZones } : {}),
     };
     await flows.add({
       name: purpose === 'digest' ? JOB_NAMES.digestAssemble : JOB_NAMES.alertsAssemble,
@@ -243,7 +285,15 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       })),
     });
     logger.info(
-      { purpose, slotId, route: routeName, zones: plans.length, trigger, lateByMs: payload.lateByMs },
+      {
+        purpose,
+        slotId,
+        route: routeName,
+        zones: plans.length,
+        idleZones,
+        trigger,
+        lateByMs: payload.lateByMs,
+      },
       'run fanned out',
     );
   };
@@ -251,7 +301,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   const processZoneCheck = async (job: Job<ZoneCheckPayload>) => {
     const check = async (): Promise<ZoneCheckOutcome> => {
       const result = await checkZone(job.data.plan, {
-        cloudflare: options.cloudflare,
+        cloudflare: options.cloudflareFor?.(job.data.plan) ?? options.cloudflare,
         thresholds: config.thresholds,
         thresholdsFor: hostnameThresholds,
         timeZone: config.timezone,
@@ -340,6 +390,12 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     const labels = { run: job.data.purpose, route: job.data.route ?? '' };
     metrics.jobDuration.observe(labels, (Date.now() - startedMs) / 1000);
     metrics.jobLastSuccess.set(labels, Math.floor(clock().getTime() / 1000));
+  };
+
+  const processDiscover = async (job: Job<DiscoverPayload>) => {
+    await options.discovery?.discover({
+      skipIfListedWithinMs: job.data.trigger === 'schedule' ? (config.discover?.everyMs ?? 0) / 2 : 0,
+    });
   };
 
   const runQueue = (purpose: RunPurpose) => async (job: Job<TickPayload | AssemblePayload>) => {
@@ -445,6 +501,16 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       } else {
         await queues.alerts.removeJobScheduler(SCHEDULER_IDS.alerts);
       }
+      if (config.discover && options.discovery) {
+        // `every`, not a cron: the list is read again discover.every after the last time.
+        await queues.discover.upsertJobScheduler(
+          SCHEDULER_IDS.discover,
+          { every: config.discover.everyMs },
+          { name: JOB_NAMES.discover, data: { trigger: 'schedule' }, opts: tickJobOptions },
+        );
+      } else {
+        await queues.discover.removeJobScheduler(SCHEDULER_IDS.discover);
+      }
       if (!options.runWorkers) return;
       const workerOptions = {
         connection,
@@ -460,6 +526,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
           ...workerOptions,
           concurrency: options.zoneCheckConcurrency ?? 4,
         }),
+        new Worker(QUEUE_NAMES.discover, processDiscover, workerOptions),
       );
       for (const worker of workers) {
         worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
@@ -483,7 +550,11 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
       ]);
       if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
-      await Promise.all([...Object.values(queues).map((queue) => queue.close()), flows.close()]);
+      await Promise.all([
+        ...Object.values(queues).map((queue) => queue.close()),
+        flows.close(),
+        ...(events ? [events.close()] : []),
+      ]);
       connection.disconnect();
     },
     async requestDigest(channel, requestedBy) {
@@ -504,6 +575,21 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         { trigger: 'on_demand', slotTimeMs: clock().getTime() },
         tickJobOptions,
       );
+    },
+    async requestDiscovery() {
+      const job = await queues.discover.add(
+        JOB_NAMES.discover,
+        { trigger: 'on_demand' },
+        { ...tickJobOptions, jobId: safeJobId('discover-now', clock().getTime()) },
+      );
+      if (!events) {
+        events = new QueueEvents(QUEUE_NAMES.discover, {
+          connection: connectRedisForQueues(config.redisUrl),
+          prefix,
+        });
+        await events.waitUntilReady();
+      }
+      await job.waitUntilFinished(events);
     },
     async readSnapshots() {
       const values = await options.redis.hvals(keys.zoneSnapshots);

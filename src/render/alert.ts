@@ -256,6 +256,10 @@ function problemLines(episode: Episode, context: AlertRenderContext): string[] {
   return [...new Set(lines)];
 }
 
+/** Not "renewed" or "healthy": nobody knows, the zone is simply no longer watched. */
+const ZONE_GONE_LINE =
+  '*Ended: the zone is no longer watched.* It left the zone list (deleted, or no token can read it any more), so this problem was not seen to be fixed.';
+
 function resolutionLine(episode: Episode, context: AlertRenderContext): string {
   const resolution = episode.resolution;
   if (episode.group !== null) return groupResolutionLine(episode, context);
@@ -271,6 +275,8 @@ function resolutionLine(episode: Episode, context: AlertRenderContext): string {
     }
     case 'checks_recovered':
       return '*Checks work again.*';
+    case 'zone_gone':
+      return ZONE_GONE_LINE;
     case 'healthy':
       return '*Back to healthy.*';
     default:
@@ -705,6 +711,7 @@ function groupResolutionLine(episode: Episode, context: AlertRenderContext): str
           : describeExpiry(resolution.newExpiresOn, context);
       return `*Renewed*: zone certificate ${code(resolution.newCertificateKey ?? '')} is in use now, and expires ${next}. Delete the old one.`;
     }
+    if (resolution?.reason === 'zone_gone') return ZONE_GONE_LINE;
     return '*Resolved*: this zone certificate is healthy again, or zone-level AOP is switched off.';
   }
   switch (resolution?.reason) {
@@ -718,6 +725,8 @@ function groupResolutionLine(episode: Episode, context: AlertRenderContext): str
     }
     case 'checks_recovered':
       return '*Checks work again* for every hostname of this zone.';
+    case 'zone_gone':
+      return ZONE_GONE_LINE;
     default:
       return '*Resolved*: no hostname has this problem any more.';
   }

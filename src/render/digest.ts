@@ -16,7 +16,9 @@ import type {
   UnfitCertificateItem,
 } from '../digest/model.js';
 import { DIGEST_SECTION_KEYS } from '../digest/model.js';
+import { nameSample } from '../domain/discovery.js';
 import { describeZoneQuota, isQuotaExhausted } from '../domain/quota.js';
+import type { ZoneRef } from '../domain/types.js';
 import { SEVERITY_EMOJI } from './common.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
 import { escapeMrkdwn, literal, truncate } from './mrkdwn.js';
@@ -426,6 +428,8 @@ function parentFixedBlocks(input: DigestInput, grouped: DigestSections): ParentF
   ];
   const late = lateLine(input);
   if (late !== null) top.push(context(late));
+  const zoneChanges = zoneChangeLines(input);
+  if (zoneChanges !== null) top.push(context(zoneChanges));
   top.push(section(summaryLine(grouped)));
   const fitness = fitnessSection(input);
   if (fitness !== null) top.push(fitness);
@@ -580,6 +584,10 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
   const blocks: KnownBlock[] = [section(`${SEVERITY_EMOJI.ok} *${digestTitle(input)}*: ${sentence}`)];
   const late = lateLine(input);
   if (late !== null) blocks.push(context(late));
+  const zoneChanges = zoneChangeLines(input);
+  if (zoneChanges !== null) blocks.push(context(zoneChanges));
+  const zoneList = zoneListFooterParts(input);
+  if (zoneList.length > 0) blocks.push(context(`${capitalise(zoneList.join('; '))}.`));
   const fitness = fitnessSection(input);
   if (fitness !== null) blocks.push(fitness);
   // The all-clear stays one line; a zone with no room for a replacement is worth the second.
@@ -636,6 +644,46 @@ function lateLine(input: DigestInput): string | null {
   const show = (date: Date) =>
     sameDay ? formatClock(date, input.timeZone) : formatDateTime(date, input.timeZone);
   return `:hourglass_flowing_sand: This digest is late: scheduled for ${show(input.slotTime)}, posted ${show(input.generatedAt)} (the bot was down).`;
+}
+
+/** A few zone names, then how many more: one line stays short with hundreds of new zones. */
+function zoneNames(zones: readonly ZoneRef[]): string {
+  const { shown, more } = nameSample(zones);
+  const names = shown.map((name) => literal(name)).join(', ');
+  return more > 0 ? `${names} and ${formatCount(more)} more` : names;
+}
+
+/** Zone discovery's news, told once: zones now watched, zones no longer watched. */
+function zoneChangeLines(input: DigestInput): string | null {
+  const list = input.zoneList;
+  if (!list) return null;
+  const lines: string[] = [];
+  if (list.added.length > 0)
+    lines.push(`:new: Now watching ${plural(list.added.length, 'new zone')}: ${zoneNames(list.added)}.`);
+  if (list.removed.length > 0)
+    lines.push(
+      `:wave: No longer watching ${plural(list.removed.length, 'zone')} that left the zone list (deleted, or no token reads ${list.removed.length === 1 ? 'it' : 'them'} any more): ${zoneNames(list.removed)}.`,
+    );
+  return lines.length > 0 ? truncate(lines.join('\n'), BLOCK_KIT_LIMITS.sectionTextChars) : null;
+}
+
+/** Footer parts about the zone list: listings that failed (their last good list was used), idle zones. */
+function zoneListFooterParts(input: DigestInput): string[] {
+  const list = input.zoneList;
+  if (!list) return [];
+  const parts = list.listingFailures.map(
+    (failure) =>
+      `the zone list of account ${literal(failure.account)} could not be read (${literal(truncate(failure.errorMessage, 120))}), so its last good list${failure.lastGoodAt === null ? '' : ` from ${formatDateTime(failure.lastGoodAt, input.timeZone)}`} was used`,
+  );
+  if (list.idleZones > 0)
+    parts.push(
+      `${plural(list.idleZones, 'zone')} without AOP not re-checked (checked once per discovery interval)`,
+    );
+  return parts;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function summaryLine(grouped: DigestSections): string {
@@ -721,6 +769,7 @@ function footerLine(input: DigestInput, grouped: DigestSections): string {
   if (counts.hostnamesNotChecked > 0)
     parts.push(`${formatCount(counts.hostnamesNotChecked)} could not be checked`);
   if (counts.zonesNotListed > 0) parts.push(`${plural(counts.zonesNotListed, 'zone')} could not be listed`);
+  parts.push(...zoneListFooterParts(input));
   const next =
     input.nextDigestAt === null
       ? 'No further digest is scheduled.'

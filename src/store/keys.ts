@@ -19,6 +19,12 @@ export function redisKeys(prefix: string) {
     sharedZoneCheck: (shareKey: string) => `${prefix}:digest:zone-check:${shareKey}`,
     /** Hash: zone id → JSON ZoneSnapshot (the last bulk check of that zone). */
     zoneSnapshots: `${prefix}:snapshot:zones`,
+    /** String: JSON StoredDiscovery, the last good list of discovered zones and each account's listing. */
+    discoveredZones: `${prefix}:discover:zones`,
+    /** List: JSON ZoneListNotice, zones that joined or left the list, until a digest has told them. */
+    zoneListNotices: `${prefix}:discover:notices`,
+    /** Hash: zone id → JSON ZoneRef, zones gone from the list whose alert threads are not resolved yet. */
+    goneZones: `${prefix}:discover:gone`,
     /** String: JSON of the last successful Cloudflare check time. */
     lastCloudflareSuccess: `${prefix}:health:last-cloudflare-success`,
     /** String per (channel, slot): the delivery record that makes a digest post exactly once. */

@@ -317,9 +317,7 @@ zones:
     ]);
     expect(result.config.cloudflare.auth).toEqual({ scheme: 'api_token', token: 'cfat_prod-token' });
     expect(result.config.zones[0]?.account).toBe('staging');
-    expect(result.warnings.join('\n')).toContain(
-      'zone discovery is not active in this release; only the zones listed under zones: are watched',
-    );
+    expect(result.warnings.join('\n')).not.toContain('discover');
   });
 
   it('needs no CLOUDFLARE_API_TOKEN when accounts are listed, and says when one is set but unused', () => {

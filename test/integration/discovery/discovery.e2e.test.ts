@@ -1,0 +1,233 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDiscoveryStore } from '../../../src/discovery/store.js';
+import { redisKeys } from '../../../src/store/keys.js';
+import {
+  ACCOUNT_TOKEN_ENV,
+  ACCOUNT_TOKENS,
+  type SeededAccounts,
+  seedThreeAccounts,
+  THREE_ACCOUNTS_YAML,
+} from '../../support/accounts.js';
+import { startTestApp, type TestApp } from '../../support/app-harness.js';
+import { type FakeCloudflare, type FakeZone, startFakeCloudflare } from '../../support/fake-cloudflare.js';
+import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
+import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
+import { evaluateNow, waitForQueuesIdle } from '../../support/runs.js';
+
+/**
+ * Zone discovery end to end: the real app on the test Redis against the local Slack server and a
+ * local Cloudflare server with three accounts and 260 zones (six pages for the largest), one token
+ * each, the brands zones visible to two tokens.
+ */
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const INCIDENT = 'C0INCIDENT';
+const DIGEST = 'C0DIGEST';
+const NEVER = '0 0 1 1 *';
+
+let slack: FakeSlack;
+let cloudflare: FakeCloudflare;
+let seeded: SeededAccounts;
+let app: TestApp;
+let now: Date;
+let prefix: string;
+
+function zone(account: keyof SeededAccounts['zones'], index: number): FakeZone {
+  const found = seeded.zones[account][index];
+  if (!found) throw new Error(`no seeded zone ${account}[${index}]`);
+  return found;
+}
+
+/** A hostname on a certificate expiring in `days`: the zone uses AOP. */
+function useAop(target: FakeZone, hostname: string, days: number): void {
+  const certificate = cloudflare.state.addCertificate(target.id, {
+    serial_number: `${target.name}-serial`,
+    issuer: 'CN=Example Origin CA',
+    expires_on: new Date(now.getTime() + days * DAY_MS).toISOString(),
+  });
+  cloudflare.state.associate(target.id, { hostname, cert_id: certificate.id });
+}
+
+/** The zones Cloudflare was asked about (any zone endpoint) since request number `from`. */
+function zonesReadSince(from: number): Set<string> {
+  const ids = new Set<string>();
+  for (const request of cloudflare.requests.slice(from)) {
+    const match = /^\/zones\/([0-9a-f]{32})\//.exec(request.path);
+    if (match?.[1]) ids.add(match[1]);
+  }
+  return ids;
+}
+
+async function digestNow(): Promise<string> {
+  const before = slack.messages.length;
+  await app.service.queues.requestDigest(DIGEST, 'U0TEST');
+  await waitForQueuesIdle(app);
+  const posted = slack.messages.slice(before).filter((message) => message.channel === DIGEST);
+  return posted.map((message) => `${message.text}\n${JSON.stringify(message.blocks)}`).join('\n');
+}
+
+async function discoverNow(): Promise<void> {
+  await app.service.queues.requestDiscovery();
+  await waitForQueuesIdle(app);
+}
+
+async function startApp(file: Record<string, unknown> = {}): Promise<void> {
+  app = await startTestApp({
+    slackApiUrl: slack.apiUrl,
+    cloudflareBaseUrl: cloudflare.baseUrl,
+    clock: () => now,
+    prefix,
+    env: ACCOUNT_TOKEN_ENV,
+    tuning: { queue: { zoneCheckAttempts: 1, tickAttempts: 1 } },
+    file: {
+      timezone: 'Europe/Berlin',
+      // Budgets wide enough for several full runs of 259 zones in one test.
+      cloudflare: {
+        accounts: THREE_ACCOUNTS_YAML.map((entry) => ({
+          ...entry,
+          rate_limit: { requests: 100_000, per_seconds: 300 },
+        })),
+      },
+      discover: {
+        every: '1h',
+        match: ['*.example.com', '*.example.net', 'edge-?.example.org'],
+        exclude: ['site-25*.example.com'],
+      },
+      digest: { schedule: NEVER, channels: [DIGEST] },
+      alerts: { channel: INCIDENT, schedule: NEVER },
+      ...file,
+    },
+  });
+}
+
+beforeEach(async () => {
+  slack = await startFakeSlack();
+  cloudflare = await startFakeCloudflare();
+  seeded = seedThreeAccounts(cloudflare.state);
+  now = new Date('2026-11-20T09:00:00Z');
+  prefix = uniquePrefix('discovery');
+  useAop(zone('prod', 0), 'app.site-000.example.com', 3);
+  useAop(zone('brands', 1), 'www.brand-1.example.net', 200);
+});
+
+afterEach(async () => {
+  await app?.stop();
+  await slack.close();
+  await cloudflare.close();
+  const redis = connectTestRedis();
+  await deleteKeysWithPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('zone discovery across accounts', () => {
+  it('watches the zones of three tokens (six pages for one), filtered by globs and excludes, each read once with its own token', async () => {
+    await startApp();
+    // Six pages for prod, one each for brands and edge (edge sees nine zones: its own and the brands').
+    expect(cloudflare.requestsTo('zones')).toHaveLength(8);
+    const redis = connectTestRedis();
+    const stored = await createDiscoveryStore(redis, redisKeys(prefix)).read();
+    redis.disconnect();
+    // 251 prod zones less site-250 (excluded), 5 brands, 4 edge: 259.
+    expect(stored?.zones).toHaveLength(259);
+    expect(stored?.zones.some((entry) => entry.name === 'site-250.example.com')).toBe(false);
+    const brandAccounts = new Set(
+      stored?.zones.filter((entry) => entry.name.startsWith('brand-')).map((entry) => entry.account),
+    );
+    expect([...brandAccounts]).toEqual(['brands']);
+
+    const from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).size).toBe(259);
+    // A brands zone, visible to the edge token too, is read once, with the brands token.
+    const brandRequests = cloudflare.requests
+      .slice(from)
+      .filter((request) => request.path.startsWith(`/zones/${zone('brands', 1).id}/`));
+    expect(brandRequests.length).toBeGreaterThan(0);
+    expect(new Set(brandRequests.map((request) => request.headers.authorization))).toEqual(
+      new Set([`Bearer ${ACCOUNT_TOKENS.brands}`]),
+    );
+    const edgeRequests = cloudflare.requests
+      .slice(from)
+      .filter((request) => request.path.startsWith(`/zones/${zone('edge', 2).id}/`));
+    expect(new Set(edgeRequests.map((request) => request.headers.authorization))).toEqual(
+      new Set([`Bearer ${ACCOUNT_TOKENS.edge}`]),
+    );
+    // The critical certificate of a discovered zone opens an alert thread.
+    expect(
+      slack.messages.filter((message) => message.channel === INCIDENT && !message.threadTs),
+    ).toHaveLength(1);
+  });
+
+  it('checks idle zones at discover.every only, and zones using AOP at every run', async () => {
+    await startApp();
+    await evaluateNow(app);
+    now = new Date(now.getTime() + 15 * 60_000);
+    let from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect([...zonesReadSince(from)].sort()).toEqual([zone('prod', 0).id, zone('brands', 1).id].sort());
+    const digest = await digestNow();
+    expect(digest).toContain('257 zones without AOP not re-checked');
+
+    now = new Date(now.getTime() + HOUR_MS);
+    from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).size).toBe(259);
+  });
+
+  it('watches a zone added between two listings from the next run, and says so once in the next digest', async () => {
+    await startApp();
+    await evaluateNow(app);
+    const added = cloudflare.state.addZone({
+      name: 'site-new.example.com',
+      accountId: seeded.accounts.prod.id,
+    });
+    await discoverNow();
+    const from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).has(added.id)).toBe(true);
+    expect(await digestNow()).toContain('Now watching 1 new zone: site-new.example.com');
+    now = new Date(now.getTime() + 60_000);
+    expect(await digestNow()).not.toContain('Now watching');
+  });
+
+  it('names a removed zone once and ends its open alert thread with that reason, not as renewed', async () => {
+    await startApp();
+    await evaluateNow(app);
+    const parent = slack.messages.find((message) => message.channel === INCIDENT && !message.threadTs);
+    expect(parent).toBeDefined();
+    cloudflare.state.removeZone(zone('prod', 0).id);
+    await discoverNow();
+    const replies = slack.messages.filter((message) => message.threadTs === parent?.ts);
+    const last = replies.at(-1);
+    expect(last?.text).toContain('no longer watched');
+    expect(last?.text).not.toContain('Renewed');
+    const digest = await digestNow();
+    expect(digest).toContain('No longer watching 1 zone');
+    expect(digest).toContain('site-000.example.com');
+    now = new Date(now.getTime() + 60_000);
+    expect(await digestNow()).not.toContain('No longer watching');
+    // Not checked any more.
+    const from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).has(zone('prod', 0).id)).toBe(false);
+  });
+
+  it('keeps the last good list when a listing fails, and says so in the digest footer', async () => {
+    await startApp();
+    // Every attempt of every account's first page fails (three accounts, three attempts each).
+    cloudflare.inject('zones', { kind: 'respond', status: 503, body: { success: false, errors: [] } }, 9);
+    await discoverNow();
+    const redis = connectTestRedis();
+    const stored = await createDiscoveryStore(redis, redisKeys(prefix)).read();
+    redis.disconnect();
+    expect(stored?.zones).toHaveLength(259);
+    expect(stored?.accounts.prod?.failure?.errorCode).toBeDefined();
+    const from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).size).toBe(259);
+    const digest = await digestNow();
+    expect(digest).toContain('the zone list of account prod could not be read');
+    expect(digest).toContain('last good list');
+  });
+});
