@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { FITNESS_CODES } from '../domain/fitness.js';
+import type { ReplacementCandidate, ZoneSlotsFull } from '../domain/replacement.js';
 import {
   type HostnameAopSwitch,
   type HostnameAssociation,
@@ -62,6 +64,8 @@ export interface EpisodeCertificate {
  * The part of an episode that only grouped episodes have: which hostnames it covers now, which
  * left and how, and what the thread has already been given. Null on per-hostname episodes.
  */
+export type { ReplacementCandidate, ZoneSlotsFull };
+
 export interface EpisodeGroup {
   /** Association problem (`aop_off`, `association_stuck`, `association_gone`) or error class; null for certificates. */
   problem: string | null;
@@ -76,6 +80,16 @@ export interface EpisodeGroup {
   certificate: EpisodeCertificate | null;
   /** True once the runbook reply is in the thread. */
   runbookPosted: boolean;
+  /** Expiry episodes: the zone's candidate replacements as last read, best first; empty when none. */
+  replacements: ReplacementCandidate[];
+  /** Ids of the replacements a reply (or the opening parent and runbook) has already told. */
+  replacementsTold: string[];
+  /** Ids of the unfit replacements whose problem a reply has already told. */
+  unfitTold: string[];
+  /** True once the one "renewal has stalled" reply is in the thread. */
+  stallTold: boolean;
+  /** Set while every certificate slot of the zone is taken: the runbook says what can make room. */
+  zoneSlotsFull: ZoneSlotsFull | null;
 }
 
 /** Why an episode ended; read by the resolved parent and the last thread reply. */
@@ -250,6 +264,37 @@ const groupSchema = z.object({
     .object({ id: z.string().nullable(), serialNumber: z.string().nullable(), issuer: z.string().nullable() })
     .nullable(),
   runbookPosted: z.boolean(),
+  // Absent in states written before renewal readiness: nothing was seen or told yet.
+  replacements: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        serialNumber: z.string().nullable(),
+        uploadedOn: isoDate.nullable(),
+        expiresOn: isoDate.nullable(),
+        namesMatch: z.boolean(),
+        unfit: z.array(z.object({ code: z.enum(FITNESS_CODES), text: z.string() })),
+      }),
+    )
+    .default([]),
+  replacementsTold: z.array(z.string()).default([]),
+  unfitTold: z.array(z.string()).default([]),
+  stallTold: z.boolean().default(false),
+  zoneSlotsFull: z
+    .object({
+      used: z.number().int().nonnegative(),
+      limit: z.number().int().positive(),
+      deletable: z.array(
+        z.object({
+          id: z.string().min(1),
+          serialNumber: z.string().nullable(),
+          expiresOn: isoDate.nullable(),
+          associations: z.number().int().nonnegative(),
+        }),
+      ),
+    })
+    .nullable()
+    .default(null),
 });
 
 const episodeSchema = z.object({
@@ -377,6 +422,44 @@ export function episodeJson(episode: Episode | null): unknown {
                     issuer: group.certificate.issuer,
                   },
             runbookPosted: group.runbookPosted,
+            // Written only when set, so a group with nothing of the kind keeps the JSON the
+            // previous release wrote (compare-and-set compares the stored string).
+            ...renewalJson(group),
+          },
+        }),
+  };
+}
+
+/** The renewal-readiness fields of a group that differ from their defaults, in a fixed order. */
+function renewalJson(group: EpisodeGroup): Record<string, unknown> {
+  return {
+    ...(group.replacements.length === 0
+      ? {}
+      : {
+          replacements: group.replacements.map((candidate) => ({
+            id: candidate.id,
+            serialNumber: candidate.serialNumber,
+            uploadedOn: candidate.uploadedOn,
+            expiresOn: candidate.expiresOn,
+            namesMatch: candidate.namesMatch,
+            unfit: candidate.unfit.map((finding) => ({ code: finding.code, text: finding.text })),
+          })),
+        }),
+    ...(group.replacementsTold.length === 0 ? {} : { replacementsTold: group.replacementsTold }),
+    ...(group.unfitTold.length === 0 ? {} : { unfitTold: group.unfitTold }),
+    ...(group.stallTold ? { stallTold: true } : {}),
+    ...(group.zoneSlotsFull === null
+      ? {}
+      : {
+          zoneSlotsFull: {
+            used: group.zoneSlotsFull.used,
+            limit: group.zoneSlotsFull.limit,
+            deletable: group.zoneSlotsFull.deletable.map((certificate) => ({
+              id: certificate.id,
+              serialNumber: certificate.serialNumber,
+              expiresOn: certificate.expiresOn,
+              associations: certificate.associations,
+            })),
           },
         }),
   };

@@ -96,6 +96,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     ladderDays: config.alerts.ladderDays,
     mentionOnCritical: config.alerts.mentionOnCritical,
     cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+    replacementStallHours: config.alerts.replacementStallHours,
     timeZone: config.timezone,
     channel: channel ?? '',
     ...extra,
@@ -312,6 +313,12 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           zoneLevels: run.results.flatMap((result) =>
             result.zoneLevel === undefined ? [] : [{ zoneId: result.zone.id, check: result.zoneLevel }],
           ),
+          hostnameCertificates: run.results.flatMap((result) =>
+            result.hostnameCertificates === undefined
+              ? []
+              : [{ zoneId: result.zone.id, certificates: result.hostnameCertificates }],
+          ),
+          now,
         });
         // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
         await store.saveManyIfUnchanged(hostnameUpdates);

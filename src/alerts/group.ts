@@ -23,6 +23,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ZoneLevelCheck } from '../digest/model.js';
+import {
+  findReplacements,
+  type ListedHostnameCertificate,
+  type ReplacementCandidate,
+  type ZoneSlotsFull,
+  zoneSlotsWhenFull,
+} from '../domain/replacement.js';
 import type { ReasonCode, Severity, SeverityReason } from '../domain/types.js';
 import {
   ALERT_STATE_SCHEMA_VERSION,
@@ -48,6 +55,7 @@ import {
   announce,
   atLeast,
   endSnoozeIfDue,
+  isSnoozed,
   mentionFor,
   openEpisode,
   Plan,
@@ -288,6 +296,11 @@ export interface GroupObservation {
   hostnames: string[];
   moved: MovedHostname[];
   departed: DepartedHostname[];
+  /**
+   * Expiry (`certificate`) groups whose zone's certificate list was read: the candidate
+   * replacements and, when the zone is full, what could make room. Absent: keep what is stored.
+   */
+  renewal?: RenewalFacts;
   facts:
     | (Pick<
         Episode,
@@ -302,6 +315,12 @@ export interface GroupObservation {
     | null;
 }
 
+/** What the zone's certificate list says about one expiry episode's renewal. */
+export interface RenewalFacts {
+  replacements: ReplacementCandidate[];
+  zoneSlotsFull: ZoneSlotsFull | null;
+}
+
 export interface GroupingInput {
   evaluations: { zoneId: string; hostname: string; evaluation: AlertEvaluation }[];
   /** Per-hostname memory (last switch seen, consecutive failures), keyed by `alertStateKey`. */
@@ -313,6 +332,10 @@ export interface GroupingInput {
   routeOf?: (zoneId: string, hostname: string) => string | null;
   /** What each zone checked in this run found at zone level (absent for zones not in the run). */
   zoneLevels?: { zoneId: string; check: ZoneLevelCheck }[];
+  /** Each checked zone's hostname-certificate list (absent for zones whose lists were not read). */
+  hostnameCertificates?: { zoneId: string; certificates: ListedHostnameCertificate[] }[];
+  /** The clock the renewal facts are judged by (which certificates have expired). */
+  now?: Date;
 }
 
 export interface GroupingResult {
@@ -487,7 +510,39 @@ export function observeGroups(input: GroupingInput): GroupingResult {
     });
   }
   observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations);
+  if (input.hostnameCertificates !== undefined && input.now !== undefined)
+    observeRenewals(input.hostnameCertificates, input.groups, observations, input.now);
   return { observations, hostnameUpdates };
+}
+
+/**
+ * Adds the renewal facts to every expiry group of a zone whose certificate list was read: the
+ * replacements uploaded for its certificate (src/domain/replacement.ts) and the zone's free slots.
+ */
+function observeRenewals(
+  lists: NonNullable<GroupingInput['hostnameCertificates']>,
+  groups: ReadonlyMap<string, GroupAlertState>,
+  observations: Map<string, GroupObservation>,
+  now: Date,
+): void {
+  const listOf = new Map(lists.map((entry) => [entry.zoneId, entry.certificates]));
+  for (const [id, observation] of observations) {
+    const listed = listOf.get(observation.key.zoneId);
+    if (observation.key.kind !== 'certificate' || listed === undefined) continue;
+    const oldId =
+      observation.facts?.certificate?.id ?? groups.get(id)?.episode?.group?.certificate?.id ?? null;
+    const movedTo = new Map<string, number>();
+    for (const entry of observation.moved)
+      movedTo.set(entry.certificateKey, (movedTo.get(entry.certificateKey) ?? 0) + 1);
+    observation.renewal = {
+      replacements: findReplacements(
+        { key: observation.key.certificateKey ?? 'none', id: oldId },
+        listed,
+        movedTo,
+      ),
+      zoneSlotsFull: zoneSlotsWhenFull(listed, { now, replacingId: oldId }),
+    };
+  }
 }
 
 /**
@@ -593,6 +648,15 @@ export function openGroupEpisode(
       departed: [],
       certificate: facts.certificate,
       runbookPosted: false,
+      replacements: observation.renewal?.replacements ?? [],
+      // The opening parent and the runbook tell the fit replacements already there; an unfit one
+      // still gets its own reply, since it is a problem of its own.
+      replacementsTold: (observation.renewal?.replacements ?? [])
+        .filter((candidate) => candidate.unfit.length === 0)
+        .map((candidate) => candidate.id),
+      unfitTold: [],
+      stallTold: false,
+      zoneSlotsFull: observation.renewal?.zoneSlotsFull ?? null,
     },
   });
 }
@@ -641,6 +705,12 @@ export function decideGroupTransition(
       moved: observation?.moved ?? open.group.moved,
       departed: observation?.departed ?? open.group.departed,
       certificate: observation?.facts?.certificate ?? open.group.certificate,
+      ...(observation?.renewal === undefined
+        ? {}
+        : {
+            replacements: observation.renewal.replacements,
+            zoneSlotsFull: observation.renewal.zoneSlotsFull,
+          }),
     };
     if (observation === null) group.hostnames = open.group.hostnames;
     const after: Episode = {
@@ -694,8 +764,72 @@ export function decideGroupTransition(
   ) {
     plan.reply({ kind: 'runbook' }, { ...current, group: { ...current.group, runbookPosted: true } });
   }
+  tellRenewal(plan, context);
   plan.syncParent({ channel: context.channel, force: context.refreshParent === true });
   return plan.finish();
+}
+
+const HOUR_MS = 3_600_000;
+const DEFAULT_REPLACEMENT_STALL_HOURS = 24;
+
+/**
+ * The renewal has stalled: a fit replacement was uploaded over `replacement_stall_hours` ago, no
+ * hostname has moved, and the old certificate is within the critical window (or expired).
+ */
+export function renewalStalled(episode: Episode, context: AlertContext): boolean {
+  const group = episode.group;
+  if (episode.kind !== 'certificate' || group === null || group.moved.length > 0) return false;
+  if (!episode.reasonCodes.some((code) => code === 'expiring_critical' || code === 'expired')) return false;
+  const stallMs = (context.replacementStallHours ?? DEFAULT_REPLACEMENT_STALL_HOURS) * HOUR_MS;
+  return group.replacements.some(
+    (candidate) =>
+      candidate.unfit.length === 0 &&
+      candidate.uploadedOn !== null &&
+      context.now.getTime() - candidate.uploadedOn.getTime() >= stallMs,
+  );
+}
+
+/**
+ * One reply for what is new about the renewal of an open expiry episode: a replacement seen for
+ * the first time (with the runbook for its id), an unfit replacement (before anyone moves a
+ * hostname to it), and once, with the critical mention, a renewal that has stalled. Under a snooze
+ * the reply is held and counted like any other; without a confirmed parent it waits, so the
+ * mention is not lost.
+ */
+function tellRenewal(plan: Plan<GroupAlertState>, context: AlertContext): void {
+  const episode = plan.episode;
+  const group = episode?.group ?? null;
+  if (episode === null || group === null || episode.kind !== 'certificate') return;
+  if (episode.resolvedAt !== null || episode.parent === null) return;
+  const uploaded = group.replacements
+    .filter((candidate) => candidate.unfit.length === 0 && !group.replacementsTold.includes(candidate.id))
+    .map((candidate) => candidate.id);
+  const unfit = group.replacements
+    .filter((candidate) => candidate.unfit.length > 0 && !group.unfitTold.includes(candidate.id))
+    .map((candidate) => candidate.id);
+  const stalled = !group.stallTold && renewalStalled(episode, context);
+  if (uploaded.length === 0 && unfit.length === 0 && !stalled) return;
+  const after: Episode = {
+    ...episode,
+    group: {
+      ...group,
+      replacementsTold: [...new Set([...group.replacementsTold, ...uploaded, ...unfit])],
+      unfitTold: [...new Set([...group.unfitTold, ...unfit])],
+      stallTold: group.stallTold || stalled,
+    },
+  };
+  if (isSnoozed(episode, context.now)) {
+    plan.silently({
+      ...plan.state,
+      episode: { ...after, pendingRepliesWhileSnoozed: episode.pendingRepliesWhileSnoozed + 1 },
+    });
+    return;
+  }
+  plan.reply(
+    { kind: 'renewal', uploaded, unfit, stalled },
+    after,
+    stalled ? mentionFor(context, after) : null,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ export interface AlertContext {
   channel: string;
   /** Re-render the parent even when nothing it shows changed (the Refresh button). */
   refreshParent?: boolean;
+  /** `alerts.replacement_stall_hours`: 24 when absent. */
+  replacementStallHours?: number;
 }
 
 export interface AlertEvaluation {
@@ -95,6 +97,11 @@ export type AlertReply =
   | { kind: 'status_change'; changes: AlertStatusChange[]; membership?: MembershipChange }
   /** Grouped certificate episodes: the concrete steps, ids filled in. */
   | { kind: 'runbook' }
+  /**
+   * Expiry episodes: replacements seen for the first time (ids; the runbook follows for the best
+   * fit one), unfit replacements newly told, and whether the renewal has stalled.
+   */
+  | { kind: 'renewal'; uploaded: string[]; unfit: string[]; stalled: boolean }
   /** The episode ended; reads `episode.resolution`. */
   | { kind: 'resolved' }
   | { kind: 'acknowledged'; userId: string; at: Date }
@@ -224,6 +231,17 @@ function parentSignatureOf(episode: Episode): string {
           episode.group.moved.map((entry) => [entry.hostname, entry.certificateKey]),
           episode.group.departed.map((entry) => [entry.hostname, entry.reason]),
           episode.group.certificate,
+          // Only once there is something of the kind, so parents stored before it keep their signature.
+          ...(episode.group.replacements.length === 0 && !episode.group.stallTold
+            ? []
+            : [
+                episode.group.replacements.map((candidate) => [
+                  candidate.id,
+                  candidate.expiresOn?.toISOString() ?? null,
+                  candidate.unfit.map((finding) => finding.code),
+                ]),
+                episode.group.stallTold,
+              ]),
         ]),
   ]);
 }

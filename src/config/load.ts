@@ -398,6 +398,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       mentionOnCritical: fileConfig.alerts.mention_on_critical,
       cannotCheckAfterEvaluations: fileConfig.alerts.cannot_check_after,
       groupBy: fileConfig.alerts.group_by,
+      replacementStallHours: fileConfig.alerts.replacement_stall_hours,
     },
     routes: routesFromFile(fileConfig),
     access: {

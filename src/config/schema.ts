@@ -230,6 +230,11 @@ const sectionSchemas = {
       mention_on_critical: z.string().max(200).default(''),
       cannot_check_after: positiveInteger.default(3),
       group_by: z.enum(['certificate', 'hostname']).default('certificate'),
+      replacement_stall_hours: z
+        .number()
+        .positive()
+        .max(24 * 365)
+        .default(24),
     })
     .default({
       schedule: '*/15 * * * *',
@@ -237,6 +242,7 @@ const sectionSchemas = {
       mention_on_critical: '',
       cannot_check_after: 3,
       group_by: 'certificate',
+      replacement_stall_hours: 24,
     }),
   access: z
     .strictObject({

@@ -66,6 +66,11 @@ export interface AlertsConfig {
    * a certificate, a zone that cannot be checked). `hostname`: one thread per hostname, as before.
    */
   groupBy: AlertGroupBy;
+  /**
+   * A replacement uploaded this long ago with no hostname moved to it, while the old certificate is
+   * within the critical window, gets one reply saying the renewal has stalled.
+   */
+  replacementStallHours: number;
 }
 
 export type AlertGroupBy = 'certificate' | 'hostname';

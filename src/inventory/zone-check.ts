@@ -13,6 +13,7 @@ import type { ZoneUseReading } from '../domain/discovery.js';
 import { assessCertificateFitness, type FitnessFinding } from '../domain/fitness.js';
 import type { ParsedCertificate } from '../domain/lookup.js';
 import { type ZoneQuota, zoneQuota } from '../domain/quota.js';
+import { type ListedHostnameCertificate, listHostnameCertificates } from '../domain/replacement.js';
 import { assessSeverity, assessZoneCertificate } from '../domain/severity.js';
 import type { HostnameAssociation, HostnameObservation, Thresholds, ZoneRef } from '../domain/types.js';
 
@@ -51,6 +52,12 @@ export interface ZoneCheckResult {
    * request). Null when the lists could not be read; absent in results stored before it existed.
    */
   quota?: ZoneQuota | null;
+  /**
+   * The zone's hostname-certificate list (names, association counts and fitness, no PEM), from the
+   * list the check reads anyway: where an expiry episode finds the replacement uploaded for it.
+   * Absent when the lists could not be read, and in results stored before it existed.
+   */
+  hostnameCertificates?: ListedHostnameCertificate[];
 }
 
 export interface ZoneCheckOptions {
@@ -299,6 +306,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
 
   let listed: Map<string, HostnameAssociation> | null = null;
   let quota: ZoneQuota | null = null;
+  let hostnameCertificates: ListedHostnameCertificate[] | null = null;
   let listError: unknown = null;
   requests += 4;
   // Every read is awaited even when one fails, so no retry of another is still running (and
@@ -315,10 +323,12 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
     if (certificates.status === 'rejected') throw certificates.reason;
     const joined = joinAssociationsWithCertificates(rows.value, certificates.value, zoneId);
     listed = pickCurrent(joined);
-    quota = zoneQuota(
-      certificates.value.map((row) => toHostnameCertificate(row, zoneId)),
-      joined,
-    );
+    const uploaded = certificates.value.map((row) => toHostnameCertificate(row, zoneId));
+    quota = zoneQuota(uploaded, joined);
+    hostnameCertificates = listHostnameCertificates(uploaded, joined, {
+      now: options.now(),
+      timeZone: options.timeZone,
+    });
   } catch (error) {
     listError = error;
   }
@@ -378,5 +388,14 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
       checks.push(toCheck(association.hostname, { kind: 'association', association }));
     }
   }
-  return { zone: plan.zone, checkedAt: options.now(), checks, failure: null, zoneLevel, requests, quota };
+  return {
+    zone: plan.zone,
+    checkedAt: options.now(),
+    checks,
+    failure: null,
+    zoneLevel,
+    requests,
+    quota,
+    ...(hostnameCertificates === null ? {} : { hostnameCertificates }),
+  };
 }

@@ -15,7 +15,13 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import { format } from 'date-fns';
-import type { DepartedHostname, Episode, MovedHostname } from '../alerts/episode.js';
+import type {
+  DepartedHostname,
+  Episode,
+  MovedHostname,
+  ReplacementCandidate,
+  ZoneSlotsFull,
+} from '../alerts/episode.js';
 import type {
   AlertAction,
   AlertHost,
@@ -25,6 +31,7 @@ import type {
   MembershipChange,
   ThreadState,
 } from '../alerts/transition.js';
+import { FITNESS_CONSEQUENCES } from '../domain/fitness.js';
 import type { HostnameAopSwitch, ReasonCode, Severity } from '../domain/types.js';
 import { ACTION_IDS, BLOCK_IDS, encodeAlertValue } from '../slack/ids.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
@@ -510,6 +517,8 @@ function replyText(
         : `:arrows_counterclockwise: *Status changed* for ${subject}:${bullets(reply.changes)}${membershipLines(reply.membership, episode)}`;
     case 'runbook':
       return runbookParts(episode, host.zoneId).join('\n');
+    case 'renewal':
+      return renewalParts(reply, episode, host.zoneId, context).join('\n');
     case 'resolved':
       return `:white_check_mark: ${resolutionLine(episode, context)}`;
     case 'acknowledged':
@@ -540,6 +549,12 @@ export function renderAlertReply(
   if (reply.kind === 'runbook') {
     const parts = runbookParts(episode, host.zoneId);
     return { text: fallback(parts[0] ?? 'How to fix'), blocks: parts.map((part) => section(part)) };
+  }
+  if (reply.kind === 'renewal') {
+    const mention = mentionOf(context);
+    const [lead = '', ...rest] = renewalParts(reply, episode, host.zoneId, context);
+    const first = [mention, lead].filter(Boolean).join(' ');
+    return { text: fallback(first), blocks: [first, ...rest].map((part) => section(part)) };
   }
   const mention = mentionOf(context);
   const text = [mention, replyText(reply, episode, host, context)].filter(Boolean).join(' ');
@@ -612,14 +627,19 @@ function hostnameList(hostnames: readonly string[], limit = PARENT_HOSTNAMES_SHO
   return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }
 
-/** "12 of 30 hostnames moved to serial `X`" (per target certificate), or null before any moved. */
-function progressLine(episode: Episode): string | null {
+/**
+ * "12 of 30 hostnames moved to serial `X`" (per target certificate), or null before any moved.
+ * Moves to the certificates in `except` are left out (the parent counts those on their own line).
+ */
+function progressLine(episode: Episode, except: ReadonlySet<string> = new Set()): string | null {
   const group = episode.group;
   if (group === null || group.moved.length === 0) return null;
   const total = group.hostnames.length + group.moved.length + group.departed.length;
   const byTarget = new Map<string, number>();
   for (const entry of group.moved)
-    byTarget.set(entry.certificateKey, (byTarget.get(entry.certificateKey) ?? 0) + 1);
+    if (!except.has(entry.certificateKey))
+      byTarget.set(entry.certificateKey, (byTarget.get(entry.certificateKey) ?? 0) + 1);
+  if (byTarget.size === 0) return null;
   const targets = [...byTarget.entries()].map(([key, count]) => `${count} to ${code(key)}`);
   const where =
     targets.length === 1 ? `to serial ${code([...byTarget.keys()][0] ?? '')}` : `(${targets.join(', ')})`;
@@ -787,13 +807,16 @@ function codeBlock(text: string): string {
  * for each body to fit one code block, every one of them exact JSON. Text only: the bot itself
  * stays read-only and never needs a write permission.
  */
-function runbookParts(episode: Episode, zoneId: string): string[] {
+function runbookParts(episode: Episode, zoneId: string, reserveChars = 0): string[] {
   if (episode.kind === 'zone_certificate') return zoneRunbookParts(episode, zoneId);
   const group = episode.group;
   const zone = literal(zoneId);
   const hostnames = group?.hostnames ?? [];
   const oldId = literal(group?.certificate?.id ?? 'OLD_CERTIFICATE_ID');
-  const entry = (hostname: string) => ({ hostname, cert_id: 'NEW_CERTIFICATE_ID', enabled: true });
+  // A fit replacement already uploaded: no upload step, and its id in every association body.
+  const replacement = preferredReplacement(episode);
+  const newId = replacement?.id ?? 'NEW_CERTIFICATE_ID';
+  const entry = (hostname: string) => ({ hostname, cert_id: newId, enabled: true });
   const bodies: string[] = [];
   let batch: string[] = [];
   const flush = () => {
@@ -808,16 +831,25 @@ function runbookParts(episode: Episode, zoneId: string): string[] {
   flush();
   const requests =
     bodies.length > 1 ? `, in ${bodies.length} requests, one with each of these bodies:` : ' with this body:';
+  const steps: string[] =
+    replacement === null
+      ? [
+          `:wrench: *How to fix*: replace the ${certificateName(episode)} for ${plural(hostnames.length, 'hostname')}.`,
+          ...slotLines(group?.zoneSlotsFull ?? null, zone),
+          `1. Upload the replacement certificate and its key: \`POST /zones/${zone}/origin_tls_client_auth/hostnames/certificates\` with \`{"certificate": "NEW_CERTIFICATE_PEM", "private_key": "NEW_PRIVATE_KEY_PEM"}\`; the answer holds the new certificate's \`id\`.`,
+          `2. Associate the hostnames with it (the new id in place of NEW_CERTIFICATE_ID): \`PUT /zones/${zone}/origin_tls_client_auth/hostnames\`${requests}`,
+        ]
+      : [
+          `:wrench: *How to fix*: move the ${plural(hostnames.length, 'hostname')} still on the ${certificateName(episode)} to the replacement already uploaded (${describeCandidate(replacement)}).`,
+          `1. Associate the hostnames with it: \`PUT /zones/${zone}/origin_tls_client_auth/hostnames\`${requests}`,
+        ];
+  const first = replacement === null ? 3 : 2;
   const parts = [
-    [
-      `:wrench: *How to fix*: replace the ${certificateName(episode)} for ${plural(hostnames.length, 'hostname')}.`,
-      `1. Upload the replacement certificate and its key: \`POST /zones/${zone}/origin_tls_client_auth/hostnames/certificates\` with \`{"certificate": "NEW_CERTIFICATE_PEM", "private_key": "NEW_PRIVATE_KEY_PEM"}\`; the answer holds the new certificate's \`id\`.`,
-      `2. Associate the hostnames with it (the new id in place of NEW_CERTIFICATE_ID): \`PUT /zones/${zone}/origin_tls_client_auth/hostnames\`${requests}`,
-    ].join('\n'),
+    steps.join('\n'),
     ...bodies.map(codeBlock),
     [
-      `3. Check that each association's \`status\` becomes \`active\`: \`GET /zones/${zone}/origin_tls_client_auth/hostnames/HOSTNAME\`. This thread shows the progress at the next check.`,
-      `4. Delete the old certificate once no hostname uses it: \`DELETE /zones/${zone}/origin_tls_client_auth/hostnames/certificates/${oldId}\`.`,
+      `${first}. Check that each association's \`status\` becomes \`active\`: \`GET /zones/${zone}/origin_tls_client_auth/hostnames/HOSTNAME\`. This thread shows the progress at the next check.`,
+      `${first + 1}. Delete the old certificate once no hostname uses it: \`DELETE /zones/${zone}/origin_tls_client_auth/hostnames/certificates/${oldId}\`.`,
     ].join('\n'),
   ];
   // Hostnames are at most 255 characters, so 100 of them can exceed one message: keep it one
@@ -826,8 +858,8 @@ function runbookParts(episode: Episode, zoneId: string): string[] {
   let size = 0;
   for (const part of parts) {
     if (
-      size + part.length > BLOCK_KIT_LIMITS.messageTextBudgetChars - 200 ||
-      kept.length >= BLOCK_KIT_LIMITS.blocksPerMessage - 1
+      size + part.length > BLOCK_KIT_LIMITS.messageTextBudgetChars - 200 - reserveChars ||
+      kept.length >= BLOCK_KIT_LIMITS.blocksPerMessage - 1 - (reserveChars > 0 ? 1 : 0)
     ) {
       kept.push('_The list is too long for one message: the *Hostnames* button above lists every hostname._');
       break;
@@ -836,6 +868,137 @@ function runbookParts(episode: Episode, zoneId: string): string[] {
     size += part.length;
   }
   return kept;
+}
+
+/** The fit replacement the runbook moves hostnames to: the best ranked one, or null. */
+function preferredReplacement(episode: Episode): ReplacementCandidate | null {
+  if (episode.kind !== 'certificate') return null;
+  return episode.group?.replacements.find((candidate) => candidate.unfit.length === 0) ?? null;
+}
+
+/** "serial `8193`, id `2458…`". */
+function describeCandidate(candidate: ReplacementCandidate): string {
+  return `${candidate.serialNumber ? `serial ${code(candidate.serialNumber)}, ` : ''}id ${code(candidate.id)}`;
+}
+
+/**
+ * The runbook's word on a zone with no free certificate slot: Cloudflare refuses the upload, so
+ * expired certificates must go first, each after its associations are voided (`enabled: null`).
+ */
+function slotLines(slots: ZoneSlotsFull | null, zone: string): string[] {
+  if (slots === null) return [];
+  const lead = `:no_entry: *No free certificate slot*: the zone holds ${slots.used} of ${slots.limit} hostname certificates, so Cloudflare refuses the upload.`;
+  if (slots.deletable.length === 0)
+    return [
+      `${lead} None of them has expired: delete one no hostname needs (void its associations first, as below), then upload.`,
+    ];
+  const expired = slots.deletable.map(
+    (certificate) =>
+      `   • ${certificate.serialNumber ? `serial ${code(certificate.serialNumber)}, ` : ''}id ${code(certificate.id)}, expired ${certificate.expiresOn === null ? '(date unknown)' : certificate.expiresOn.toISOString().slice(0, 10)}, ${plural(certificate.associations, 'association')}`,
+  );
+  return [
+    `${lead} ${slots.deletable.length === 1 ? 'This expired certificate can' : 'These expired certificates can'} be deleted to make room:`,
+    ...expired,
+    `0. For each: first void its associations, \`PUT /zones/${zone}/origin_tls_client_auth/hostnames\` with \`{"config":[{"hostname":"HOSTNAME","cert_id":"EXPIRED_CERTIFICATE_ID","enabled":null}]}\` for every hostname still on it (Cloudflare refuses to delete a certificate with associations), then \`DELETE /zones/${zone}/origin_tls_client_auth/hostnames/certificates/EXPIRED_CERTIFICATE_ID\`.`,
+  ];
+}
+
+/** "serial `8193`, id `…`, uploaded 2026-11-22 10:00 CET, expires 2027-12-01 13:00 CET (in 375 days)". */
+function candidateFacts(candidate: ReplacementCandidate, context: AlertRenderContext): string {
+  const uploaded =
+    candidate.uploadedOn === null
+      ? ''
+      : `, uploaded ${formatDateTime(candidate.uploadedOn, context.timeZone)}`;
+  const expires =
+    candidate.expiresOn === null ? '' : `, expires ${describeExpiry(candidate.expiresOn, context)}`;
+  return `${describeCandidate(candidate)}${uploaded}${expires}`;
+}
+
+/** "0 of 30 hostnames moved" to `candidate`. */
+function movedToCandidate(episode: Episode, candidate: ReplacementCandidate): string {
+  const group = episode.group;
+  const total = (group?.hostnames.length ?? 0) + (group?.moved.length ?? 0) + (group?.departed.length ?? 0);
+  const key = candidate.serialNumber || candidate.id;
+  const moved = (group?.moved ?? []).filter((entry) => entry.certificateKey === key).length;
+  return `${moved} of ${plural(total, 'hostname')} moved`;
+}
+
+/** One finding of an unfit replacement with its consequence, escaped. */
+function unfitFinding(finding: ReplacementCandidate['unfit'][number]): string {
+  return `${literal(finding.text)}: ${FITNESS_CONSEQUENCES[finding.code]}`;
+}
+
+/** The parent's lines about the replacements of an expiry episode, and a stalled renewal. */
+function replacementLines(episode: Episode, context: AlertRenderContext): string[] {
+  const group = episode.group;
+  if (group === null) return [];
+  const several = group.replacements.length > 1;
+  const lines = group.replacements.map((candidate) => {
+    const when =
+      candidate.uploadedOn === null ? '' : ` ${formatDateTime(candidate.uploadedOn, context.timeZone)}`;
+    const expires =
+      candidate.expiresOn === null ? '' : `, expires ${describeExpiry(candidate.expiresOn, context)}`;
+    const match = several && candidate.namesMatch ? ' (same names as the old certificate)' : '';
+    const facts = `${describeCandidate(candidate)}${expires}, ${movedToCandidate(episode, candidate)}${match}`;
+    if (candidate.unfit.length === 0) return `*Replacement uploaded*${when}: ${facts}`;
+    return `:warning: *Unfit replacement uploaded*${when}: ${facts}. ${candidate.unfit.map(unfitFinding).join(' ')} Do not move hostnames to it.`;
+  });
+  if (group.stallTold && group.moved.length === 0)
+    lines.push(
+      ':hourglass_flowing_sand: *Renewal stalled*: a replacement is uploaded, and no hostname has moved to it.',
+    );
+  return lines;
+}
+
+/**
+ * The renewal reply: the replacements seen for the first time, the unfit ones (before anyone moves
+ * a hostname), the stalled renewal, then the runbook for the replacement's id when it changed.
+ */
+function renewalParts(
+  reply: Extract<AlertReply, { kind: 'renewal' }>,
+  episode: Episode,
+  zoneId: string,
+  context: AlertRenderContext,
+): string[] {
+  const byId = new Map((episode.group?.replacements ?? []).map((candidate) => [candidate.id, candidate]));
+  const lines: string[] = [];
+  for (const id of reply.uploaded) {
+    const candidate = byId.get(id);
+    if (candidate === undefined) continue;
+    lines.push(
+      `:inbox_tray: *Replacement uploaded*: ${candidateFacts(candidate, context)}; ${movedToCandidate(episode, candidate)}.`,
+    );
+  }
+  for (const id of reply.unfit) {
+    const candidate = byId.get(id);
+    if (candidate === undefined) continue;
+    lines.push(
+      [
+        `:warning: *Unfit replacement*: ${candidateFacts(candidate, context)}. The origin will reject it the moment hostnames move to it:`,
+        ...candidate.unfit.map((finding) => `• ${unfitFinding(finding)}`),
+        `Do not move hostnames to it. Upload one without these problems (the runbook above still applies), and delete this one: \`DELETE /zones/${literal(zoneId)}/origin_tls_client_auth/hostnames/certificates/${literal(candidate.id)}\`.`,
+      ].join('\n'),
+    );
+  }
+  const replacement = preferredReplacement(episode);
+  if (reply.stalled && replacement !== null) {
+    const uploaded = replacement.uploadedOn;
+    const ago =
+      uploaded === null
+        ? ''
+        : ` ${plural(Math.floor((context.now.getTime() - uploaded.getTime()) / 3_600_000), 'hour')} ago`;
+    const expiry =
+      episode.expiresOn === null
+        ? ''
+        : `, while the old certificate ${episode.expiresOn.getTime() <= context.now.getTime() ? 'expired' : 'expires'} ${describeExpiry(episode.expiresOn, context)}`;
+    lines.push(
+      `:hourglass_flowing_sand: *The renewal has stalled*: the replacement (${describeCandidate(replacement)}) was uploaded${ago} and none of the ${plural(episode.group?.hostnames.length ?? 0, 'hostname')} has moved to it${expiry}. Associating them is the step left: the body is in the runbook${reply.uploaded.length > 0 ? ' below' : ' of this thread'}.`,
+    );
+  }
+  const lead = lines.join('\n');
+  const showRunbook = replacement !== null && reply.uploaded.includes(replacement.id);
+  if (!showRunbook) return [lead];
+  return [lead, ...runbookParts(episode, zoneId, lead.length + 100)];
 }
 
 /**
@@ -877,8 +1040,16 @@ function renderGroupParent(episode: Episode, host: AlertHost, context: AlertRend
     episode.resolvedAt !== null
       ? [resolutionLine(episode, context)]
       : problemLines(episode, context).map((line) => `• ${line}`);
-  const progress = progressLine(episode);
-  if (progress !== null && episode.resolvedAt === null) lines.push(`• ${progress}`);
+  const replacementKeys = new Set(
+    (group?.replacements ?? []).map((candidate) => candidate.serialNumber || candidate.id),
+  );
+  // Moves to a listed replacement are counted on its own line; the progress line counts the rest.
+  const progress = progressLine(episode, replacementKeys);
+  if (episode.resolvedAt === null) {
+    if (episode.kind === 'certificate')
+      lines.push(...replacementLines(episode, context).map((line) => `• ${line}`));
+    if (progress !== null) lines.push(`• ${progress}`);
+  }
   const summary = [mention, ...lines].filter((line): line is string => line !== null).join('\n');
   const listed =
     episode.resolvedAt !== null

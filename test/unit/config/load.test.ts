@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       mentionOnCritical: '',
       cannotCheckAfterEvaluations: 3,
       groupBy: 'certificate',
+      replacementStallHours: 24,
     });
     expect(config.access).toEqual({ admins: [], allowedChannels: [] });
     expect(config.jobs).toEqual({ lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
