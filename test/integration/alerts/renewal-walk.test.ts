@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deserializeGroupState } from '../../../src/alerts/group.js';
+import { redisKeys } from '../../../src/store/keys.js';
 import { FITNESS_PEMS } from '../../fixtures/pem/fitness.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
@@ -295,5 +298,98 @@ describe('renewal readiness', () => {
     );
     // The upload step is still there, after the room is made.
     expect(runbook).toContain(`POST /zones/${ZONE_ID}/origin_tls_client_auth/hostnames/certificates`);
+  });
+
+  it('continues an expiry thread stored by the release before renewal readiness: the replacement is told in the same thread', async () => {
+    // The Redis state and channel that release left (test/fixtures/alerts/grouped-release.json):
+    // the same 30 hostnames, told the 7-day rung at 6 days, no replacement known.
+    const fixture = JSON.parse(
+      readFileSync(new URL('../../fixtures/alerts/grouped-release.json', import.meta.url), 'utf8'),
+    ) as {
+      now: string;
+      groups: Record<string, unknown>;
+      states: Record<string, unknown>;
+      episodes: Record<string, string>;
+      messages: {
+        channel: string;
+        ts: string;
+        threadTs: string | null;
+        text: string;
+        metadata: StoredMessage['metadata'] | null;
+      }[];
+    };
+    for (const seeded of fixture.messages)
+      slack.seedMessage({
+        channel: seeded.channel,
+        ts: seeded.ts,
+        threadTs: seeded.threadTs ?? undefined,
+        text: seeded.text,
+        metadata: seeded.metadata ?? undefined,
+      });
+    const keys = redisKeys(prefix);
+    const redis = connectTestRedis();
+    for (const [field, state] of Object.entries(fixture.groups))
+      await redis.hset(keys.alertGroups, field, JSON.stringify(state));
+    for (const [field, state] of Object.entries(fixture.states))
+      await redis.hset(keys.alertStates, field, JSON.stringify(state));
+    for (const [episodeId, field] of Object.entries(fixture.episodes))
+      await redis.hset(keys.alertEpisodes, episodeId, field);
+    const parentTs = '1700000000.000001';
+
+    // Uploaded a day and a half before the upgrade; the old certificate is critical: it has stalled.
+    const storedAt = new Date(fixture.now);
+    uploadReplacement(
+      FIT_ID,
+      FITNESS_PEMS.renewal_fit.pem,
+      '4109',
+      new Date(storedAt.getTime() - 36 * HOUR_MS),
+    );
+    await start();
+    const from = slack.calls.length;
+    now = new Date(storedAt.getTime() + HOUR_MS);
+    await evaluateNow(app as TestApp);
+    expect(
+      slackCallsSince(slack, from, { withTs: true }),
+      'one reply in the stored thread, its parent updated',
+    ).toEqual([`reply:${parentTs}`, `update:${parentTs}`]);
+    const reply = slack.messages.filter((message) => message.threadTs === parentTs).at(-1);
+    expect(String(reply?.text).startsWith(MENTION)).toBe(true);
+    expect(shown(reply)).toContain('Replacement uploaded');
+    expect(shown(reply)).toContain('The renewal has stalled');
+    expect(shown(reply)).toContain(`"cert_id":"${FIT_ID}"`);
+    expect(parents()).toHaveLength(1);
+
+    const group = deserializeGroupState(
+      (await redis.hget(keys.alertGroups, `certificate|${ZONE_ID}|${OLD_SERIAL}||`)) ?? '',
+    );
+    redis.disconnect();
+    expect(group.episode?.parent?.ts).toBe(parentTs);
+    expect(group.episode?.group?.replacementsTold).toEqual([FIT_ID]);
+    expect(group.episode?.group?.stallTold).toBe(true);
+    expect(group.episode?.rungsPosted).toEqual([30, 14, 7]);
+
+    const quiet = slack.calls.length;
+    now = new Date(now.getTime() + HOUR_MS);
+    await evaluateNow(app as TestApp);
+    expect(slackCallsSince(slack, quiet), 'nothing new').toEqual([]);
+  });
+
+  it('keeps an unfit certificate in effect out of the alert threads while it is not expiring', async () => {
+    cloudflare.state.zone(ZONE_ID).certificates.clear();
+    cloudflare.state.addCertificate(ZONE_ID, {
+      id: OLD_ID,
+      serial_number: OLD_SERIAL,
+      expires_on: EXPIRY.toISOString(),
+      uploaded_on: '2026-01-02T09:00:00Z',
+      certificate: FITNESS_PEMS.server_auth_only.pem,
+    });
+    await start();
+    // The origin evidently accepts it today: the card and the digest warn, no thread is opened.
+    await step(
+      'serverAuth-only certificate in effect, 100 days left',
+      new Date(EXPIRY.getTime() - 100 * DAY_MS),
+      [],
+    );
+    expect(parents()).toHaveLength(0);
   });
 });

@@ -166,6 +166,20 @@ describe('checkZone', () => {
     expect(byHostname.get('a.example.com')?.map((finding) => finding.code)).toEqual(['client_auth_missing']);
     // No PEM, nothing to assess: absent rather than claimed fit.
     expect(byHostname.get('c.example.com')).toBeUndefined();
+    // The certificate list travels with the result for the alert threads (replacements), without PEMs.
+    expect(
+      result.hostnameCertificates?.map((item) => [
+        item.certificateId,
+        item.associations,
+        item.findings?.length ?? null,
+      ]),
+    ).toEqual([
+      ['cert-soon', 0, null],
+      ['cert-later', 1, null],
+      ['cert-unfit', 2, 1],
+      ['cert-deleted', 0, null],
+    ]);
+    expect(JSON.stringify(result.hostnameCertificates)).not.toContain('BEGIN CERTIFICATE');
   });
 
   it('asks for a listed hostname the association list does not have, and reports it as not associated', async () => {
