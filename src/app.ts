@@ -220,6 +220,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     logger,
     metrics,
     clock,
+    accountOfZone: (zoneId) => cloudflareAccounts.accountOfZone(zoneId),
   });
   let queues: QueueRuntime;
   const runDigest = createDigestRunner({

@@ -13,7 +13,9 @@ import type { Metrics } from '../observability/metrics.js';
 import { renderAlertAction, renderEpisodeHostnames } from '../render/alert.js';
 import { alertStateChanged, type HostnameAlertState, initialAlertState } from './episode.js';
 import {
+  type AccountAccessReading,
   decideGroupTransition,
+  errorClassOf,
   type GroupAlertState,
   initialGroupState,
   observeGroups,
@@ -45,6 +47,8 @@ export interface AlertEvaluatorOptions {
   logger: Logger;
   metrics: Metrics;
   clock: () => Date;
+  /** The account that reads a zone whose plan names none (see src/cloudflare/accounts.ts). */
+  accountOfZone?: (zoneId: string) => string;
 }
 
 export interface EvaluationSummary {
@@ -207,7 +211,39 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       { waitMs },
     );
 
-  const evaluationsFromRun = (run: AssembledRun, states: Map<string, HostnameAlertState>) => {
+  /**
+   * With several accounts or discovery, a refused token is one episode per account (grouped
+   * threads only): a revoked token would otherwise open one per zone, hundreds for a large account.
+   */
+  const accountLevelAccess =
+    grouped && (config.discover !== null || config.cloudflare.accounts.some((account) => !account.implicit));
+
+  /** Each account in the run, with the zones its token was refused; those zones' hostnames are left out. */
+  const accountAccessOf = (run: AssembledRun): AccountAccessReading[] => {
+    if (!accountLevelAccess) return [];
+    const planned = new Map(run.payload.plans.map((plan) => [plan.zone.id, plan.account]));
+    const readings = new Map<string, AccountAccessReading>();
+    for (const result of run.results) {
+      const account =
+        planned.get(result.zone.id) ??
+        options.accountOfZone?.(result.zone.id) ??
+        config.cloudflare.accounts[0]?.name ??
+        '';
+      const reading = readings.get(account) ?? { account, refusedZones: [], error: null };
+      readings.set(account, reading);
+      if (result.failure && errorClassOf(result.failure.errorCode) === 'access') {
+        reading.refusedZones.push(result.zone);
+        reading.error ??= { errorCode: result.failure.errorCode, errorMessage: result.failure.errorMessage };
+      }
+    }
+    return [...readings.values()];
+  };
+
+  const evaluationsFromRun = (
+    run: AssembledRun,
+    states: Map<string, HostnameAlertState>,
+    refusedZoneIds: ReadonlySet<string> = new Set(),
+  ) => {
     const evaluations: { zoneId: string; hostname: string; evaluation: AlertEvaluation }[] = [];
     const now = options.clock();
     const push = (check: HostnameCheck) =>
@@ -218,7 +254,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       });
     for (const result of run.results) {
       for (const check of result.checks) push(check);
-      if (!result.failure) continue;
+      if (!result.failure || refusedZoneIds.has(result.zone.id)) continue;
       // A zone that could not be listed: every hostname we know in it could not be checked.
       const known = new Set(result.failure.hostnames);
       for (const state of states.values()) if (state.zoneId === result.zone.id) known.add(state.hostname);
@@ -262,7 +298,11 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       if (!channel) return summary;
       const now = options.clock();
       const states = await store.loadAll();
-      const evaluations = evaluationsFromRun(run, states);
+      const accountAccess = accountAccessOf(run);
+      const refusedZoneIds = new Set(
+        accountAccess.flatMap((reading) => reading.refusedZones.map((zone) => zone.id)),
+      );
+      const evaluations = evaluationsFromRun(run, states, refusedZoneIds);
       summary.hostnames = evaluations.length;
 
       /** Applies one thread's decision under its lock; failures are counted, logged and kept for the retry. */
@@ -319,6 +359,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
               : [{ zoneId: result.zone.id, certificates: result.hostnameCertificates }],
           ),
           now,
+          ...(accountLevelAccess ? { accountAccess } : {}),
         });
         // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
         await store.saveManyIfUnchanged(hostnameUpdates);

@@ -30,7 +30,7 @@ import {
   type ZoneSlotsFull,
   zoneSlotsWhenFull,
 } from '../domain/replacement.js';
-import type { ReasonCode, Severity, SeverityReason } from '../domain/types.js';
+import type { ReasonCode, Severity, SeverityReason, ZoneRef } from '../domain/types.js';
 import {
   ALERT_STATE_SCHEMA_VERSION,
   alertStateKey,
@@ -73,6 +73,32 @@ export interface GroupKey {
   problem: string | null;
   /** The owning route; null until team routing assigns one. */
   route: string | null;
+}
+
+/**
+ * An account whose token is refused stands under this pseudo zone id: one `cannot_check` episode
+ * for the whole account (its `hostnames` are the zones it cannot check), not one per zone. No zone
+ * id looks like it (zone ids are 32 hexadecimal characters).
+ */
+const ACCOUNT_SCOPE_PREFIX = 'account:';
+
+/** @example accountScopeZoneId('prod') // 'account:prod' */
+export function accountScopeZoneId(account: string): string {
+  return `${ACCOUNT_SCOPE_PREFIX}${account}`;
+}
+
+/** The account of an account-level group's zone id; null for a real zone. */
+export function accountOfScope(zoneId: string): string | null {
+  return zoneId.startsWith(ACCOUNT_SCOPE_PREFIX) ? zoneId.slice(ACCOUNT_SCOPE_PREFIX.length) : null;
+}
+
+/** What one evaluation says about one account's token. */
+export interface AccountAccessReading {
+  account: string;
+  /** Zones of the account whose checks the token was refused in this run; empty: the token works. */
+  refusedZones: ZoneRef[];
+  /** The refusal, when there was one. */
+  error: { errorCode: string; errorMessage: string } | null;
 }
 
 /** The stored state of one grouped thread: its key and at most one open episode. */
@@ -336,6 +362,11 @@ export interface GroupingInput {
   hostnameCertificates?: { zoneId: string; certificates: ListedHostnameCertificate[] }[];
   /** The clock the renewal facts are judged by (which certificates have expired). */
   now?: Date;
+  /**
+   * Accounts whose zones were in this run, and which of them the account's token was refused:
+   * one `cannot_check` episode per account. Absent: zones are told one by one, as before accounts.
+   */
+  accountAccess?: AccountAccessReading[];
 }
 
 export interface GroupingResult {
@@ -512,6 +543,7 @@ export function observeGroups(input: GroupingInput): GroupingResult {
   observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations);
   if (input.hostnameCertificates !== undefined && input.now !== undefined)
     observeRenewals(input.hostnameCertificates, input.groups, observations, input.now);
+  observeAccountAccess(input.accountAccess ?? [], input.groups, observations);
   return { observations, hostnameUpdates };
 }
 
@@ -542,6 +574,51 @@ function observeRenewals(
       ),
       zoneSlotsFull: zoneSlotsWhenFull(listed, { now, replacingId: oldId }),
     };
+  }
+}
+
+/**
+ * A refused token, one episode per account: it covers the account's refused zones (by name) and
+ * ends when a run checks the account's zones without a refusal. A token that stops working is
+ * not a flake to sit out (Cloudflare does not refuse a token now and then), so it opens at once.
+ */
+function observeAccountAccess(
+  readings: readonly AccountAccessReading[],
+  groups: ReadonlyMap<string, GroupAlertState>,
+  observations: Map<string, GroupObservation>,
+): void {
+  for (const reading of readings) {
+    const key: GroupKey = {
+      kind: 'cannot_check',
+      zoneId: accountScopeZoneId(reading.account),
+      certificateKey: null,
+      problem: 'access',
+      route: null,
+    };
+    const id = groupIdOf(key);
+    const open = groups.get(id)?.episode;
+    if (
+      reading.refusedZones.length === 0 &&
+      (open === undefined || open === null || open.resolvedAt !== null)
+    )
+      continue;
+    observations.set(id, {
+      key,
+      hostnames: reading.refusedZones.map((zone) => zone.name ?? zone.id).sort(),
+      moved: [],
+      departed: [],
+      facts: {
+        currentSeverity: 'unknown',
+        reasonCodes: ['unreachable'],
+        associationStatus: null,
+        certificateStatus: null,
+        aopSwitch: null,
+        expiresOn: null,
+        switchWentOff: false,
+        certificate: null,
+        checkError: reading.error,
+      },
+    });
   }
 }
 

@@ -22,6 +22,7 @@ import type {
   ReplacementCandidate,
   ZoneSlotsFull,
 } from '../alerts/episode.js';
+import { accountOfScope } from '../alerts/group.js';
 import type {
   AlertAction,
   AlertHost,
@@ -239,13 +240,16 @@ function reasonLine(reasonCode: ReasonCode, episode: Episode, context: AlertRend
   return REASON_PHRASE[reasonCode];
 }
 
-function problemLines(episode: Episode, context: AlertRenderContext): string[] {
+function problemLines(episode: Episode, context: AlertRenderContext, host?: AlertHost): string[] {
   const lines: string[] = [];
+  const account = host === undefined ? null : accountOfScope(host.zoneId);
   if (episode.kind === 'cannot_check') {
     lines.push(
       episode.group === null
         ? 'Checks of this hostname keep failing, so its certificate is not being watched.'
-        : `Checks keep failing for ${plural(episode.group.hostnames.length, 'hostname')} in this zone, so their certificates are not being watched.`,
+        : account !== null
+          ? `Cloudflare refuses the token of account ${code(account)} for ${plural(episode.group.hostnames.length, 'zone')}, so nothing in them is being watched. Roll the token (its environment variable) or give it back its permissions; the other accounts are checked as usual.`
+          : `Checks keep failing for ${plural(episode.group.hostnames.length, 'hostname')} in this zone, so their certificates are not being watched.`,
     );
   } else {
     for (const reasonCode of episode.reasonCodes) {
@@ -507,7 +511,7 @@ function replyText(
   const hostname = literal(host.hostname);
   const bullets = (changes: AlertStatusChange[]) =>
     changes.map((change) => `\n• ${describeStatusChange(change)}`).join('');
-  const subject = episode.group === null ? `*${hostname}*` : groupSubject(episode);
+  const subject = episode.group === null ? `*${hostname}*` : groupSubject(episode, host);
   switch (reply.kind) {
     case 'rung':
       return `${episode.group === null ? rungLead(reply.rungDays, episode, hostname, context) : groupRungLead(reply.rungDays, episode, context)}${bullets(reply.changes)}${membershipLines(reply.membership, episode)}`;
@@ -526,7 +530,7 @@ function replyText(
     case 'snoozed':
       return `:zzz: Snoozed by ${userMention(reply.userId)} until ${formatDateTime(reply.until, context.timeZone)}: replies in this thread are held until then; the message above stays current.`;
     case 'snooze_summary': {
-      const now = problemLines(episode, context)[0];
+      const now = problemLines(episode, context, host)[0];
       return `:alarm_clock: *Snooze ended*: ${plural(reply.heldReplies, 'update')} came in while snoozed; the message above shows the current state: *${SEVERITY_LABEL[episode.currentSeverity]}*${now === undefined ? '' : ` — ${now}`}.`;
     }
   }
@@ -601,9 +605,11 @@ function certificateName(episode: Episode): string {
 }
 
 /** What a grouped thread is about, for reply leads. */
-function groupSubject(episode: Episode): string {
-  const count = plural(episode.group?.hostnames.length ?? 0, 'hostname');
-  if (episode.kind === 'cannot_check') return `the checks of ${count}`;
+function groupSubject(episode: Episode, host: AlertHost): string {
+  const account = accountOfScope(host.zoneId);
+  const count = plural(episode.group?.hostnames.length ?? 0, account === null ? 'hostname' : 'zone');
+  if (episode.kind === 'cannot_check')
+    return account === null ? `the checks of ${count}` : `the checks of account ${code(account)} (${count})`;
   if (episode.kind === 'association')
     return `${ASSOCIATION_PROBLEM[episode.group?.problem ?? ''] ?? 'an association problem'} (${count})`;
   if (episode.kind === 'zone_certificate')
@@ -649,6 +655,13 @@ function progressLine(episode: Episode, except: ReadonlySet<string> = new Set())
 function groupTitle(episode: Episode, host: AlertHost, context: AlertRenderContext): string {
   const group = episode.group;
   const count = plural(group?.hostnames.length ?? 0, 'hostname');
+  const account = accountOfScope(host.zoneId);
+  if (account !== null && episode.kind === 'cannot_check') {
+    const zones = plural(group?.hostnames.length ?? 0, 'zone');
+    return episode.resolvedAt !== null
+      ? `:white_check_mark: Resolved: checks of account ${plainHostname(account)}`
+      : `${SEVERITY_EMOJI.unknown} Cannot check account ${plainHostname(account)}: ${zones} not watched`;
+  }
   if (episode.resolvedAt !== null) {
     const total = (group?.moved.length ?? 0) + (group?.departed.length ?? 0) + (group?.hostnames.length ?? 0);
     const what =
@@ -1039,7 +1052,7 @@ function renderGroupParent(episode: Episode, host: AlertHost, context: AlertRend
   const lines =
     episode.resolvedAt !== null
       ? [resolutionLine(episode, context)]
-      : problemLines(episode, context).map((line) => `• ${line}`);
+      : problemLines(episode, context, host).map((line) => `• ${line}`);
   const replacementKeys = new Set(
     (group?.replacements ?? []).map((candidate) => candidate.serialNumber || candidate.id),
   );

@@ -213,6 +213,37 @@ describe('zone discovery across accounts', () => {
     expect(zonesReadSince(from).has(zone('prod', 0).id)).toBe(false);
   });
 
+  it("makes a revoked token's zones one cannot-check episode for its account while the other accounts carry on", async () => {
+    await startApp();
+    await evaluateNow(app);
+    const incidentParents = () =>
+      slack.messages.filter((message) => message.channel === INCIDENT && !message.threadTs);
+    const before = incidentParents().length;
+    cloudflare.state.revokeToken(ACCOUNT_TOKENS.edge);
+    // The edge zones are idle: a refusal shows at their next check, discover.every later.
+    now = new Date(now.getTime() + HOUR_MS);
+    const from = cloudflare.requests.length;
+    await evaluateNow(app);
+    expect(zonesReadSince(from).size).toBe(259);
+    const opened = incidentParents().slice(before);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.text).toContain('Cannot check account edge: 4 zones not watched');
+    expect(opened[0]?.metadata?.event_payload).toMatchObject({
+      kind: 'cannot_check',
+      hostnames: seeded.zones.edge.map((entry) => entry.name).sort(),
+    });
+    // Still refused an hour later: the same thread, no second one.
+    now = new Date(now.getTime() + HOUR_MS);
+    await evaluateNow(app);
+    expect(incidentParents()).toHaveLength(before + 1);
+    // The token rolled: the thread ends as checks working again.
+    cloudflare.state.addToken(ACCOUNT_TOKENS.edge, [seeded.accounts.edge.id, seeded.accounts.brands.id]);
+    now = new Date(now.getTime() + HOUR_MS);
+    await evaluateNow(app);
+    const replies = slack.messages.filter((message) => message.threadTs === opened[0]?.ts);
+    expect(replies.at(-1)?.text).toContain('Checks work again');
+  });
+
   it('keeps the last good list when a listing fails, and says so in the digest footer', async () => {
     await startApp();
     // Every attempt of every account's first page fails (three accounts, three attempts each).

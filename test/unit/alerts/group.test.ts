@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostnameAlertState } from '../../../src/alerts/episode.js';
 import {
+  accountScopeZoneId,
   decideGroupTransition,
   type GroupAlertState,
   groupIdOf,
@@ -374,5 +375,67 @@ describe('zone certificate episodes', () => {
     expect(at(other, 19, (now) => zoneLevel(now, null, [old]))).toEqual({
       [ZONE_CERT]: ['post_reply:resolved', 'update_parent'],
     });
+  });
+});
+
+describe('a refused token, one episode per account', () => {
+  const refused = (zones: string[]) => ({
+    account: 'edge',
+    refusedZones: zones.map((name, index) => ({ id: `z${index}`, name })),
+    error:
+      zones.length === 0 ? null : { errorCode: 'cloudflare_forbidden', errorMessage: 'Invalid access token' },
+  });
+
+  it('opens one thread for the account naming its zones, keeps it while refused, and ends it when the token works', () => {
+    const now = new Date('2026-11-20T10:00:00Z');
+    const groups = new Map<string, GroupAlertState>();
+    const step = (reading: ReturnType<typeof refused>) => {
+      const { observations } = observeGroups({
+        evaluations: [],
+        hostnameStates: new Map(),
+        groups,
+        cannotCheckAfterEvaluations: 3,
+        accountAccess: [reading],
+      });
+      const out: Record<string, { actions: string[]; texts: string[] }> = {};
+      for (const [id, observation] of observations) {
+        const previous = groups.get(id) ?? initialGroupState(observation.key);
+        const transition = decideGroupTransition(previous, observation, alertContext(now));
+        let state = previous;
+        for (const action of transition.actions)
+          state = confirmAlertAction(
+            action,
+            action.type === 'post_parent' ? { channel: action.channel, ts: nextTs() } : action.parent,
+          );
+        groups.set(id, transition.actions.length === 0 ? transition.next : state);
+        out[id] = {
+          actions: transition.actions.map((action) =>
+            action.type === 'post_reply' ? `post_reply:${action.reason}` : action.type,
+          ),
+          texts: transition.actions.map(
+            (action) => renderAlertAction(action, { now, timeZone: TIME_ZONE }).text,
+          ),
+        };
+      }
+      return out;
+    };
+    const id = groupIdOf({
+      kind: 'cannot_check',
+      zoneId: accountScopeZoneId('edge'),
+      certificateKey: null,
+      problem: 'access',
+      route: null,
+    });
+    const opened = step(refused(['b.example.org', 'a.example.org']));
+    expect(Object.keys(opened)).toEqual([id]);
+    expect(opened[id]?.actions).toEqual(['post_parent']);
+    expect(opened[id]?.texts[0]).toContain('Cannot check account edge: 2 zones not watched');
+    expect(groups.get(id)?.episode?.group?.hostnames).toEqual(['a.example.org', 'b.example.org']);
+    expect(step(refused(['a.example.org', 'b.example.org']))[id]?.actions ?? []).toEqual([]);
+    const ended = step(refused([]));
+    expect(ended[id]?.actions).toEqual(['post_reply:resolved', 'update_parent']);
+    expect(ended[id]?.texts[0]).toContain('Checks work again');
+    // A working token with nothing open says nothing.
+    expect(step(refused([]))).toEqual({});
   });
 });
