@@ -214,6 +214,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const alertStore = createAlertStore(commandsRedis, keys, logger);
   const alerts = createAlertEvaluator({
     config,
+    router,
     store: alertStore,
     poster,
     cloudflare,

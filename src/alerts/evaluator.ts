@@ -5,8 +5,9 @@ import type { AppConfig } from '../config/types.js';
 import type { HostnameCheck } from '../digest/model.js';
 import { parseCertificatePem } from '../domain/certificate.js';
 import { assessSeverity } from '../domain/severity.js';
-import type { HostnameObservation } from '../domain/types.js';
+import type { HostnameObservation, ZoneRef } from '../domain/types.js';
 import { SlackPlatformError } from '../errors.js';
+import { type ConfigRouter, routeNameOf, thresholdsFor } from '../inventory/routing.js';
 import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -23,6 +24,7 @@ import {
 } from './group.js';
 import { planMigration } from './migration.js';
 import type { AlertButtonHandler, AlertPoster } from './poster.js';
+import { planRouteMoves } from './reroute.js';
 import { type AlertStore, alertStateKey } from './store.js';
 import {
   type AlertAction,
@@ -35,12 +37,15 @@ import {
   decideAlertTransition,
   endEpisode,
   pointToGroupedThread,
+  pointToRoutedThread,
   type ThreadState,
   withParentLost,
 } from './transition.js';
 
 export interface AlertEvaluatorOptions {
   config: AppConfig;
+  /** Which route owns each hostname: its alerts channel, mention and thresholds apply. */
+  router: ConfigRouter;
   store: AlertStore;
   poster: AlertPoster;
   cloudflare: CloudflareClient;
@@ -92,19 +97,48 @@ interface ThreadStore<S extends ThreadState> {
  * post Slack confirmed, so a failure part-way resumes exactly where it stopped.
  */
 export function createAlertEvaluator(options: AlertEvaluatorOptions) {
-  const { config, store, poster, logger, metrics } = options;
-  const channel = config.alerts.channel;
+  const { config, store, poster, logger, metrics, router } = options;
   const grouped = config.alerts.groupBy === 'certificate';
-  const contextAt = (now: Date, extra: Partial<AlertContext> = {}): AlertContext => ({
-    now,
-    ladderDays: config.alerts.ladderDays,
-    mentionOnCritical: config.alerts.mentionOnCritical,
-    cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
-    replacementStallHours: config.alerts.replacementStallHours,
-    timeZone: config.timezone,
-    channel: channel ?? '',
-    ...extra,
-  });
+  const hostnameThresholds = thresholdsFor(router, config.thresholds);
+  /**
+   * Where a route's threads go and whom they mention (null: the top level). A route the config no
+   * longer names is the top level's: its episodes move there (src/alerts/reroute.ts).
+   */
+  const deliveryOf = (route: string | null): { channel: string | null; mentionOnCritical: string } => {
+    const named = route === null ? null : router.named(route);
+    return named === null
+      ? { channel: config.alerts.channel, mentionOnCritical: config.alerts.mentionOnCritical }
+      : { channel: named.alertsChannel, mentionOnCritical: named.mentionOnCritical };
+  };
+  const anyChannel = config.alerts.channel !== null || config.routes.some((route) => route.alertsChannel);
+  const contextAt = (
+    now: Date,
+    extra: Partial<AlertContext> = {},
+    route: string | null = null,
+  ): AlertContext => {
+    const delivery = deliveryOf(route);
+    return {
+      now,
+      ladderDays: config.alerts.ladderDays,
+      mentionOnCritical: delivery.mentionOnCritical,
+      cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+      replacementStallHours: config.alerts.replacementStallHours,
+      timeZone: config.timezone,
+      channel: delivery.channel ?? '',
+      ...extra,
+    };
+  };
+  /** Zones by id, from the config and the run, so routes written with zone names match. */
+  const zoneIndex = (run: AssembledRun | null): Map<string, ZoneRef> => {
+    const zones = new Map<string, ZoneRef>(
+      config.zones.map((zone) => [zone.id, { id: zone.id, name: zone.name }]),
+    );
+    for (const result of run?.results ?? []) {
+      const known = zones.get(result.zone.id);
+      zones.set(result.zone.id, { id: result.zone.id, name: result.zone.name ?? known?.name ?? null });
+    }
+    return zones;
+  };
 
   const hostnameThread = (zoneId: string, hostname: string): ThreadStore<HostnameAlertState> => ({
     lockName: alertStateKey(zoneId, hostname),
@@ -212,6 +246,26 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     );
 
   /**
+   * Saves a group that takes over an earlier thread (upgrade or route move) unless it is open by
+   * now: another evaluator may have adopted or opened it meanwhile, and theirs stands. True when saved.
+   */
+  const adoptGroup = async (adoption: GroupAlertState, groups: Map<string, GroupAlertState>) =>
+    (await store.withNamedLock(
+      `group:${adoption.id}`,
+      async () => {
+        const current = await store.loadGroup(adoption.id);
+        if (current?.episode && current.episode.resolvedAt === null) {
+          groups.set(adoption.id, current);
+          return false;
+        }
+        await store.saveGroup(adoption);
+        groups.set(adoption.id, adoption);
+        return true;
+      },
+      { waitMs: 5_000 },
+    )) === true;
+
+  /**
    * With several accounts or discovery, a refused token is one episode per account (grouped
    * threads only): a revoked token would otherwise open one per zone, hundreds for a large account.
    */
@@ -271,7 +325,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           zone: result.zone,
           observation,
           assessment: assessSeverity(observation, {
-            thresholds: config.thresholds,
+            thresholds: hostnameThresholds(hostname, result.zone),
             now,
             timeZone: config.timezone,
           }),
@@ -295,8 +349,19 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       };
       // Retrying the job is for failures another attempt can fix; the last attempt has no one after it.
       const finalAttempt = isFinalAttempt(run.attempt);
-      if (!channel) return summary;
+      if (!anyChannel) return summary;
       const now = options.clock();
+      const zones = zoneIndex(run);
+      /** The owning route of a hostname; undefined when its zone is known neither to the config nor the run. */
+      const ownerOf = (zoneId: string, hostname: string): string | null | undefined => {
+        const zone = zones.get(zoneId);
+        return zone === undefined ? undefined : routeNameOf(router, hostname, zone);
+      };
+      const zoneOwnerOf = (zoneId: string): string | null | undefined => {
+        const zone = zones.get(zoneId);
+        return zone === undefined ? undefined : (router.zoneOwnerOf(zone)?.name ?? null);
+      };
+      const hasChannel = (route: string | null) => deliveryOf(route).channel !== null;
       const states = await store.loadAll();
       const accountAccess = accountAccessOf(run);
       const refusedZoneIds = new Set(
@@ -344,12 +409,28 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
 
       const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
       if (grouped) {
-        const groups = await store.loadGroups();
+        const stored = await store.loadGroups();
+        // Routes changed since the episode opened: its new owner's group takes it over first.
+        const moves = planRouteMoves({
+          groups: stored,
+          routeOf: ownerOf,
+          zoneRouteOf: zoneOwnerOf,
+          hasChannel,
+        });
+        const moving = new Set(moves.map((move) => move.from.id));
+        const groups = new Map([...stored].filter(([id]) => !moving.has(id)));
+        const movedHere = new Set<string>();
+        for (const move of moves) {
+          if (move.adoption !== null && (await adoptGroup(move.adoption, groups)))
+            movedHere.add(move.adoption.id);
+        }
         const { observations, hostnameUpdates } = observeGroups({
           evaluations,
           hostnameStates: states,
           groups,
           cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
+          routeOf: (zoneId, hostname) => ownerOf(zoneId, hostname) ?? null,
+          zoneRouteOf: (zoneId) => zoneOwnerOf(zoneId) ?? null,
           zoneLevels: run.results.flatMap((result) =>
             result.zoneLevel === undefined ? [] : [{ zoneId: result.zone.id, check: result.zoneLevel }],
           ),
@@ -376,22 +457,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
                 ),
                 context: contextAt(now),
               });
-        for (const adoption of migration?.adoptions ?? []) {
-          await store.withNamedLock(
-            `group:${adoption.id}`,
-            async () => {
-              const current = await store.loadGroup(adoption.id);
-              // Another evaluator may have adopted or opened it meanwhile: theirs stands.
-              if (current?.episode && current.episode.resolvedAt === null) {
-                groups.set(adoption.id, current);
-                return;
-              }
-              await store.saveGroup(adoption);
-              groups.set(adoption.id, adoption);
-            },
-            { waitMs: 5_000 },
-          );
-        }
+        for (const adoption of migration?.adoptions ?? []) await adoptGroup(adoption, groups);
         const quietGroups: { previous: GroupAlertState | null; next: GroupAlertState }[] = [];
         const ids = new Set([
           ...observations.keys(),
@@ -399,17 +465,33 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         ]);
         for (const id of [...ids].sort()) {
           const observation = observations.get(id) ?? null;
-          const stored = groups.get(id) ?? null;
-          const previous = stored ?? (observation === null ? null : initialGroupState(observation.key));
+          const known = groups.get(id) ?? null;
+          const previous = known ?? (observation === null ? null : initialGroupState(observation.key));
           if (previous === null) continue;
-          const decide = (state: GroupAlertState) =>
-            decideGroupTransition(state, observation, contextAt(now));
+          // Alert threads are off for its owner: nothing is opened, and an open thread waits as it is.
+          if (!hasChannel(previous.key.route)) continue;
+          const context = contextAt(
+            now,
+            movedHere.has(id) ? { movedFromAnotherRoute: true } : {},
+            previous.key.route,
+          );
+          const decide = (state: GroupAlertState) => decideGroupTransition(state, observation, context);
           const transition = decide(previous);
           if (transition.actions.length > 0) await settle(groupThread(previous), decide);
           else if (serializeGroupState(previous) !== serializeGroupState(transition.next))
-            quietGroups.push({ previous: stored, next: transition.next });
+            quietGroups.push({ previous: known, next: transition.next });
         }
         await store.saveGroupsIfUnchanged(quietGroups);
+        // The old parents of moved episodes, once the thread continuing each has its parent.
+        for (const move of moves) {
+          const episodeId = move.from.episode?.id ?? '';
+          const target = move.toId === null ? null : await store.loadGroup(move.toId);
+          const parent = target?.episode?.parent ?? null;
+          if (move.toId !== null && parent === null) continue;
+          await settle(groupThread(move.from), (current) =>
+            pointToRoutedThread(current, episodeId, { route: move.route, parent }),
+          );
+        }
         if (migration !== null) {
           for (const { state, decide } of migration.resolutions) {
             await settle(hostnameThread(state.zoneId, state.hostname), decide);
@@ -440,10 +522,14 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         }
       } else {
         for (const { zoneId, hostname, evaluation } of evaluations) {
+          const route = ownerOf(zoneId, hostname) ?? null;
+          // Alert threads are off for its owner. A thread opened in another channel before the
+          // routes changed stays there: `channel` only says where new parents go.
+          if (!hasChannel(route)) continue;
           const stored = states.get(alertStateKey(zoneId, hostname)) ?? null;
           const previous = stored ?? initialAlertState(zoneId, hostname);
           const decide = (state: HostnameAlertState) =>
-            decideAlertTransition(state, evaluation, contextAt(now));
+            decideAlertTransition(state, evaluation, contextAt(now, {}, route));
           const transition = decide(previous);
           if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname), decide);
           // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
@@ -463,7 +549,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
      * ended; a thread whose post failed keeps its zone for the next call.
      */
     async endThreadsOfGoneZones(zoneIds: readonly string[]): Promise<string[]> {
-      if (zoneIds.length === 0 || !channel) return [...zoneIds];
+      if (zoneIds.length === 0 || !anyChannel) return [...zoneIds];
       const gone = new Set(zoneIds);
       const unfinished = new Set<string>();
       const now = options.clock();
@@ -518,7 +604,11 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
               : action === 'snooze'
                 ? applySnooze(current, press)
                 : // A group's facts come from the last evaluation; Refresh shows them as of now.
-                  decideGroupTransition(current, null, contextAt(now, { refreshParent: true }));
+                  decideGroupTransition(
+                    current,
+                    null,
+                    contextAt(now, { refreshParent: true }, owner.state.key.route),
+                  );
           applied = await decideAndApply(groupThread(owner.state), decide, now, 5_000);
         } else {
           const state = owner.state;
@@ -527,8 +617,10 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           else if (action === 'snooze') decide = (current) => applySnooze(current, press);
           else {
             const evaluation = await evaluateOne(state.zoneId, state.hostname);
+            const zone = zoneIndex(null).get(state.zoneId) ?? { id: state.zoneId, name: null };
+            const route = routeNameOf(router, state.hostname, zone);
             decide = (current) =>
-              decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }));
+              decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }, route));
           }
           applied = await decideAndApply(hostnameThread(state.zoneId, state.hostname), decide, now, 5_000);
         }
@@ -566,7 +658,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     return {
       observation,
       assessment: assessSeverity(observation, {
-        thresholds: config.thresholds,
+        thresholds: hostnameThresholds(hostname, zoneIndex(null).get(zoneId) ?? { id: zoneId, name: null }),
         now,
         certificate,
         timeZone: config.timezone,

@@ -13,8 +13,10 @@
  *   info in the digest). It ends when another zone certificate is in use, when this one is healthy
  *   again, or when zone-level AOP is switched off; a zone whose zone level could not be read keeps it.
  *
- * Every key also carries `route` (null until team routing assigns owners), so one certificate
- * whose hostnames belong to two routes can become two episodes without a new key shape.
+ * Every key also carries `route` (the owning route's name, null for the top level), so one
+ * certificate whose hostnames belong to two routes is two episodes, one per route. A zone
+ * certificate belongs to the route that takes its whole zone (`Router.zoneOwnerOf`); a zone that
+ * cannot be checked is one episode per route owning hostnames in it, each with its own hostnames.
  *
  * Pure: `observeGroups` turns one evaluation into what each group sees; `decideGroupTransition`
  * decides the Slack actions with the same plan, ladder, snooze and acknowledgement rules as the
@@ -71,7 +73,7 @@ export interface GroupKey {
   certificateKey: string | null;
   /** `aop_off`, `association_stuck`, `association_gone`, or the error class of `cannot_check`; null for certificates. */
   problem: string | null;
-  /** The owning route; null until team routing assigns one. */
+  /** The owning route; null for the top level (no route owns the hostnames). */
   route: string | null;
 }
 
@@ -354,8 +356,10 @@ export interface GroupingInput {
   /** Every stored group, open or not. */
   groups: ReadonlyMap<string, GroupAlertState>;
   cannotCheckAfterEvaluations: number;
-  /** The route owning a hostname; null everywhere until team routing lands. */
+  /** The route owning a hostname (null: the top level); absent, every group is the top level's. */
   routeOf?: (zoneId: string, hostname: string) => string | null;
+  /** The route owning what a zone holds as a whole (its zone-level certificate); absent: the top level. */
+  zoneRouteOf?: (zoneId: string) => string | null;
   /** What each zone checked in this run found at zone level (absent for zones not in the run). */
   zoneLevels?: { zoneId: string; check: ZoneLevelCheck }[];
   /** Each checked zone's hostname-certificate list (absent for zones whose lists were not read). */
@@ -509,6 +513,9 @@ export function observeGroups(input: GroupingInput): GroupingResult {
       if (hostnames.has(hostname)) continue;
       const evaluation = seen.get(alertStateKey(group.zoneId, hostname));
       const observation = evaluation?.observation;
+      // Checked and now owned by another route: its thread there tells it, this one just lets go.
+      if (evaluation !== undefined && (input.routeOf?.(group.zoneId, hostname) ?? null) !== group.key.route)
+        continue;
       if (observation === undefined || observation.kind === 'unreachable') {
         // Nothing is known about it now (blind, or not in this run): it stays covered.
         if (group.key.kind !== 'cannot_check' || observation === undefined) {
@@ -540,7 +547,7 @@ export function observeGroups(input: GroupingInput): GroupingResult {
       facts: aggregate(group.key.kind, [...now.values()]),
     });
   }
-  observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations);
+  observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations, input.zoneRouteOf);
   if (input.hostnameCertificates !== undefined && input.now !== undefined)
     observeRenewals(input.hostnameCertificates, input.groups, observations, input.now);
   observeAccountAccess(input.accountAccess ?? [], input.groups, observations);
@@ -632,6 +639,7 @@ function observeZoneCertificates(
   zoneLevels: NonNullable<GroupingInput['zoneLevels']>,
   groups: ReadonlyMap<string, GroupAlertState>,
   observations: Map<string, GroupObservation>,
+  zoneRouteOf: GroupingInput['zoneRouteOf'],
 ): void {
   for (const { zoneId, check } of zoneLevels) {
     // Not read this time: nothing is known, open episodes stay as they are.
@@ -644,7 +652,7 @@ function observeZoneCertificates(
         zoneId,
         certificateKey: inUseKey,
         problem: null,
-        route: null,
+        route: zoneRouteOf?.(zoneId) ?? null,
       };
       const reasons = inUse.assessment.reasons.filter((reason) => isProblem(reason.severity));
       observations.set(groupIdOf(key), {
@@ -817,6 +825,8 @@ export function decideGroupTransition(
       resolve(plan, resolutionOf(open, observation), context);
     } else {
       announce(plan, open, after, rungsReached(context.ladderDays, after.expiresOn, context.now), context);
+      if (context.movedFromAnotherRoute === true && open.parent === null && plan.episode !== null)
+        plan.parentMention ??= mentionFor(context, plan.episode);
     }
   } else if (
     observation !== null &&

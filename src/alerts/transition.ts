@@ -47,6 +47,12 @@ export interface AlertContext {
   refreshParent?: boolean;
   /** `alerts.replacement_stall_hours`: 24 when absent. */
   replacementStallHours?: number;
+  /**
+   * The thread's episode has just moved here from another route's channel (the routes changed):
+   * its first parent here mentions `mentionOnCritical` as a new episode's would, since the team
+   * now owning it has not been told yet.
+   */
+  movedFromAnotherRoute?: boolean;
 }
 
 export interface AlertEvaluation {
@@ -117,6 +123,16 @@ export interface ParentView {
   mention: string | null;
   /** Set on an old per-hostname parent whose problem a grouped thread now follows. */
   continuedIn?: ContinuedIn;
+  /** Set on an old parent whose episode moved to another route's thread when the routes changed. */
+  routedTo?: RoutedTo;
+}
+
+/** Where a grouped thread continues after the routes changed. */
+export interface RoutedTo {
+  /** The route now owning the episode; null: the top level. */
+  route: string | null;
+  /** The parent of the thread that continues it; null when the new owner's alert threads are off. */
+  parent: SlackMessageRef | null;
 }
 
 /** Where a per-hostname thread continues after the upgrade to grouped threads. */
@@ -846,6 +862,31 @@ export function pointToGroupedThread(
   episodeId: string,
   continuedIn: ContinuedIn,
 ): AlertTransition {
+  return pointParentElsewhere(state, episodeId, { continuedIn });
+}
+
+/**
+ * Points a grouped parent at the thread that continues it in its new owner's channel after the
+ * routes changed (`parent` null: the new owner's alert threads are off): one `chat.update`, then the
+ * episode is dropped. Does nothing when the episode is no longer `episodeId`.
+ *
+ * @example pointToRoutedThread(group, group.episode.id, { route: 'payments', parent })
+ * // actions: [update_parent]; next.episode: null
+ */
+export function pointToRoutedThread<S extends ThreadState>(
+  state: S,
+  episodeId: string,
+  routedTo: RoutedTo,
+): AlertTransition<S> {
+  return pointParentElsewhere(state, episodeId, { routedTo });
+}
+
+/** One edit of the parent saying where the thread continues, then the episode is dropped. */
+function pointParentElsewhere<S extends ThreadState>(
+  state: S,
+  episodeId: string,
+  where: Pick<ParentView, 'continuedIn' | 'routedTo'>,
+): AlertTransition<S> {
   const episode = state.episode;
   if (episode === null || episode.id !== episodeId) return { next: state, actions: [] };
   const next = { ...state, episode: null };
@@ -856,7 +897,7 @@ export function pointToGroupedThread(
       {
         type: 'update_parent',
         parent: episode.parent,
-        view: { episode, host: hostOf(state), mention: null, continuedIn },
+        view: { episode, host: hostOf(state), mention: null, ...where },
         stateAfter: next,
       },
     ],

@@ -363,13 +363,6 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     return { ok: false, problems, warnings };
   }
   const fileConfig: FileConfig = validated.config;
-  fileConfig.routes.forEach((route, index) => {
-    if (route.alerts_channel !== undefined || route.mention_on_critical !== undefined) {
-      warnings.push(
-        `routes[${index}] (${route.name}): alerts_channel and mention_on_critical are not applied to alert threads yet; every alert thread goes to alerts.channel`,
-      );
-    }
-  });
   const config: AppConfig = {
     role,
     port,

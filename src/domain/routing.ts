@@ -162,6 +162,13 @@ export interface Router<R extends RouteRule> {
   named(name: string): R | null;
   /** True when the route named `name` could own a hostname of `zone` (used to skip zones a route cannot reach). */
   mayOwnInZone(name: string, zone: ZoneRef): boolean;
+  /**
+   * The route that owns what a zone holds as a whole (its zone-level certificate): the first route
+   * whose zones include `zone` and that names no hostnames, so it would own any hostname of the zone
+   * no earlier glob takes. Null: the top level. A route with hostname globs only is never the owner:
+   * it may reach into every zone, but the zone's certificate is not one of its hostnames.
+   */
+  zoneOwnerOf(zone: ZoneRef): R | null;
 }
 
 /**
@@ -191,6 +198,12 @@ export function createRouter<R extends RouteRule>(
     mayOwnInZone(name, zone) {
       const rule = compiled.find((candidate) => candidate.route.name === name);
       return rule !== undefined && (rule.zones === null || zoneCriterion(rule, zone) !== undefined);
+    },
+    zoneOwnerOf(zone) {
+      const owner = compiled.find(
+        (rule) => rule.hostnames === null && rule.zones !== null && zoneCriterion(rule, zone) !== undefined,
+      );
+      return owner?.route ?? null;
     },
     routeOf(hostname, zone) {
       const name = hostname.toLowerCase();

@@ -496,7 +496,8 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       started = true;
       await ensureScheduler('digest', SCHEDULER_IDS.digest, JOB_NAMES.digestTick);
       await ensureRouteSchedulers();
-      if (config.alerts.channel) {
+      // Alert threads run when any owner (the top level or a route) has a channel for them.
+      if (config.alerts.channel || config.routes.some((route) => route.alertsChannel)) {
         await ensureScheduler('alerts', SCHEDULER_IDS.alerts, JOB_NAMES.alertsTick);
       } else {
         await queues.alerts.removeJobScheduler(SCHEDULER_IDS.alerts);

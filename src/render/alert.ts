@@ -30,6 +30,7 @@ import type {
   AlertStatusChange,
   ContinuedIn,
   MembershipChange,
+  RoutedTo,
   ThreadState,
 } from '../alerts/transition.js';
 import { FITNESS_CONSEQUENCES } from '../domain/fitness.js';
@@ -579,6 +580,9 @@ export function renderAlertAction<S extends ThreadState>(
       ...context,
       mention: action.mention,
     });
+  }
+  if (action.view.routedTo !== undefined) {
+    return renderRoutedParent(action.view.episode, action.view.host, action.view.routedTo, context);
   }
   if (action.view.continuedIn !== undefined) {
     return renderContinuedParent(action.view.episode, action.view.host, action.view.continuedIn, context);
@@ -1175,25 +1179,81 @@ export function renderContinuedParent(
         ? `the thread for the association problem on certificate ${code(continuedIn.certificateKey ?? 'none')}`
         : `the thread for certificate ${code(continuedIn.certificateKey ?? 'none')}`;
   const title = `:arrow_right: Continued: ${plainHostname(host.hostname)}`;
-  const text = `This alert for *${literal(host.hostname)}* continues in ${what}, which covers every hostname with the same problem (parent message ts ${code(continuedIn.parent.ts)} in ${/^[CG][A-Z0-9]{2,30}$/.test(continuedIn.parent.channel) ? `<#${continuedIn.parent.channel}>` : code(continuedIn.parent.channel)}).`;
+  const text = `This alert for *${literal(host.hostname)}* continues in ${what}, which covers every hostname with the same problem (parent message ts ${code(continuedIn.parent.ts)} in ${channelLink(continuedIn.parent.channel)}).`;
   return {
     text: fallback(`${title} — continued in ${what}`),
-    blocks: [
-      {
-        type: 'header',
-        text: { type: 'plain_text', text: cap(title, BLOCK_KIT_LIMITS.headerTextChars), emoji: true },
-      },
-      section(text),
-      {
-        type: 'context',
-        elements: [
-          mrkdwn(
-            `Updated ${formatDateTime(context.now, context.timeZone)} · episode ${code(episode.id)}`,
-            500,
-          ),
-        ],
-      },
-    ],
+    blocks: pointerBlocks(title, text, episode, context),
     metadata: parentMetadata(episode, host, { state: 'continued', continuedInTs: continuedIn.parent.ts }),
+  };
+}
+
+/** A parent that only says where its thread continues: a header, the pointer, when and which episode; no buttons. */
+function pointerBlocks(
+  title: string,
+  text: string,
+  episode: Episode,
+  context: Omit<AlertRenderContext, 'mention'>,
+): KnownBlock[] {
+  return [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: cap(title, BLOCK_KIT_LIMITS.headerTextChars), emoji: true },
+    },
+    section(text),
+    {
+      type: 'context',
+      elements: [
+        mrkdwn(`Updated ${formatDateTime(context.now, context.timeZone)} · episode ${code(episode.id)}`, 500),
+      ],
+    },
+  ];
+}
+
+/** A channel id as a channel link; anything else (never expected) in a code span. */
+function channelLink(channel: string): string {
+  return /^[CG][A-Z0-9]{2,30}$/.test(channel) ? `<#${channel}>` : code(channel);
+}
+
+/**
+ * A grouped parent after the routes changed and its episode moved to the new owner's channel: it
+ * says where the thread continues (or that the new owner's alert threads are off) and loses its
+ * buttons. Its metadata keeps the old route and every hostname it was about.
+ *
+ * @example renderRoutedParent(episode, host, { route: 'payments', parent: { channel: 'C0PAYINC', ts } }, context).text
+ * // ':arrow_right: Moved: … — continues in <#C0PAYINC> (route payments)'
+ */
+export function renderRoutedParent(
+  episode: Episode,
+  host: AlertHost,
+  routedTo: RoutedTo,
+  context: Omit<AlertRenderContext, 'mention'>,
+): AlertMessage {
+  const owner =
+    routedTo.route === null ? 'the top level (no route owns them now)' : `route *${literal(routedTo.route)}*`;
+  const ownerPlain = routedTo.route === null ? 'the top level' : `route ${routedTo.route}`;
+  const subject = groupSubject(episode, host);
+  const title = `:arrow_right: Moved: ${subject.replace(/[*`]/g, '')}`;
+  const where =
+    routedTo.parent === null
+      ? `The routes changed: ${episode.kind === 'zone_certificate' ? 'its zone' : 'its hostnames'} now belong to ${owner}, whose alert threads are off (no alerts channel), so this thread ends here.`
+      : `The routes changed: this alert continues in ${channelLink(routedTo.parent.channel)} (${owner}; parent message ts ${code(routedTo.parent.ts)}), with its acknowledgement, snooze and the reminders already sent.`;
+  const hostnames = episode.group?.hostnames ?? [];
+  return {
+    text: fallback(
+      routedTo.parent === null
+        ? `${title} — ${ownerPlain} has no alerts channel`
+        : `${title} — continues in <#${routedTo.parent.channel}> (${ownerPlain})`,
+    ),
+    blocks: pointerBlocks(
+      title,
+      `${where}${hostnames.length > 0 ? `\n*Hostnames (${hostnames.length})*: ${hostnameList(hostnames)}` : ''}`,
+      episode,
+      context,
+    ),
+    metadata: parentMetadata(episode, host, {
+      hostnames,
+      state: 'continued',
+      ...(routedTo.parent === null ? {} : { continuedInTs: routedTo.parent.ts }),
+    }),
   };
 }

@@ -81,11 +81,13 @@ export function renderRouteExplanation(input: RouteExplanationInput): RenderedMe
   const route = decision.route;
   const why = decision.criteria.map(criterionText).join(', and ');
   const lead = `${host} (${zoneLabel}) belongs to route *${literal(route.name)}*, the ${ordinal(decision.index)} of ${input.routeCount}: ${why}.`;
-  // Alert episodes do not carry their route yet: every thread still goes to `alerts.channel`, and
-  // saying otherwise would send someone to the wrong channel during an incident.
-  const alerts = input.alertsChannel
-    ? `Alert threads go to ${channel(input.alertsChannel)} (\`alerts.channel\`; a route's \`alerts_channel\` and \`mention_on_critical\` are not applied to alert threads yet).`
-    : 'Alert threads are off (`alerts.channel` is not set).';
+  const mention =
+    route.mentionOnCritical.trim() === ''
+      ? 'critical escalations mention nobody'
+      : `critical escalations mention ${code(route.mentionOnCritical)}`;
+  const alerts = route.alertsChannel
+    ? `Alert threads go to ${channel(route.alertsChannel)} (the route's \`alerts_channel\`, else \`alerts.channel\`); ${mention}.`
+    : 'Alert threads are off for it (neither the route’s `alerts_channel` nor `alerts.channel` is set).';
   const digestChannels =
     route.digest.channels.length > 0 ? `${channels(route.digest.channels)} and channels` : 'channels';
   const digest = `The route's own digest (${code(route.digest.schedule)}, ${code(route.digest.timeZone)}) goes to ${digestChannels} subscribed with ${code(`subscribe ${route.name}`)}; the whole-inventory digest lists it too.`;

@@ -6,6 +6,7 @@ import { createCloudflareClient } from '../../src/cloudflare/client.js';
 import { createUnlimitedRateLimiter } from '../../src/cloudflare/rate-limiter.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/types.js';
+import { routerFromConfig } from '../../src/inventory/routing.js';
 import type { AssembledRun } from '../../src/inventory/run.js';
 import { checkZone, type ZonePlan } from '../../src/inventory/zone-check.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -221,6 +222,7 @@ async function replay(groupBy: 'certificate' | 'hostname'): Promise<ReplayFigure
   });
   const evaluator = createAlertEvaluator({
     config,
+    router: routerFromConfig(config),
     store: createAlertStore(redis, keys, logger),
     // Slack's one message per second per channel is left out: the budget counts messages, not seconds.
     poster: createSlackPoster({

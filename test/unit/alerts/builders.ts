@@ -14,6 +14,7 @@ import {
   type AlertTransition,
   confirmAlertAction,
   decideAlertTransition,
+  type ThreadState,
 } from '../../../src/alerts/transition.js';
 import type {
   HostnameAopSwitch,
@@ -172,16 +173,18 @@ export function nextTs(): string {
 }
 
 /** What Slack would answer for `action`. */
-export function slackResponse(action: AlertAction): { channel: string; ts: string } {
+export function slackResponse<S extends ThreadState>(
+  action: AlertAction<S>,
+): { channel: string; ts: string } {
   return action.type === 'post_parent' ? { channel: action.channel, ts: nextTs() } : action.parent;
 }
 
 /** The state after Slack confirmed the first `count` actions (all of them by default). */
-export function applyActions(
-  previous: HostnameAlertState,
-  transition: AlertTransition,
+export function applyActions<S extends ThreadState = HostnameAlertState>(
+  previous: S,
+  transition: AlertTransition<S>,
   count = transition.actions.length,
-): HostnameAlertState {
+): S {
   if (transition.actions.length === 0) return transition.next;
   let state = previous;
   for (const action of transition.actions.slice(0, count))

@@ -319,7 +319,9 @@ describe('npm run cli -- route', () => {
     expect(result.stdout).toContain(
       'a.b.pay.example.com (zone example.com) belongs to route payments, the 1st of 1: zone example.com is in match.zones, and *.pay.example.com in match.hostnames matches.',
     );
-    expect(result.stdout).toContain('Alert threads go to #C0INCIDENT (alerts.channel;');
+    expect(result.stdout).toContain(
+      "Alert threads go to #C0PAYINC (the route's alerts_channel, else alerts.channel)",
+    );
     expect(api.requests).toEqual([]);
   });
 

@@ -190,16 +190,23 @@ alerts: { channel: C0INCIDENT, mention_on_critical: "<!subteam^S0SRE>" }
       ]);
     });
 
-    it('warns that a route alert channel and mention are not applied to alert threads yet', () => {
+    it('applies a route alert channel and mention without a warning', () => {
       const result = load(
         baseEnv,
         `${ROUTED}routes:
-  - { name: payments, match: { zones: [example.com] }, alerts_channel: C0PAYINC }
+  - { name: payments, match: { zones: [example.com] }, alerts_channel: C0PAYINC, mention_on_critical: "<!subteam^S0PAY>" }
   - { name: quiet, match: { zones: [${'b'.repeat(32)}] } }
 `,
       );
-      expect(result.warnings).toEqual([
-        'routes[0] (payments): alerts_channel and mention_on_critical are not applied to alert threads yet; every alert thread goes to alerts.channel',
+      expect(result.warnings).toEqual([]);
+      expect(
+        result.ok && result.config.routes.map((route) => [route.alertsChannel, route.mentionOnCritical]),
+      ).toEqual([
+        ['C0PAYINC', '<!subteam^S0PAY>'],
+        [
+          result.ok ? result.config.alerts.channel : null,
+          result.ok ? result.config.alerts.mentionOnCritical : '',
+        ],
       ]);
     });
 

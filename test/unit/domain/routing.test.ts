@@ -118,6 +118,22 @@ describe('createRouter', () => {
     expect(router.mayOwnInZone('web', OTHER)).toBe(true);
     expect(router.mayOwnInZone('missing', EXAMPLE)).toBe(false);
   });
+
+  it('gives what a zone holds as a whole to the first route taking the whole zone, never to a glob-only route', () => {
+    // payments names hostnames and web has globs only: neither owns example.com's zone certificate.
+    expect(router.zoneOwnerOf(EXAMPLE)).toBeNull();
+    expect(router.zoneOwnerOf(OTHER)?.name).toBe('by-id');
+    const whole = createRouter(
+      [
+        rule('web', null, ['*.example.com']),
+        rule('pay', ['example.com'], ['*.pay.example.com']),
+        rule('platform', [EXAMPLE_ID], null),
+      ],
+      [EXAMPLE],
+    );
+    expect(whole.zoneOwnerOf(EXAMPLE_BY_ID_ONLY)?.name).toBe('platform');
+    expect(whole.zoneOwnerOf({ id: 'd'.repeat(32), name: 'example.com' })?.name).toBe('platform');
+  });
 });
 
 describe('findShadowedRoutes', () => {

@@ -216,9 +216,10 @@ describe('routes', () => {
     expect(text).toContain('belongs to route *payments*, the 1st of 1');
     expect(text).toContain('zone `a.example` is in `match.zones`');
     expect(text).toContain('`*.pay.a.example` in `match.hostnames` matches');
-    // Alert episodes are not routed yet: the answer names the channel threads really go to.
-    expect(text).toContain('Alert threads go to <#C0INCIDENT>');
-    expect(text).not.toContain('<#C0PAYINC>');
+    // The route's own alerts channel and mention, where its alert threads really go.
+    expect(text).toContain('Alert threads go to <#C0PAYINC>');
+    expect(text).toContain('critical escalations mention `&lt;!subteam^S0PAY&gt;`');
+    expect(text).not.toContain('<#C0INCIDENT>');
     expect(text).toContain('America/New_York');
     const [unowned] = await commands.handle(
       { kind: 'route', hostname: 'pay.a.example', zone: null },

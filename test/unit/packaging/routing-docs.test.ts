@@ -43,6 +43,34 @@ describe('README "Routing"', () => {
     }
   });
 
+  it("puts each alert table row's hostnames in the channel and with the mention of their owner", () => {
+    const config = validated.config;
+    if (!config) throw new Error('invalid example');
+    const zones = config.zones.map((zone) => ({ id: zone.id, name: zone.name ?? null }));
+    const router = createRouter(
+      config.routes.map((route) => ({
+        ...route,
+        match: { zones: route.match.zones ?? null, hostnames: route.match.hostnames ?? null },
+      })),
+      zones,
+    );
+    const rows = section
+      .split('\n')
+      .filter((line) => /^\| C0[A-Z0-9]+ \|/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    expect(rows).toHaveLength(2);
+    for (const [, channel = '', hostnames = '', mention = '', route = ''] of rows) {
+      for (const hostname of hostnames.split(', ')) {
+        const zone = zones.find((candidate) => hostname.endsWith(`.${candidate.name}`));
+        if (!zone) throw new Error(`no zone for ${hostname}`);
+        const owner = router.routeOf(hostname, zone).route;
+        expect(`\`${owner?.name}\``, hostname).toBe(route);
+        expect(owner?.alerts_channel ?? config.alerts.channel, hostname).toBe(channel);
+        expect(mention).toContain(`\`${owner?.mention_on_critical ?? config.alerts.mention_on_critical}\``);
+      }
+    }
+  });
+
   it('names a shadowed route the way the config check reports it', () => {
     const routes = file.routes as unknown[];
     const swapped = validateFileConfig({ ...file, routes: [routes[1], routes[0]] });
