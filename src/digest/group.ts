@@ -91,14 +91,32 @@ export function groupDigestItems(input: DigestInput): DigestSections {
 
 /**
  * The certificates in use that an origin checking client certificates would reject, one item per
- * zone and certificate, ordered by zone then first hostname. Only switched-on associations count:
- * a certificate Cloudflare does not send cannot be rejected. Warnings, never alerts: an origin
+ * zone and certificate, ordered by zone, the zone certificate in use first, then first hostname.
+ * Only switched-on associations and the zone certificate in use count: a certificate Cloudflare
+ * does not send cannot be rejected. Warnings, never alerts: an origin
  * that accepts one today evidently does not check what is wrong with it.
  *
  * @example groupUnfitCertificates(input.checks)[0] // { certificateId: 'c1', hostnames: ['a.example.com'], findings: [{ code: 'client_auth_missing', … }] }
  */
-export function groupUnfitCertificates(checks: readonly HostnameCheck[]): UnfitCertificateItem[] {
+export function groupUnfitCertificates(
+  checks: readonly HostnameCheck[],
+  zoneCertificates: readonly ZoneCertificateCheck[] = [],
+): UnfitCertificateItem[] {
   const items = new Map<string, UnfitCertificateItem>();
+  // Only the zone certificate in use is presented; the others are uploaded and sent to nobody.
+  for (const check of zoneCertificates) {
+    if (!check.inUse) continue;
+    const findings = purposeFindings(check.fitness ?? []);
+    if (findings.length === 0) continue;
+    const certificateId = check.certificate.certificateId;
+    items.set(JSON.stringify(['zone', check.zone.id, certificateId]), {
+      zone: check.zone,
+      level: 'zone',
+      certificateId,
+      hostnames: [],
+      findings,
+    });
+  }
   for (const check of checks) {
     if (check.observation.kind !== 'association' || check.observation.association.aopSwitch !== 'on')
       continue;
@@ -111,7 +129,13 @@ export function groupUnfitCertificates(checks: readonly HostnameCheck[]): UnfitC
       existing.hostnames.push(check.hostname);
       continue;
     }
-    items.set(key, { zone: check.zone, certificateId, hostnames: [check.hostname], findings });
+    items.set(key, {
+      zone: check.zone,
+      level: 'hostname',
+      certificateId,
+      hostnames: [check.hostname],
+      findings,
+    });
   }
   const sorted = [...items.values()];
   for (const item of sorted) item.hostnames.sort(compareText);

@@ -36,6 +36,11 @@ export interface ZoneCertificateCheck {
   /** True for the certificate Cloudflare presents to every hostname of the zone without its own. */
   inUse: boolean;
   assessment: SeverityAssessment;
+  /**
+   * Purpose, key and signature findings from its PEM (src/domain/fitness.ts); empty when fit. Absent
+   * when Cloudflare sent no PEM, and in checks stored before zone certificates were assessed.
+   */
+  fitness?: FitnessFinding[];
 }
 
 /** What a zone check found at zone level: the AOP switch and the zone certificates, or why it could not tell. */
@@ -172,8 +177,10 @@ export interface DigestSections {
 /** One certificate in effect that an origin checking the purpose would reject, with who uses it. */
 export interface UnfitCertificateItem {
   zone: ZoneRef;
+  /** `zone`: the zone certificate in use, presented for every hostname of the zone without its own. */
+  level: 'hostname' | 'zone';
   certificateId: string | null;
-  /** Sorted. */
+  /** Sorted; empty for a zone certificate. */
   hostnames: string[];
   /** Purpose, key and signature findings only (the dates are weighed by the severity). */
   findings: FitnessFinding[];

@@ -15,7 +15,13 @@ import type { ParsedCertificate } from '../domain/lookup.js';
 import { type ZoneQuota, zoneQuota } from '../domain/quota.js';
 import { type ListedHostnameCertificate, listHostnameCertificates } from '../domain/replacement.js';
 import { assessSeverity, assessZoneCertificate } from '../domain/severity.js';
-import type { HostnameAssociation, HostnameObservation, Thresholds, ZoneRef } from '../domain/types.js';
+import type {
+  HostnameAssociation,
+  HostnameObservation,
+  Thresholds,
+  ZoneCertificate,
+  ZoneRef,
+} from '../domain/types.js';
 
 /** One zone as the checks see it: which hostnames to report (null = every association found). */
 export interface ZonePlan {
@@ -201,28 +207,48 @@ function checkZoneLevel(
     use.inUse ??
     (use.zoneLevelAop === null ? (activeZoneCertificatesNewestFirst(certificates)[0] ?? null) : null);
   const severityOptions = { thresholds: options.thresholds, now: options.now(), timeZone: options.timeZone };
+  // Read from the PEM before it is dropped: a zone certificate is presented to origins like any other.
+  const withFitness = (check: ZoneCertificateCheck, certificate: ZoneCertificate): ZoneCertificateCheck => {
+    if (!certificate.certificatePem) return check;
+    const fitness = assessCertificateFitness(certificate.certificatePem, {
+      now: severityOptions.now,
+      reportedExpiry: certificate.expiresOn,
+      timeZone: options.timeZone,
+    });
+    return { ...check, fitness };
+  };
   const checks: ZoneCertificateCheck[] = [];
   if (inUse !== null) {
     const parsed = inUse.certificatePem ? parseCertificatePem(inUse.certificatePem) : null;
-    checks.push({
-      zone,
-      certificate: { ...inUse, certificatePem: null },
-      inUse: true,
-      assessment: assessZoneCertificate(inUse, {
-        ...severityOptions,
-        certificate: parsed?.ok ? parsed.certificate : null,
-        notInUseBecause: null,
-      }),
-    });
+    checks.push(
+      withFitness(
+        {
+          zone,
+          certificate: { ...inUse, certificatePem: null },
+          inUse: true,
+          assessment: assessZoneCertificate(inUse, {
+            ...severityOptions,
+            certificate: parsed?.ok ? parsed.certificate : null,
+            notInUseBecause: null,
+          }),
+        },
+        inUse,
+      ),
+    );
   }
   for (const { certificate, because } of use.notInUse) {
     if (certificate === inUse) continue;
-    checks.push({
-      zone,
-      certificate: { ...certificate, certificatePem: null },
-      inUse: false,
-      assessment: assessZoneCertificate(certificate, { ...severityOptions, notInUseBecause: because }),
-    });
+    checks.push(
+      withFitness(
+        {
+          zone,
+          certificate: { ...certificate, certificatePem: null },
+          inUse: false,
+          assessment: assessZoneCertificate(certificate, { ...severityOptions, notInUseBecause: because }),
+        },
+        certificate,
+      ),
+    );
   }
   return { state: 'checked', zoneLevelAop: use.zoneLevelAop, certificates: checks };
 }

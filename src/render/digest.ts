@@ -445,7 +445,7 @@ function parentFixedBlocks(input: DigestInput, grouped: DigestSections): ParentF
  * a renewal must not copy.
  */
 function fitnessSection(input: DigestInput): SectionBlock | null {
-  const items = groupUnfitCertificates(input.checks);
+  const items = groupUnfitCertificates(input.checks, input.zoneCertificates);
   if (items.length === 0) return null;
   const heading = `${SEVERITY_EMOJI.warning} *Unfit certificates in effect* (accepted today, so these origins do not check; a stricter origin, or a renewal copying them, would fail)`;
   const lines: string[] = [];
@@ -465,9 +465,11 @@ function fitnessSection(input: DigestInput): SectionBlock | null {
 function unfitLine(item: UnfitCertificateItem): string {
   const [first] = item.hostnames;
   const who =
-    item.hostnames.length === 1 && first !== undefined
-      ? `*${literal(first)}*`
-      : `${plural(item.hostnames.length, 'hostname')} (${literal(item.hostnames[0] ?? '')}, …)`;
+    item.level === 'zone'
+      ? '*Zone certificate in use* (for every hostname without its own)'
+      : item.hostnames.length === 1 && first !== undefined
+        ? `*${literal(first)}*`
+        : `${plural(item.hostnames.length, 'hostname')} (${literal(item.hostnames[0] ?? '')}, …)`;
   const certificate =
     item.certificateId === null ? '' : ` · certificate \`${literal(shortId(item.certificateId))}\``;
   const findings = item.findings

@@ -330,6 +330,28 @@ describe('checkZone: zone-level certificates', () => {
     ).toBe(true);
   });
 
+  it('assesses the fitness of each zone certificate from its PEM, then drops the PEM', async () => {
+    const cloudflare = fakeCloudflare({
+      zoneCertificates: [
+        { ...ZONE_CERTIFICATES[1], certificate: FITNESS_PEMS.server_auth_only.pem } as CfZoneCertificate,
+        { ...ZONE_CERTIFICATES[0], certificate: FITNESS_PEMS.client_auth.pem } as CfZoneCertificate,
+      ],
+      zoneAop: true,
+    });
+    const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));
+    expect(result.requests).toBe(4);
+    const certificates = result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [];
+    const codes = (check: (typeof certificates)[number] | undefined) =>
+      check?.fitness?.map((finding) => finding.code).filter((code) => code === 'client_auth_missing');
+    expect(certificates.map((check) => [check.certificate.certificateId, check.inUse])).toEqual([
+      ['zone-new', true],
+      ['zone-old', false],
+    ]);
+    expect(codes(certificates[0])).toEqual(['client_auth_missing']);
+    expect(codes(certificates[1])).toEqual([]);
+    expect(certificates.every((check) => check.certificate.certificatePem === null)).toBe(true);
+  });
+
   it('rates every zone certificate as not in use while zone-level AOP is off', async () => {
     const cloudflare = fakeCloudflare({ zoneCertificates: ZONE_CERTIFICATES, zoneAop: false });
     const result = await checkZone(plan({ discoverAll: true }), options(cloudflare));

@@ -576,6 +576,28 @@ describe('renderDigest: fitness and quota', () => {
     expect(fitness).not.toContain('fit.a.example');
   });
 
+  it('lists the zone certificate in use when it is unfit, and not an unfit one that is only uploaded', () => {
+    const checks = [
+      withFitness(associationCheck('own.a.example', 'ok', { certificateId: 'cert-own' }), unfit),
+    ];
+    const zoneCertificates = [
+      { ...zoneCertificateCheck('ok', { certificateId: 'zone-in-use' }), fitness: unfit },
+      { ...zoneCertificateCheck('info', { certificateId: 'zone-spare', inUse: false }), fitness: unfit },
+    ];
+    const rendered = renderDigest(digestInput({ checks, zoneCertificates }));
+    const [message] = rendered.messages;
+    if (message === undefined) throw new Error('no message');
+    const fitness = sectionTexts(message).find((text) => text.includes('Unfit certificates in effect'));
+    const lines = fitness?.split('\n').slice(1) ?? [];
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^• \*Zone certificate in use\* \(for every hostname without its own\) · zone a\.example · certificate `zone-in-use` · Extended key usage is serverAuth only/,
+      ),
+      expect.stringMatching(/^• \*own\.a\.example\* · zone a\.example · certificate `cert-own` · /),
+    ]);
+    expect(fitness).not.toContain('zone-spare');
+  });
+
   it('leaves out certificates Cloudflare does not send, and says nothing when every certificate is fit', () => {
     const disabled = withFitness(associationCheck('off.a.example', 'info'), unfit);
     if (disabled.observation.kind === 'association') disabled.observation.association.aopSwitch = 'off';
