@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { createAlertEvaluator } from './alerts/evaluator.js';
 import { createAlertStore } from './alerts/store.js';
@@ -30,6 +29,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
 import { deserializeZoneCheck } from './queue/serialization.js';
+import { createAnswerQueue, DEFAULT_ANSWER_QUEUE } from './slack/answer-queue.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
@@ -63,9 +63,6 @@ function credentialSecret(account: CloudflareAccount): string {
     ? account.auth.token
     : `${account.auth.email}:${account.auth.key}`;
 }
-
-/** Lookups rendered at once per process; see `SlackDeps.lookupSlots`. */
-const LOOKUP_SLOTS = 4;
 
 /**
  * The composition root: builds every part from the validated config and wires them together.
@@ -447,10 +444,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
 
   const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });
 
-  // Lookups waiting for a slot start after the acks already queued on the event loop.
-  const lookupSlotLimit = pLimit(LOOKUP_SLOTS);
-  const lookupLimit = <T>(work: () => Promise<T>): Promise<T> =>
-    lookupSlotLimit(() => new Promise<void>((resolve) => setImmediate(resolve)).then(work));
+  const answers = createAnswerQueue(DEFAULT_ANSWER_QUEUE);
   const slackDeps: SlackDeps = {
     config,
     lookup,
@@ -460,7 +454,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     inventory,
     alertButtons: alerts.buttons,
     home,
-    lookupSlots: lookupLimit,
+    answers,
   };
   let slack: SlackApp | null = null;
   let opsServer: { port: number; close(): Promise<void> } | null = null;
@@ -546,6 +540,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     async stop(stopOptions = {}) {
       // Stop taking new work first, then let running jobs finish within the bound, then close Redis.
       await slack?.stop();
+      // Lookups already acked still get their answer; each ends at its own deadline anyway.
+      await withinMs(answers.settle(), 5_000).catch(() => {});
       await queues.stop({ timeoutMs: stopOptions.jobTimeoutMs ?? 20_000 });
       await opsServer?.close();
       commandsRedis.disconnect();

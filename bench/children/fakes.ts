@@ -4,6 +4,7 @@
  * Driven over IPC by bench/run.ts (see bench/lib/rpc.ts).
  */
 import { createHash } from 'node:crypto';
+import { SLOW_NOTICE_TEXT } from '../../src/slack/lookup-deadline.js';
 import {
   certificateFields,
   type FakeCloudflare,
@@ -167,6 +168,23 @@ const handlers = {
       what: `${params.count} response_url posts (have ${fake.responses.length})`,
     });
     return { count: fake.responses.length };
+  },
+
+  /**
+   * Waits until `count` answers (posts other than the slow notice) have arrived in total: a lookup
+   * that waited past the notice posts twice, and only its second post ends it.
+   */
+  async waitForAnswers(params: { count: number; timeoutMs: number }) {
+    const fake = requireSlack();
+    const counts = () => {
+      const notices = fake.responses.filter((post) => post.body.text === SLOW_NOTICE_TEXT).length;
+      return { answers: fake.responses.length - notices, notices };
+    };
+    await fake.waitFor(() => counts().answers >= params.count, {
+      timeoutMs: params.timeoutMs,
+      what: `${params.count} answers at response_urls (have ${counts().answers})`,
+    });
+    return counts();
   },
 
   /** When (epoch ms) the first post to `url` arrived, waiting for it if need be. */

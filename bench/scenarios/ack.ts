@@ -1,8 +1,10 @@
 /**
  * 1. Slash-command ack: the bot in HTTP mode against a bare Bolt app that only acks, same load,
- * same client, same run, interleaved round by round. Two controls explain the figure: the bot
- * answering `help` (the answer is in the ack, no work follows it), and both apps at a steady
- * 50 requests a second instead of as fast as they ack.
+ * same client, same run, interleaved round by round with the order alternating. The target is
+ * judged on the p99 of every round's samples pooled: one round's p99 rests on ten samples and
+ * moves by 2× either way on a shared machine. Two controls explain the figure: the bot answering
+ * `help` (the answer is in the ack, no work follows it), and both apps at a steady 50 requests a
+ * second instead of as fast as they ack.
  */
 
 import { BENCH_SIGNING_SECRET, CLOUDFLARE_LATENCY_MS, SLACK_ACK_WINDOW_MS } from '../lib/constants.js';
@@ -20,7 +22,7 @@ import {
 } from '../lib/stats.js';
 
 const CONCURRENCY = 20;
-/** The issue's bound on the bot's p99 relative to the bare app's. */
+/** The bound on the bot's pooled p99 relative to the bare app's. */
 const MAX_P99_RATIO = 1.25;
 /** "Far inside 3 seconds", made concrete: a tenth of Slack's window. */
 const FAR_INSIDE_MS = SLACK_ACK_WINDOW_MS / 10;
@@ -61,6 +63,8 @@ interface Measurement {
   loop: LoopStats;
   /** Bot lookups only: from the first request to the last card arriving at its response_url. */
   cardsDeliveredMs: number | null;
+  /** Bot lookups only: answers that took long enough for the "still trying" notice to go first. */
+  slowNotices: number;
 }
 
 function hostname(index: number): string {
@@ -101,6 +105,7 @@ export const ackScenario: Scenario = {
     const apps = { bare, bot };
     let nextHostname = 0;
     let cardsExpected = 0;
+    let noticesSoFar = 0;
 
     const measure = async (variant: Variant, count: number) => {
       const app = apps[variant.target];
@@ -126,19 +131,26 @@ export const ackScenario: Scenario = {
       const ackPhaseCpuMs = (await app.handle.cpuMs()) - cpuBeforeMs;
       const loop = await app.handle.loopStats();
       let cardsDeliveredMs: number | null = null;
+      let slowNotices = 0;
       if (variant.target === 'bot' && variant.command === 'lookup') {
         // Let the bot's background work finish, so it never overlaps the next measurement.
         // (`help` is answered inside the ack and sends no card.)
         cardsExpected += count;
         const startedMs = Date.now() - result.wallMs;
-        await fakes.call('waitForResponses', { count: cardsExpected, timeoutMs: 60_000 }, 70_000);
+        const delivered = await fakes.call(
+          'waitForAnswers',
+          { count: cardsExpected, timeoutMs: 60_000 },
+          70_000,
+        );
         cardsDeliveredMs = Date.now() - startedMs;
+        slowNotices = delivered.notices - noticesSoFar;
+        noticesSoFar = delivered.notices;
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
       const cpuPerRequestMs = ((await app.handle.cpuMs()) - cpuBeforeMs) / count;
       // Keeps the next measurement's loop statistics to itself.
       await app.handle.loopStats();
-      return { ...result, cardsDeliveredMs, cpuPerRequestMs, ackPhaseCpuMs, loop };
+      return { ...result, cardsDeliveredMs, slowNotices, cpuPerRequestMs, ackPhaseCpuMs, loop };
     };
 
     const measurements: Measurement[] = [];
@@ -169,6 +181,7 @@ export const ackScenario: Scenario = {
             ackPhaseCpuMs: result.ackPhaseCpuMs,
             loop: result.loop,
             cardsDeliveredMs: result.cardsDeliveredMs,
+            slowNotices: result.slowNotices,
           });
           context.log(
             `ack: round ${round} ${variant.key}: p50 ${formatMs(summary.p50Ms)} p99 ${formatMs(summary.p99Ms)} ` +
@@ -186,7 +199,7 @@ export const ackScenario: Scenario = {
     const medianOf = (key: Variant['key'], pick: (measurement: Measurement) => number) =>
       median(of(key).map(pick));
     const p99 = (key: Variant['key']) => medianOf(key, (measurement) => measurement.summary.p99Ms);
-    const ratio = p99('bot') / p99('bare');
+    const medianRatio = p99('bot') / p99('bare');
     const failures = measurements.flatMap((measurement) => measurement.failures);
     const cpu = (key: Variant['key']) => medianOf(key, (measurement) => measurement.cpuPerRequestMs);
     const ackPhaseCpu = (key: Variant['key']) =>
@@ -199,20 +212,19 @@ export const ackScenario: Scenario = {
         of(key).flatMap((measurement) => measurement.latenciesMs),
         0.99,
       );
+    const ratio = pooledP99('bot') / pooledP99('bare');
     const cardsMs = medianOf('bot', (measurement) => measurement.cardsDeliveredMs ?? Number.NaN);
     const explanation: string[] = [];
     if (ratio > MAX_P99_RATIO) {
       explanation.push(
-        `Why the ratio is missed: not the ack itself. Answering \`help\` inside the ack, the bot's p99 is ` +
+        `Where the difference comes from: answering \`help\` inside the ack, the bot's p99 is ` +
           `${formatRatio(p99('botHelp') / p99('bare'))} the bare app's. While the lookup load ran, the bot used ` +
           `${ackPhaseCpu('bot').toFixed(2)} ms of CPU per request against the bare app's ${ackPhaseCpu('bare').toFixed(2)} ms ` +
           `(${formatRatio(ackPhaseCpu('bot') / ackPhaseCpu('bare'))}; \`help\`: ${ackPhaseCpu('botHelp').toFixed(2)} ms), and its ` +
           `longest GC pause was ${formatMs(gcMax('bot'))} against ${formatMs(gcMax('bare'))} (medians over the rounds). A ` +
           `closed loop keeps the app's event loop busy, so an ack waits for the work of the requests ahead of it, and one ` +
           `pause holds all ${CONCURRENCY} requests in flight: ${((CONCURRENCY / requests) * 100).toFixed(0)}% of a round's ` +
-          'samples, more than the 1% the p99 is read from. The extra CPU and garbage come from the lookups behind the ' +
-          'acks: the ones that run while acks are still arriving, and the queued ones, whose requests stay alive until ' +
-          'their cards are sent.',
+          'samples, more than the 1% the p99 is read from.',
       );
     }
 
@@ -220,11 +232,18 @@ export const ackScenario: Scenario = {
       status: 'measured',
       setup:
         `${requests.toLocaleString('en-US')} signed \`/aop-status <hostname>\` requests at ${CONCURRENCY} in flight, each a ` +
-        `different hostname, against the bot in HTTP mode and against a bare Bolt app whose only listener acks; ` +
-        `${rounds} rounds, the order alternating, after ${warmup.toLocaleString('en-US')} warm-up requests each. Latency ` +
+        'different hostname, against the bot in HTTP mode and against a bare Bolt app; ' +
+        `${rounds} rounds, the bare app and the bot alternating which goes first, after ` +
+        `${warmup.toLocaleString('en-US')} warm-up requests each. The bare app is Bolt's own HTTP receiver with its ` +
+        "signature check and one listener that acks, nothing else. The bot's figure includes what it does before Bolt " +
+        'sees a request and the bare app does not: its request guard (buffering the body, a second timestamp and ' +
+        'signature check that also refuses future timestamps) and the replay check, one Redis `SET NX` round trip per ' +
+        'request; then its listener, which parses the command, checks access and acks, and queues the lookup to start ' +
+        'once requests stop arriving. Latency ' +
         'is from sending the request to the end of the ack, measured by one keep-alive undici client. The bot, the bare ' +
         'app, the load generator and the local Cloudflare/Slack servers each run in their own process; Cloudflare ' +
-        `answers after ${CLOUDFLARE_LATENCY_MS} ms. Figures are the median of the ${rounds} rounds' percentiles. CPU per ` +
+        `answers after ${CLOUDFLARE_LATENCY_MS} ms. The target is read from the p99 of all ${rounds} rounds' samples ` +
+        `pooled (${(rounds * requests).toLocaleString('en-US')} per app); the other figures are the median of the rounds' percentiles. CPU per ` +
         "request is the app process's CPU time over a measurement, until the last card is delivered, divided by the " +
         'requests; CPU while the load ran, event-loop delay and GC pauses cover only the time the requests were being ' +
         'sent and are read inside the app process.',
@@ -237,10 +256,16 @@ export const ackScenario: Scenario = {
         },
         { measure: 'Bot ack p50 / p95 / p99', figure: triple(of('bot')), target: '', verdict: 'info' },
         {
-          measure: 'Bot p99 ÷ bare p99',
-          figure: formatRatio(ratio),
+          measure: 'p99 over all rounds pooled: bot ÷ bare',
+          figure: `${formatMs(pooledP99('bot'))} ÷ ${formatMs(pooledP99('bare'))} = ${formatRatio(ratio)}`,
           target: `≤ ${MAX_P99_RATIO}×`,
           verdict: ratio <= MAX_P99_RATIO ? 'pass' : 'miss',
+        },
+        {
+          measure: "Median of the rounds' p99: bot ÷ bare",
+          figure: `${formatMs(p99('bot'))} ÷ ${formatMs(p99('bare'))} = ${formatRatio(medianRatio)}`,
+          target: '',
+          verdict: 'info',
         },
         {
           measure: "Bot p99 against Slack's 3 s",
@@ -257,12 +282,6 @@ export const ackScenario: Scenario = {
         {
           measure: 'CPU per request: bot (ack + lookup + card) / bare (ack)',
           figure: `${cpu('bot').toFixed(2)} ms / ${cpu('bare').toFixed(2)} ms (${formatRatio(cpu('bot') / cpu('bare'))})`,
-          target: '',
-          verdict: 'info',
-        },
-        {
-          measure: 'p99 over all rounds pooled: bot ÷ bare',
-          figure: `${formatMs(pooledP99('bot'))} ÷ ${formatMs(pooledP99('bare'))} = ${formatRatio(pooledP99('bot') / pooledP99('bare'))}`,
           target: '',
           verdict: 'info',
         },
@@ -287,6 +306,12 @@ export const ackScenario: Scenario = {
         {
           measure: 'Bot: first request → last card delivered',
           figure: `${formatMs(cardsMs)} (${Math.round(requests / (cardsMs / 1000))} cards a second)`,
+          target: '',
+          verdict: 'info',
+        },
+        {
+          measure: 'Bot: lookups whose answer came after the 3 s slow notice (median per round)',
+          figure: `${medianOf('bot', (measurement) => measurement.slowNotices)} of ${requests.toLocaleString('en-US')}`,
           target: '',
           verdict: 'info',
         },

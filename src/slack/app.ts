@@ -169,6 +169,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       clientOptions,
     });
     app.use(async (args) => {
+      options.deps.answers.noteRequest();
       if (await isFirstDelivery(args, options.replayCache)) {
         await args.next();
         return;
@@ -243,6 +244,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     httpServer = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://bot').pathname;
       if (path === '/slack/events' && request.method === 'POST') {
+        options.deps.answers.noteRequest();
         guard(request, response).catch((error: unknown) => {
           logger.error({ err: error }, 'request guard failed');
           if (!response.headersSent) response.writeHead(500);

@@ -6,6 +6,7 @@ import type { HomeService } from '../home/service.js';
 import type { LookupService } from '../lookup/lookup-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { AnswerQueue } from './answer-queue.js';
 import type { LookupTiming } from './lookup-deadline.js';
 
 /** What a renderer hands to Slack: blocks plus the fallback text Slack shows in notifications. */
@@ -38,11 +39,10 @@ export interface SlackDeps {
   /** The App Home overview; absent where the stored state is not reachable. */
   home?: HomeService;
   /**
-   * Runs a lookup and its rendering in one of a few slots. Acks share the event loop with lookups;
-   * a burst of commands must not delay the next ack past Slack's 3 seconds, so lookups queue here
-   * instead of all running at once (answers still arrive in well under the response_url's window).
+   * Where a lookup and its card wait after the ack: they start once requests stop arriving, a few
+   * at a time, so a burst of commands is acked at the pace of a bare app (see answer-queue.ts).
    */
-  lookupSlots: <T>(work: () => Promise<T>) => Promise<T>;
+  answers: AnswerQueue;
   /** The slow notice and the deadline of a lookup; DEFAULT_LOOKUP_TIMING unless a test shortens them. */
   lookupTiming?: LookupTiming;
 }

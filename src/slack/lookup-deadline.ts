@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RespondArguments, RespondFn } from '@slack/bolt';
 import { AopError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -31,9 +32,10 @@ export function lookupDeadlineError(deadlineMs: number): AopError {
 }
 
 /**
- * Answers one lookup at the response_url within `timing.deadlineMs`: `run` gets a signal that
- * aborts at the deadline; after `timing.slowNoticeAfterMs` without an answer a short notice is
- * posted (when `slowNotice` says how), and the answer, card or error, then replaces it.
+ * Answers one lookup at the response_url within `timing.deadlineMs` of the request: `run` gets a
+ * signal that aborts at the deadline; `timing.slowNoticeAfterMs` after the request without an
+ * answer a short notice is posted (when `slowNotice` says how), and the answer, card or error,
+ * then replaces it. Both count from `requestedAtMs`, so time spent queued after the ack counts.
  *
  * @example
  * await answerLookupInTime({ respond, deps, log, kind: 'lookup', slowNotice: { replaceOriginal: false },
@@ -45,6 +47,8 @@ export async function answerLookupInTime(options: {
   deps: Pick<SlackDeps, 'metrics' | 'lookupTiming'>;
   log: Logger;
   kind: string;
+  /** When the request arrived (`performance.now()`); default: now. */
+  requestedAtMs?: number;
   /** How the notice is posted; null for answers that must not leave one behind (Share). */
   slowNotice: { replaceOriginal: boolean } | null;
   run: (signal: AbortSignal) => Promise<RespondArguments>;
@@ -52,6 +56,7 @@ export async function answerLookupInTime(options: {
 }): Promise<void> {
   const { respond, deps, log, kind } = options;
   const timing = deps.lookupTiming ?? DEFAULT_LOOKUP_TIMING;
+  const waitedMs = options.requestedAtMs === undefined ? 0 : performance.now() - options.requestedAtMs;
   const deadline = new AbortController();
   const timedOut = new Promise<never>((_, reject) => {
     deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true });
@@ -59,23 +64,26 @@ export async function answerLookupInTime(options: {
   timedOut.catch(() => {});
   const deadlineTimer = setTimeout(
     () => deadline.abort(lookupDeadlineError(timing.deadlineMs)),
-    timing.deadlineMs,
+    Math.max(0, timing.deadlineMs - waitedMs),
   );
   // An object, not a `let`: the timer callback sets it, which control-flow narrowing cannot see.
   const posted: { notice: Promise<boolean> | null } = { notice: null };
   const slowNotice = options.slowNotice;
   const noticeTimer = slowNotice
-    ? setTimeout(() => {
-        posted.notice = respondSafely(
-          respond,
-          {
-            response_type: 'ephemeral',
-            replace_original: slowNotice.replaceOriginal,
-            text: SLOW_NOTICE_TEXT,
-          },
-          { deps, log, kind: `${kind}_slow_notice` },
-        );
-      }, timing.slowNoticeAfterMs)
+    ? setTimeout(
+        () => {
+          posted.notice = respondSafely(
+            respond,
+            {
+              response_type: 'ephemeral',
+              replace_original: slowNotice.replaceOriginal,
+              text: SLOW_NOTICE_TEXT,
+            },
+            { deps, log, kind: `${kind}_slow_notice` },
+          );
+        },
+        Math.max(0, timing.slowNoticeAfterMs - waitedMs),
+      )
     : null;
 
   let message: RespondArguments;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { renderLookupError, renderStatusCard } from '../../render/status-card.js';
 import { checkChannelAllowed } from '../access.js';
@@ -12,13 +13,27 @@ const STALE_BUTTON =
 /** Refresh re-reads Cloudflare, bypassing the cache; Share posts the card to the channel for everyone. */
 export function registerLookupActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.refreshLookup, async ({ ack, action, body, respond }) => {
+    const requestedAtMs = performance.now();
     await ack();
-    await answerButton({ value: action.value, body, respond, deps, share: false });
+    answerAfterAck({ value: action.value, body, respond, deps, share: false, requestedAtMs });
   });
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.shareLookup, async ({ ack, action, body, respond }) => {
+    const requestedAtMs = performance.now();
     await ack();
-    await answerButton({ value: action.value, body, respond, deps, share: true });
+    answerAfterAck({ value: action.value, body, respond, deps, share: true, requestedAtMs });
   });
+}
+
+/**
+ * The listener ends at the ack; the answer waits in `deps.answers` until requests stop arriving,
+ * then follows through the response_url.
+ */
+function answerAfterAck(args: Parameters<typeof answerButton>[0]): void {
+  args.deps.answers
+    .run(() => answerButton(args))
+    .catch((error: unknown) =>
+      args.deps.logger.error({ err: error, requestId: args.body.trigger_id }, 'button answer failed'),
+    );
 }
 
 async function answerButton(args: {
@@ -27,6 +42,8 @@ async function answerButton(args: {
   respond: Parameters<Parameters<App['action']>[1]>[0]['respond'];
   deps: SlackDeps;
   share: boolean;
+  /** When the click arrived (`performance.now()`): the deadline counts from it. */
+  requestedAtMs: number;
 }): Promise<void> {
   const { body, respond, deps, share } = args;
   const log = deps.logger.child({
@@ -60,24 +77,23 @@ async function answerButton(args: {
     deps,
     log,
     kind: share ? 'share' : 'refresh',
+    requestedAtMs: args.requestedAtMs,
     // Refresh: the notice takes the card's place until the new card replaces it. Share posts into
     // the channel, where a notice would stay behind, so it only gets the deadline.
     slowNotice: share ? null : { replaceOriginal: true },
     run: async (signal) => {
-      const card = await deps.lookupSlots(async () => {
-        signal.throwIfAborted();
-        const result = await deps.lookup.lookup({
-          hostname: target.hostname,
-          zone: { kind: 'id', id: target.zoneId },
-          bypassCache: !share,
-          signal,
-        });
-        return renderStatusCard(result, {
-          timeZone: deps.config.timezone,
-          now: deps.clock(),
-          shareable: !share,
-          ...(share ? { sharedBy: body.user.id } : {}),
-        });
+      signal.throwIfAborted();
+      const result = await deps.lookup.lookup({
+        hostname: target.hostname,
+        zone: { kind: 'id', id: target.zoneId },
+        bypassCache: !share,
+        signal,
+      });
+      const card = renderStatusCard(result, {
+        timeZone: deps.config.timezone,
+        now: deps.clock(),
+        shareable: !share,
+        ...(share ? { sharedBy: body.user.id } : {}),
       });
       return share
         ? { response_type: 'in_channel', replace_original: false, text: card.text, blocks: card.blocks }

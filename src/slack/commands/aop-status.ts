@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { App, RespondArguments, RespondFn, SlashCommand } from '@slack/bolt';
 import { type Command, parseCommandText } from '../../domain/command.js';
 import { renderHelp } from '../../render/help.js';
@@ -23,7 +24,8 @@ const CHANGING_COMMANDS: Partial<Record<Command['kind'], string>> = {
 /**
  * Decides what to answer inside Slack's 3-second window. Everything that can be answered without
  * I/O (help, usage, refusals) goes into the ack itself; anything that needs Cloudflare or Redis is
- * acked empty first and answered through the response_url.
+ * acked empty first and answered through the response_url. A lookup is answered after the
+ * listener has returned, from `deps.answers`.
  */
 export async function handleAopStatusCommand(
   args: { command: SlashCommand; ack: (response?: RespondArguments) => Promise<void>; respond: RespondFn },
@@ -65,32 +67,44 @@ export async function handleAopStatusCommand(
       await ack(ephemeral(renderUsage(parsed.message)));
       return;
     case 'lookup': {
+      const requestedAtMs = performance.now();
       await ack();
-      await answerLookupInTime({
-        respond,
-        deps,
-        log,
-        kind: 'lookup',
-        slowNotice: { replaceOriginal: false },
-        run: async (signal) => {
-          const card = await deps.lookupSlots(async () => {
-            signal.throwIfAborted();
-            const result = await deps.lookup.lookup({ hostname: parsed.hostname, zone: parsed.zone, signal });
-            deps.metrics.lookups.inc({ outcome: result.assessment.severity });
-            return renderStatusCard(result, {
-              timeZone: deps.config.timezone,
-              now: deps.clock(),
-              shareable: true,
-            });
-          });
-          return ephemeral(card);
-        },
-        fail: (error) => {
-          log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
-          deps.metrics.lookups.inc({ outcome: errorCode(error) });
-          return ephemeral(renderLookupError(error, { hostname: parsed.hostname }));
-        },
-      });
+      // The listener ends at the ack, and Bolt lets go of the request. The answer (lookup, card,
+      // post to the response_url) waits in `deps.answers` until requests stop arriving; its
+      // deadline still counts from the request.
+      void deps.answers
+        .run(() =>
+          answerLookupInTime({
+            respond,
+            deps,
+            log,
+            kind: 'lookup',
+            requestedAtMs,
+            slowNotice: { replaceOriginal: false },
+            run: async (signal) => {
+              signal.throwIfAborted();
+              const result = await deps.lookup.lookup({
+                hostname: parsed.hostname,
+                zone: parsed.zone,
+                signal,
+              });
+              deps.metrics.lookups.inc({ outcome: result.assessment.severity });
+              return ephemeral(
+                renderStatusCard(result, {
+                  timeZone: deps.config.timezone,
+                  now: deps.clock(),
+                  shareable: true,
+                }),
+              );
+            },
+            fail: (error) => {
+              log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
+              deps.metrics.lookups.inc({ outcome: errorCode(error) });
+              return ephemeral(renderLookupError(error, { hostname: parsed.hostname }));
+            },
+          }),
+        )
+        .catch((error: unknown) => log.error({ err: error }, 'lookup answer failed'));
       return;
     }
     default: {
