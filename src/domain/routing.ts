@@ -119,6 +119,40 @@ export function globCovers(broader: string, narrower: string): boolean {
   return tokensMatch(broader.split('.'), narrower.split('.'));
 }
 
+/**
+ * True when `glob` can match a hostname of the zone named `zoneName` (the zone apex or any name
+ * under it): a glob of another domain can never own anything there.
+ *
+ * @example globReachesZone('*.pay.example.com', 'example.com') // true
+ * @example globReachesZone('*.example.org', 'example.com') // false
+ * @example globReachesZone('*.com', 'example.com') // true
+ */
+export function globReachesZone(glob: string, zoneName: string): boolean {
+  if (globMatches(glob, zoneName)) return true;
+  // Does some name match both `glob` and `*.zoneName`? Each step takes one label both accept.
+  const left = glob.split('.');
+  const right = [WILDCARD, ...zoneName.split('.')];
+  // Row i says whether left[i..] and right[j..] match a common sequence of labels, for each j.
+  // Bottom-up from the row where `left` is used up, so long inputs cannot recurse deeply.
+  let next: boolean[] = Array.from({ length: right.length + 1 }, (_, j) => j === right.length);
+  for (let i = left.length - 1; i >= 0; i -= 1) {
+    const current: boolean[] = new Array<boolean>(right.length + 1).fill(false);
+    const a = left[i];
+    for (let j = right.length - 1; j >= 0; j -= 1) {
+      const b = right[j];
+      const both = next[j + 1] ?? false;
+      // A `*` that took this label may take the next one too (stay on its row or column).
+      if (a === WILDCARD && b === WILDCARD)
+        current[j] = both || (current[j + 1] ?? false) || (next[j] ?? false);
+      else if (a === WILDCARD) current[j] = both || (current[j + 1] ?? false);
+      else if (b === WILDCARD) current[j] = both || (next[j] ?? false);
+      else current[j] = a === b && both;
+    }
+    next = current;
+  }
+  return next[0] ?? false;
+}
+
 export type ZoneCriterionParseResult = { ok: true; value: string } | { ok: false; reason: string };
 
 /** A `match.zones` entry: a zone id (32 hexadecimal characters) or a zone name, lowercased. */
@@ -160,7 +194,10 @@ export interface Router<R extends RouteRule> {
   routeOf(hostname: string, zone: ZoneRef): RouteDecision<R>;
   /** The route named `name`, if configured. */
   named(name: string): R | null;
-  /** True when the route named `name` could own a hostname of `zone` (used to skip zones a route cannot reach). */
+  /**
+   * True when the route named `name` could own a hostname of `zone` (used to skip zones a route
+   * cannot reach): its zones include it, and one of its globs can match a name in it.
+   */
   mayOwnInZone(name: string, zone: ZoneRef): boolean;
   /**
    * The route that owns what a zone holds as a whole (its zone-level certificate): the first route
@@ -184,6 +221,9 @@ export function createRouter<R extends RouteRule>(
   knownZones: readonly ZoneRef[],
 ): Router<R> {
   const aliasesOf = zoneAliases(knownZones);
+  const nameOfZone = new Map(
+    knownZones.flatMap((zone) => (zone.name === null ? [] : [[zone.id, zone.name]])),
+  );
   const compiled = routes.map((route) => ({
     route,
     zones: route.match.zones?.map((entry) => ({ entry, aliases: aliasesOf(entry) })) ?? null,
@@ -197,7 +237,12 @@ export function createRouter<R extends RouteRule>(
     named: (name) => routes.find((route) => route.name === name) ?? null,
     mayOwnInZone(name, zone) {
       const rule = compiled.find((candidate) => candidate.route.name === name);
-      return rule !== undefined && (rule.zones === null || zoneCriterion(rule, zone) !== undefined);
+      if (rule === undefined) return false;
+      if (rule.zones !== null && zoneCriterion(rule, zone) === undefined) return false;
+      if (rule.hostnames === null) return true;
+      // A zone's hostnames are its apex and the names under it: globs of other domains never reach it.
+      const zoneName = zone.name ?? nameOfZone.get(zone.id) ?? null;
+      return zoneName === null || rule.hostnames.some((glob) => globReachesZone(glob, zoneName));
     },
     zoneOwnerOf(zone) {
       const owner = compiled.find(

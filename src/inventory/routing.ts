@@ -3,7 +3,7 @@
  * part of a run (checks and zone failures) that belongs to one route.
  */
 import type { AppConfig, RouteConfig } from '../config/types.js';
-import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
+import type { DigestInput, HostnameCheck, ZoneFailure } from '../digest/model.js';
 import { createRouter, type Router } from '../domain/routing.js';
 import type { Thresholds, ZoneRef } from '../domain/types.js';
 
@@ -36,18 +36,33 @@ export function thresholdsFor(
   return (hostname, zone) => router.routeOf(hostname, zone).route?.thresholds ?? topLevel;
 }
 
+/** What a run holds per zone rather than per hostname: sliced by the zones a route can reach. */
+type ZoneParts = Pick<DigestInput, 'zoneCertificates' | 'zoneLevelFailures' | 'zoneQuotas'>;
+
 /**
  * The part of a run that belongs to route `name`: its hostnames' checks, and the zone failures
  * that may hide some of them (a failed zone whose hostnames were to be discovered is shown to
- * every route that can own hostnames in it, since nobody can tell which ones it holds).
+ * every route that can own hostnames in it, since nobody can tell which ones it holds). Zone-level
+ * certificates, zone-level failures and quotas are kept for the zones the route can own hostnames
+ * in, so a route's digest never reports on zones it has nothing in.
  */
 export function sliceForRoute(
   router: ConfigRouter,
   name: string,
-  run: { checks: readonly HostnameCheck[]; zoneFailures: readonly ZoneFailure[] },
-): { checks: HostnameCheck[]; zoneFailures: ZoneFailure[] } {
+  run: { checks: readonly HostnameCheck[]; zoneFailures: readonly ZoneFailure[] } & ZoneParts,
+): { checks: HostnameCheck[]; zoneFailures: ZoneFailure[] } & ZoneParts {
   const owned = (hostname: string, zone: ZoneRef) => routeNameOf(router, hostname, zone) === name;
+  const reaches = (zone: ZoneRef) => router.mayOwnInZone(name, zone);
   return {
+    ...(run.zoneCertificates === undefined
+      ? {}
+      : { zoneCertificates: run.zoneCertificates.filter((entry) => reaches(entry.zone)) }),
+    ...(run.zoneLevelFailures === undefined
+      ? {}
+      : { zoneLevelFailures: run.zoneLevelFailures.filter((entry) => reaches(entry.zone)) }),
+    ...(run.zoneQuotas === undefined
+      ? {}
+      : { zoneQuotas: run.zoneQuotas.filter((entry) => reaches(entry.zone)) }),
     checks: run.checks.filter((check) => owned(check.hostname, check.zone)),
     zoneFailures: run.zoneFailures.flatMap((failure) => {
       if (!router.mayOwnInZone(name, failure.zone)) return [];

@@ -39,6 +39,7 @@ const NET = { id: zoneId(3), name: 'example.net' };
 const WHOLE_CHANNEL = 'C0SRE';
 const PAY_CHANNEL = 'C0PAYOPS';
 const PLATFORM_CHANNEL = 'C0PLATFORM';
+const SHOP_CHANNEL = 'C0SHOPOPS';
 
 /** Three routes plus the top level; every route takes a part of the inventory. */
 const ROUTED_FILE = {
@@ -175,6 +176,28 @@ describe('digests per route', () => {
       perZone.set(zone, (perZone.get(zone) ?? 0) + 1);
     }
     expect(Object.fromEntries(perZone)).toEqual({ [COM.id]: 2, [ORG.id]: 2, [NET.id]: 2 });
+  });
+
+  it('reads for a glob-only route only the zones its globs reach, and shows zone-level lines of those zones only', async () => {
+    seed();
+    // Zone certificates in use expiring in 3 days, in a zone shop reaches and in one it does not.
+    for (const zone of [COM, ORG])
+      cloudflare.state.addZoneCertificate(zone.id, { issuer: 'CN=Zone CA', expires_on: expiresInDays(3) });
+    const routes = ROUTED_FILE.routes.map((route) =>
+      route.name === 'shop' ? { ...route, digest: { channels: [SHOP_CHANNEL], schedule: NEVER } } : route,
+    );
+    const app = await boot({ ...ROUTED_FILE, routes });
+    await tickSlot(app, Date.UTC(2026, 10, 23, 8, 0, 0), ['shop']);
+    const shop = await waitForCompleteDigest(slack, SHOP_CHANNEL);
+    const text = [shop.parent, ...shop.replies].map(messageText).join('\n');
+    expect(hostnamesIn(text)).toEqual(['shop.example.org']);
+    expect(text).toContain('zone certificate of example.org');
+    expect(text).not.toContain('example.com');
+    expect(text).not.toContain('example.net');
+    const zonesRead = new Set(
+      zoneListRequests().map((request) => /^\/zones\/([^/]+)\//.exec(request.path)?.[1]),
+    );
+    expect([...zonesRead]).toEqual([ORG.id]);
   });
 
   it('gives every route its own job scheduler on its schedule and time zone, and removes it when the route goes', async () => {

@@ -4,6 +4,7 @@ import {
   findShadowedRoutes,
   globCovers,
   globMatches,
+  globReachesZone,
   parseHostnameGlob,
   parseZoneCriterion,
   type RouteRule,
@@ -47,6 +48,20 @@ describe('hostname globs', () => {
     for (const bad of ['api-*.example.com', '*', '*.*', 'a..example.com', 'exa mple.com', '*.10.0.0.1']) {
       expect(parseHostnameGlob(bad).ok, bad).toBe(false);
     }
+  });
+
+  it('knows whether a glob can match a name in a zone', () => {
+    expect(globReachesZone('*.pay.example.com', 'example.com')).toBe(true);
+    expect(globReachesZone('checkout.example.com', 'example.com')).toBe(true);
+    expect(globReachesZone('example.com', 'example.com')).toBe(true);
+    expect(globReachesZone('*.com', 'example.com')).toBe(true);
+    expect(globReachesZone('api.*', 'example.com')).toBe(true);
+    expect(globReachesZone('api.*.com', 'example.com')).toBe(true);
+    expect(globReachesZone('*.example.com', 'pay.example.com')).toBe(true);
+    expect(globReachesZone('*.example.org', 'example.com')).toBe(false);
+    expect(globReachesZone('checkout.example.com', 'pay.example.com')).toBe(false);
+    expect(globReachesZone('*.pay.example.com', 'shop.example.com')).toBe(false);
+    expect(globReachesZone('api.*.org', 'example.com')).toBe(false);
   });
 
   it('knows when one glob takes every hostname of another', () => {
@@ -115,7 +130,13 @@ describe('createRouter', () => {
   it('tells which zones a route can reach', () => {
     expect(router.mayOwnInZone('payments', EXAMPLE)).toBe(true);
     expect(router.mayOwnInZone('payments', OTHER)).toBe(false);
-    expect(router.mayOwnInZone('web', OTHER)).toBe(true);
+    // web's glob *.example.com cannot match a name in other.org; by-id takes the whole zone.
+    expect(router.mayOwnInZone('web', OTHER)).toBe(false);
+    expect(router.mayOwnInZone('web', EXAMPLE)).toBe(true);
+    expect(router.mayOwnInZone('web', EXAMPLE_BY_ID_ONLY)).toBe(true);
+    expect(router.mayOwnInZone('by-id', OTHER)).toBe(true);
+    // A zone whose name is not known: nobody can tell, so the route may own something there.
+    expect(router.mayOwnInZone('web', { id: 'e'.repeat(32), name: null })).toBe(true);
     expect(router.mayOwnInZone('missing', EXAMPLE)).toBe(false);
   });
 
