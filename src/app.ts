@@ -346,6 +346,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     checkZonesNow,
     requestDigest: (channel, requestedBy) => queues.requestDigest(channel, requestedBy),
     clock,
+    planZones: planAllZones,
+    accountOf: (plan) => plan.account ?? cloudflareAccounts.accountOfZone(plan.zone.id),
   });
 
   const listZones = async () => (await planAllZones()).map((plan) => plan.zone);
@@ -429,17 +431,29 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
    * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
    */
   const refreshScrapedGauges = async () => {
-    const [depths, snapshots] = await Promise.allSettled([
+    const [depths, snapshots, plans] = await Promise.allSettled([
       withinMs(queues.queueDepths(), 1_000),
       withinMs(queues.readSnapshots(), 1_000),
+      withinMs(planAllZones(), 1_000),
     ]);
+    const planned = new Map(
+      plans.status === 'fulfilled'
+        ? plans.value.flatMap((plan) => (plan.account ? [[plan.zone.id, plan.account]] : []))
+        : [],
+    );
+    const accountOf = (zoneId: string) => planned.get(zoneId) ?? cloudflareAccounts.accountOfZone(zoneId);
     if (depths.status === 'fulfilled') {
       for (const [queue, counts] of Object.entries(depths.value)) {
         for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count);
       }
     }
     if (snapshots.status === 'fulfilled')
-      exportHostnameGauges(metrics, snapshots.value, (hostname, zone) => routeNameOf(router, hostname, zone));
+      exportHostnameGauges(
+        metrics,
+        snapshots.value,
+        (hostname, zone) => routeNameOf(router, hostname, zone),
+        accountOf,
+      );
   };
 
   const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });

@@ -10,6 +10,7 @@ export type CliCommand =
   | { kind: 'check'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'route'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'digest_dry_run' }
+  | { kind: 'zones' }
   | { kind: 'usage_error'; message: string };
 
 /** Exit statuses, so scripts and deploy pipelines can act on the outcome. */
@@ -32,6 +33,8 @@ export const CLI_SYNOPSIS = `Usage:
   npm run cli -- check <hostname> [zone]   Print the status card of one hostname.
   npm run cli -- route <hostname> [zone]   Say which route owns a hostname, and why.
   npm run cli -- digest --dry-run          Check every configured zone and print the digest; nothing is posted.
+  npm run cli -- zones                     List every zone the config watches (with discover:, the tokens' zones
+                                           too), checked now: account, hostnames, certificates used (n of 10).
   npm run cli -- --help                    Show the configuration it reads and the exit statuses.
 `;
 
@@ -134,6 +137,12 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
       };
     }
     return { kind: 'digest_dry_run' };
+  }
+
+  if (command === 'zones') {
+    if (rest.length > 0)
+      return { kind: 'usage_error', message: `zones takes no arguments, got "${rest[0]}".` };
+    return { kind: 'zones' };
   }
 
   return { kind: 'usage_error', message: `Unknown command "${command}".` };

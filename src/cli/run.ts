@@ -8,17 +8,21 @@ import type { Dispatcher } from 'undici';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { Environment } from '../config/load.js';
 import type { DigestInput, ZoneFailure } from '../digest/model.js';
+import { listAccountZones } from '../discovery/service.js';
+import { type DiscoveredZone, selectDiscoveredZones } from '../domain/discovery.js';
 import type { Severity } from '../domain/types.js';
 import { isAopError } from '../errors.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import { routerFromConfig } from '../inventory/routing.js';
 import { checkZone, mapWithConcurrency } from '../inventory/zone-check.js';
+import { buildZoneOverview } from '../inventory/zone-overview.js';
 import { createLookupService } from '../lookup/lookup-service.js';
 import { createZoneResolver } from '../lookup/zone-resolver.js';
 import { renderDigest } from '../render/digest.js';
 import { renderRouteExplanation } from '../render/routing.js';
 import { renderStatusCard } from '../render/status-card.js';
 import { blocksToTerminalText } from '../render/terminal.js';
+import { renderZoneList } from '../render/zone-list.js';
 import {
   CLI_SYNOPSIS,
   CLI_USAGE,
@@ -27,7 +31,12 @@ import {
   type ExitCode,
   parseCliArguments,
 } from './args.js';
-import { type CliSettings, createCliCloudflareClient, loadCliSettings } from './settings.js';
+import {
+  type CliSettings,
+  createCliCloudflareAccounts,
+  createCliCloudflareClient,
+  loadCliSettings,
+} from './settings.js';
 
 /** Where text goes; `process.stdout` and `process.stderr` qualify. */
 export interface TextOutput {
@@ -235,6 +244,72 @@ async function runDigestDryRun(
 }
 
 /**
+ * `zones`: every zone the config watches, discovered ones included (each token's zones listed
+ * now), each checked now. No Redis: hostnames added with `watch` and the bot's stored checks are
+ * in `/aop-status zones`.
+ */
+async function runZones(settings: CliSettings, context: CliContext): Promise<ExitCode> {
+  const clock = clockOf(context);
+  const accounts = createCliCloudflareAccounts(settings, {
+    ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
+    ...(context.clock ? { clock: context.clock } : {}),
+  });
+  let discovered: DiscoveredZone[] = [];
+  let listingFailed = false;
+  if (settings.discover) {
+    const listings = await listAccountZones(
+      accounts.all.map(({ account, client }) => ({
+        name: account.name,
+        listZones: () => client.listZones(),
+      })),
+    );
+    const selection = selectDiscoveredZones({
+      listings,
+      filter: settings.discover,
+      previous: [],
+      configured: settings.zones,
+    });
+    for (const failed of selection.failedAccounts) {
+      listingFailed = true;
+      context.stderr.write(
+        `${PROGRAM}: the zones of account "${failed.account}" could not be listed (${failed.errorMessage})${['cloudflare_forbidden', 'cloudflare_unauthorized'].includes(failed.errorCode) ? '; the token needs Zone Read' : ''}.\n`,
+      );
+    }
+    discovered = selection.zones;
+  }
+  const plans = buildZonePlans(settings.zones, [], [], discovered);
+  if (plans.length === 0) {
+    context.stderr.write(`${PROGRAM}: no zones are configured or discovered, so there is nothing to list.\n`);
+    return EXIT_CODES.error;
+  }
+  context.stderr.write(`Checking ${plans.length} zone(s) against ${settings.cloudflare.baseUrl} …\n`);
+  const results = await mapWithConcurrency(plans, settings.cloudflare.concurrency, (plan) =>
+    checkZone(plan, {
+      cloudflare: plan.account ? accounts.forAccount(plan.account) : accounts.routing,
+      thresholds: settings.thresholds,
+      timeZone: settings.timezone,
+      now: clock,
+      concurrency: settings.cloudflare.concurrency,
+    }),
+  );
+  const rows = buildZoneOverview(plans, new Map(results.map((result) => [result.zone.id, result])), {
+    configuredIds: new Set(settings.zones.map((zone) => zone.id)),
+    accountOf: (plan) => plan.account ?? accounts.accountOfZone(plan.zone.id),
+  });
+  const messages = renderZoneList(rows, {
+    timeZone: settings.timezone,
+    idleEvery: null,
+    maxMessages: Number.MAX_SAFE_INTEGER,
+  });
+  messages.forEach((message, index) => {
+    context.stdout.write(`${index === 0 ? '' : '\n'}${blocksToTerminalText(message)}\n`);
+  });
+  const failed = results.filter((result) => result.failure !== null);
+  for (const result of failed) if (result.failure) context.stderr.write(describeZoneFailure(result.failure));
+  return failed.length > 0 || listingFailed ? EXIT_CODES.error : EXIT_CODES.ok;
+}
+
+/**
  * Runs one command line and resolves to its exit status; never throws for a failure a person
  * can fix (those are written to `stderr`).
  *
@@ -270,5 +345,6 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   });
   if (command.kind === 'check') return runCheck(command, loaded.settings, cloudflare, context);
   if (command.kind === 'route') return runRoute(command, loaded.settings, cloudflare, context);
+  if (command.kind === 'zones') return runZones(loaded.settings, context);
   return runDigestDryRun(loaded.settings, cloudflare, context);
 }

@@ -5,7 +5,7 @@
  * are the bot's own (src/config), so one `.env` and one `aop-status.yml` serve both.
  */
 import type { Dispatcher } from 'undici';
-import { createCloudflareAccounts } from '../cloudflare/accounts.js';
+import { type CloudflareAccounts, createCloudflareAccounts } from '../cloudflare/accounts.js';
 import { createCloudflareClient } from '../cloudflare/client.js';
 import { createInFlightLimit } from '../cloudflare/in-flight.js';
 import { createLocalRateLimiter } from '../cloudflare/resilient-rate-limiter.js';
@@ -19,7 +19,7 @@ import {
   routesFromFile,
 } from '../config/load.js';
 import { validateFileConfig } from '../config/schema.js';
-import type { AppConfig, RouteConfig, ZoneConfig } from '../config/types.js';
+import type { AppConfig, DiscoverConfig, RouteConfig, ZoneConfig } from '../config/types.js';
 import type { Thresholds } from '../domain/types.js';
 
 export interface CliSettings {
@@ -35,6 +35,8 @@ export interface CliSettings {
   alertsChannel: string | null;
   digestChannels: string[];
   cloudflare: AppConfig['cloudflare'];
+  /** `discover:`: `zones` lists the tokens' zones too. */
+  discover: DiscoverConfig | null;
 }
 
 export type CliSettingsResult =
@@ -94,6 +96,14 @@ export function createCliCloudflareClient(
   settings: Pick<CliSettings, 'cloudflare' | 'zones'>,
   options: { dispatcher?: Dispatcher; clock?: () => Date } = {},
 ): CloudflareClient {
+  return createCliCloudflareAccounts(settings, options).routing;
+}
+
+/** The accounts behind `createCliCloudflareClient`: one client per token, for listing each one's zones. */
+export function createCliCloudflareAccounts(
+  settings: Pick<CliSettings, 'cloudflare' | 'zones'>,
+  options: { dispatcher?: Dispatcher; clock?: () => Date } = {},
+): CloudflareAccounts {
   const { cloudflare } = settings;
   // One `cloudflare.concurrency` for the run, all zones and accounts together.
   const inFlight = createInFlightLimit(cloudflare.concurrency);
@@ -115,5 +125,5 @@ export function createCliCloudflareClient(
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       }),
-  }).routing;
+  });
 }

@@ -62,39 +62,43 @@ function errorCodeOf(error: unknown): string {
     : 'internal_error';
 }
 
+/**
+ * Each account's zones, listed at once; an account whose listing fails says why instead.
+ *
+ * @example await listAccountZones([{ name: 'prod', listZones: () => client.listZones() }])
+ */
+export async function listAccountZones(
+  accounts: ReadonlyArray<Pick<ListingAccount, 'name' | 'listZones'>>,
+): Promise<AccountListing[]> {
+  return Promise.all(
+    accounts.map(async (account): Promise<AccountListing> => {
+      try {
+        const zones = await account.listZones();
+        return {
+          account: account.name,
+          ok: true,
+          zones: zones.map((zone) => ({ id: zone.id, name: zone.name, accountId: zone.account?.id ?? null })),
+        };
+      } catch (error) {
+        return {
+          account: account.name,
+          ok: false,
+          errorCode: errorCodeOf(error),
+          errorMessage: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }),
+  );
+}
+
 export function createZoneDiscovery(options: ZoneDiscoveryOptions): ZoneDiscovery {
   const { discover, store, logger } = options;
   const filter = { match: discover.match, exclude: discover.exclude, accountIds: discover.accountIds };
 
-  const listAll = async (): Promise<AccountListing[]> =>
-    Promise.all(
-      options.accounts.map(async (account): Promise<AccountListing> => {
-        try {
-          const zones = await account.listZones();
-          return {
-            account: account.name,
-            ok: true,
-            zones: zones.map((zone) => ({
-              id: zone.id,
-              name: zone.name,
-              accountId: zone.account?.id ?? null,
-            })),
-          };
-        } catch (error) {
-          return {
-            account: account.name,
-            ok: false,
-            errorCode: errorCodeOf(error),
-            errorMessage: error instanceof Error ? error.message : String(error),
-          };
-        }
-      }),
-    );
-
   const discoverOnce = async (): Promise<DiscoveryRound> => {
     const now = options.clock();
     const previous = await store.read();
-    const listings = await listAll();
+    const listings = await listAccountZones(options.accounts);
     const selection = selectDiscoveredZones({
       listings,
       filter,

@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'list'; route: string | null }
   | { kind: 'route'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'digest' }
+  | { kind: 'zones' }
   | { kind: 'watch'; hostname: string; zone: ZoneArgument | null }
   | { kind: 'unwatch'; hostname: string }
   | { kind: 'subscribe'; route: string | null }
@@ -24,7 +25,7 @@ export const MAX_COMMAND_TEXT_CHARS = 12_000;
 /** How much of a bad token an error message quotes. */
 export const MAX_QUOTED_TOKEN_CHARS = 100;
 
-const NO_ARGUMENT_KEYWORDS = ['digest'] as const;
+const NO_ARGUMENT_KEYWORDS = ['digest', 'zones'] as const;
 type NoArgumentKeyword = (typeof NO_ARGUMENT_KEYWORDS)[number];
 
 function isNoArgumentKeyword(word: string): word is NoArgumentKeyword {

@@ -5,11 +5,13 @@ import type { ZoneResolver } from '../lookup/zone-resolver.js';
 import { escapeMrkdwn, literal } from '../render/mrkdwn.js';
 import { renderRouteExplanation } from '../render/routing.js';
 import { renderWatchList } from '../render/watch-list.js';
+import { renderZoneList } from '../render/zone-list.js';
 import type { InventoryCommands, SlackMessage } from '../slack/deps.js';
 import { buildZonePlans } from './plan.js';
 import { type ConfigRouter, sliceForRoute } from './routing.js';
 import type { WatchStore } from './watch-store.js';
-import type { ZoneCheckResult } from './zone-check.js';
+import type { ZoneCheckResult, ZonePlan } from './zone-check.js';
+import { buildZoneOverview } from './zone-overview.js';
 
 export interface InventoryCommandOptions {
   config: AppConfig;
@@ -22,6 +24,10 @@ export interface InventoryCommandOptions {
   checkZonesNow: (zoneIds: string[]) => Promise<ZoneCheckResult[]>;
   requestDigest: (channel: string, requestedBy: string) => Promise<{ queued: boolean }>;
   clock: () => Date;
+  /** Every watched zone's plan, discovered zones included; default: the config and the watch list. */
+  planZones?: () => Promise<ZonePlan[]>;
+  /** The account whose token reads a zone, for `zones`; default: the plan's, else the first account. */
+  accountOf?: (plan: ZonePlan) => string;
 }
 
 /** True when a stored zone result answers for every listed hostname (a failed zone answers for all). */
@@ -30,6 +36,15 @@ export function snapshotCovers(snapshot: ZoneCheckResult | undefined, hostnames:
   if (snapshot.failure) return true;
   const checked = new Set(snapshot.checks.map((check) => check.hostname));
   return hostnames.every((hostname) => checked.has(hostname));
+}
+
+/** `discover.every` as a person wrote it, roughly: 3600000 → "1h". */
+function formatEvery(everyMs: number): string {
+  const seconds = Math.round(everyMs / 1000);
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 function reply(text: string): SlackMessage {
@@ -54,13 +69,31 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
         : `There is no route named \`${literal(name)}\`. Routes: ${routeNames()}.`,
     );
 
+  const planZones =
+    options.planZones ??
+    (async () => {
+      const [watched, ignored] = await Promise.all([
+        options.watchStore.listWatched(),
+        options.watchStore.listIgnored(),
+      ]);
+      return buildZonePlans(options.config.zones, watched, ignored);
+    });
+
+  /** Every watched zone from the stored last checks: nothing is checked live for this view. */
+  const zones = async (): Promise<SlackMessage[]> => {
+    const [plans, snapshots] = await Promise.all([planZones(), options.readSnapshots()]);
+    const firstAccount = options.config.cloudflare.accounts[0]?.name ?? 'default';
+    const rows = buildZoneOverview(plans, new Map(snapshots.map((result) => [result.zone.id, result])), {
+      configuredIds: new Set(options.config.zones.map((zone) => zone.id)),
+      accountOf: options.accountOf ?? ((plan) => plan.account ?? firstAccount),
+    });
+    const every = options.config.discover ? formatEvery(options.config.discover.everyMs) : null;
+    return renderZoneList(rows, { timeZone: options.config.timezone, idleEvery: every });
+  };
+
   const list = async (routeName: string | null): Promise<SlackMessage[]> => {
     if (routeName !== null && !options.router.named(routeName)) return [unknownRoute(routeName)];
-    const [watched, ignored] = await Promise.all([
-      options.watchStore.listWatched(),
-      options.watchStore.listIgnored(),
-    ]);
-    const plans = buildZonePlans(options.config.zones, watched, ignored);
+    const plans = await planZones();
     const snapshots = new Map((await options.readSnapshots()).map((result) => [result.zone.id, result]));
     // A zone is checked live when no run has stored it yet, or when its stored result predates a
     // hostname added since (`watch`): the list promises every watched hostname.
@@ -129,6 +162,8 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
           return list(command.route);
         case 'route':
           return explainRoute(command);
+        case 'zones':
+          return zones();
         case 'watch': {
           const configuredIn = configuredHostnames.get(command.hostname);
           if (configuredIn) {

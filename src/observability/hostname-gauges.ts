@@ -18,6 +18,8 @@ export function exportHostnameGauges(
   metrics: Metrics,
   snapshots: readonly ZoneCheckResult[],
   routeOf: (hostname: string, zone: ZoneRef) => string | null = () => null,
+  /** The `cloudflare.accounts` name whose token reads the zone (`default` with a single credential). */
+  accountOf: (zoneId: string) => string = () => 'default',
 ): void {
   metrics.certificateExpiry.reset();
   metrics.hostnameSeverity.reset();
@@ -30,6 +32,7 @@ export function exportHostnameGauges(
         certificate_id:
           check.observation.kind === 'association' ? (check.observation.association.certificateId ?? '') : '',
         route: routeOf(check.hostname, check.zone) ?? '',
+        account: accountOf(check.zone.id),
       };
       const expiry = check.assessment.effectiveExpiry;
       if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));
@@ -45,6 +48,7 @@ export function exportHostnameGauges(
         certificate_id: check.certificate.certificateId ?? '',
         // A zone-level certificate serves every hostname of the zone without its own, whatever route owns them.
         route: '',
+        account: accountOf(check.zone.id),
       };
       const expiry = check.assessment.effectiveExpiry;
       if (expiry) metrics.certificateExpiry.set(labels, Math.floor(expiry.getTime() / 1000));

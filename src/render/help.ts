@@ -29,6 +29,11 @@ export const COMMAND_GRAMMAR: readonly GrammarLine[] = [
   },
   { usage: 'route <hostname>', does: 'Which route owns a hostname, and why.', adminOnly: false },
   { usage: 'digest', does: 'Post the digest into this channel now.', adminOnly: false },
+  {
+    usage: 'zones',
+    does: 'Every watched zone, configured or discovered: its account, hostnames watched, hostname certificates used (n of 10), last check.',
+    adminOnly: false,
+  },
   { usage: 'watch <hostname> [zone]', does: 'Add a hostname to the watched inventory.', adminOnly: true },
   { usage: 'unwatch <hostname>', does: 'Remove a hostname from the watched inventory.', adminOnly: true },
   {

@@ -155,6 +155,7 @@ const KEYWORDS = [
   'subscribe',
   'unsubscribe',
   'route',
+  'zones',
 ];
 /** Code point ranges: ASCII, C0/C1 controls, Hebrew, Arabic, combining marks, zero-width, bidi, astral. */
 const RANGES: Array<[number, number]> = [
@@ -204,6 +205,7 @@ const COMMAND_KINDS: ReadonlyArray<Command['kind']> = [
   'unwatch',
   'subscribe',
   'unsubscribe',
+  'zones',
   'invalid',
 ];
 

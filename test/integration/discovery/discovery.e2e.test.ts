@@ -13,6 +13,7 @@ import { type FakeCloudflare, type FakeZone, startFakeCloudflare } from '../../s
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
 import { evaluateNow, waitForQueuesIdle } from '../../support/runs.js';
+import { messageText, slash } from '../digest/support.js';
 
 /**
  * Zone discovery end to end: the real app on the test Redis against the local Slack server and a
@@ -242,6 +243,26 @@ describe('zone discovery across accounts', () => {
     await evaluateNow(app);
     const replies = slack.messages.filter((message) => message.threadTs === opened[0]?.ts);
     expect(replies.at(-1)?.text).toContain('Checks work again');
+  });
+
+  it('lists every watched zone with /aop-status zones: configured or discovered, account, hostnames, certificates used, last check', async () => {
+    const configured = zone('edge', 0);
+    await startApp({ zones: [{ id: configured.id, name: configured.name, account: 'edge' }] });
+    await evaluateNow(app);
+    const { responses } = await slash(app, slack, 'zones');
+    const text = responses.map((response) => messageText({ blocks: response.blocks } as never)).join('\n');
+    expect(text).toContain('Watched zones: 259 in 3 accounts');
+    expect(text).toContain('1 configured, 258 discovered');
+    expect(text).toContain(
+      '*site-000.example.com* · `prod` · discovered · 1 hostname · 1 of 10 hostname certificates · checked 20 Nov 10:00',
+    );
+    expect(text).toContain('*brand-1.example.net* · `brands` · discovered · 1 hostname');
+    expect(text).toContain('256 discovered zones without AOP are checked once per discovery interval (1h)');
+    // The configured zone has nothing to watch but is shown as configured, never as idle.
+    expect(text).toContain(
+      `*${configured.name}* · \`edge\` · configured · 0 hostnames · 0 of 10 hostname certificates`,
+    );
+    expect(text).toContain('site-100.example.com (prod)');
   });
 
   it('keeps the last good list when a listing fails, and says so in the digest footer', async () => {

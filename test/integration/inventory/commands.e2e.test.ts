@@ -185,7 +185,7 @@ describe('state stored by the previous release', () => {
     expect(listedHostnames((await slash(app, slack, 'list')).responses)).toEqual(['app.example.com']);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain(
-      `aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route=""} 4`,
+      `aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route="",account="default"} 4`,
     );
     expect(metrics).not.toMatch(/^aop_[a-z_]+\{[^}]*level="zone"/m);
   });

@@ -134,10 +134,10 @@ describe('running as separate web and worker processes', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(metrics).toMatch(
-        /aop_certificate_expiry_timestamp_seconds\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route=""\} 1577836800/,
+        /aop_certificate_expiry_timestamp_seconds\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route="",account="default"\} 1577836800/,
       );
       expect(metrics).toMatch(
-        /aop_hostname_severity\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route=""\} 4/,
+        /aop_hostname_severity\{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="[^"]*",route="",account="default"\} 4/,
       );
       expect(metrics).toMatch(/aop_run_last_success_timestamp_seconds\{run="digest",route=""\} \d+/);
       expect(metrics).toMatch(

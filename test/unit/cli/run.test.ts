@@ -339,3 +339,36 @@ describe('npm run cli -- route', () => {
     expect(result.stderr).toContain('route needs a hostname: route <hostname> [zone].');
   });
 });
+
+describe('npm run cli -- zones', () => {
+  it('lists the configured zones and every zone the token lists with discover:, each checked now', async () => {
+    const { agent, api } = fakeCloudflare();
+    api.state.addZone({ name: 'idle.example.net' });
+    api.state.addZone({ name: 'staging.example.net' });
+    const result = await run(['zones'], {
+      agent,
+      file: { ...INVENTORY, discover: { exclude: ['staging.example.net'] } },
+    });
+    expect(result.stderr).toContain('Checking 3 zone(s)');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Watched zones: 3 in 1 account (1 configured, 2 discovered): default 3.');
+    expect(result.stdout).toContain(
+      '• example.com · default · configured · 2 hostnames · 2 of 10 hostname certificates',
+    );
+    expect(result.stdout).toContain(
+      '• other.org · default · discovered · 1 hostname · 1 of 10 hostname certificates',
+    );
+    expect(result.stdout).toContain('idle.example.net (default)');
+    expect(result.stdout).not.toContain('staging.example.net');
+  });
+
+  it('says which account could not list its zones and that its token needs Zone Read', async () => {
+    const { agent, api } = fakeCloudflare();
+    api.state.forbiddenRoutes.add('zones');
+    const result = await run(['zones'], { agent, file: { ...INVENTORY, discover: {} } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('the zones of account "default" could not be listed');
+    expect(result.stderr).toContain('the token needs Zone Read');
+    expect(result.stdout).toContain('example.com · default · configured');
+  });
+});

@@ -26,6 +26,8 @@ describe('parseCommandText: the grammar in contract.md', () => {
       { kind: 'lookup', hostname: 'route.example.com', zone: { kind: 'name', name: 'example.com' } },
     ],
     ['digest', { kind: 'digest' }],
+    ['zones', { kind: 'zones' }],
+    ['ZONES', { kind: 'zones' }],
     ['subscribe', { kind: 'subscribe', route: null }],
     ['UNSUBSCRIBE', { kind: 'unsubscribe', route: null }],
     ['subscribe payments', { kind: 'subscribe', route: 'payments' }],
@@ -114,6 +116,7 @@ describe('parseCommandText: invalid input gets a clear message and the usage', (
       '“payments” is not a valid hostname: A hostname needs at least two labels, e.g. app.example.com.',
     ],
     ['digest now please', '“digest” takes no arguments, got 2.'],
+    ['zones prod', '“zones” takes no arguments, got 1.'],
     [
       'a.example.com b.example.com c.example.com',
       'Too many arguments: expected <hostname> [zone name or id], got 3.',

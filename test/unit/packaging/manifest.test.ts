@@ -130,6 +130,7 @@ describe('manifest.yml', () => {
       'list',
       'route',
       'digest',
+      'zones',
       'watch',
       'unwatch',
       'subscribe',

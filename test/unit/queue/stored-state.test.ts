@@ -64,7 +64,7 @@ describe('state stored before zone-level certificates were checked', () => {
     exportHostnameGauges(metrics, [deserializeZoneCheck(OLD_SNAPSHOT)]);
     const exported = await metrics.registry.getSingleMetricAsString('aop_hostname_severity');
     expect(exported).toContain(
-      'aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route=""} 4',
+      'aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route="",account="default"} 4',
     );
   });
 
@@ -144,9 +144,9 @@ describe('per-certificate gauges', () => {
     ]);
     const expiry = await metrics.registry.getSingleMetricAsString('aop_certificate_expiry_timestamp_seconds');
     expect(expiry).toContain(
-      'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="",level="zone",certificate_id="zone-1",route=""} 1795392000',
+      'aop_certificate_expiry_timestamp_seconds{zone="example.com",hostname="",level="zone",certificate_id="zone-1",route="",account="default"} 1795392000',
     );
     const severity = await metrics.registry.getSingleMetricAsString('aop_hostname_severity');
-    expect(severity).toContain('level="zone",certificate_id="zone-1",route=""} 3');
+    expect(severity).toContain('level="zone",certificate_id="zone-1",route="",account="default"} 3');
   });
 });

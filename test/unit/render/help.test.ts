@@ -14,6 +14,7 @@ describe('renderHelp', () => {
       '• `/aop-status list [route]`: Every watched hostname, one line each, worst first; with a route, only its hostnames.',
       '• `/aop-status route &lt;hostname&gt;`: Which route owns a hostname, and why.',
       '• `/aop-status digest`: Post the digest into this channel now.',
+      '• `/aop-status zones`: Every watched zone, configured or discovered: its account, hostnames watched, hostname certificates used (n of 10), last check.',
       '• `/aop-status watch &lt;hostname&gt; [zone]`: Add a hostname to the watched inventory. _(admins)_',
       '• `/aop-status unwatch &lt;hostname&gt;`: Remove a hostname from the watched inventory. _(admins)_',
       "• `/aop-status subscribe [route]`: This channel gets the scheduled digest; with a route, that route's digest only. _(admins)_",
