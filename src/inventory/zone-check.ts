@@ -23,6 +23,13 @@ import type {
   ZoneRef,
 } from '../domain/types.js';
 
+/**
+ * Requests every zone check makes whatever the zone's size: the association list, the hostname
+ * certificates, the zone certificates and the zone-level AOP switch (each list one page up to
+ * 1,000 rows; the association list pages beyond that).
+ */
+export const ZONE_CHECK_REQUESTS = 4;
+
 /** One zone as the checks see it: which hostnames to report (null = every association found). */
 export interface ZonePlan {
   zone: ZoneRef;
@@ -334,7 +341,7 @@ export async function checkZone(plan: ZonePlan, options: ZoneCheckOptions): Prom
   let quota: ZoneQuota | null = null;
   let hostnameCertificates: ListedHostnameCertificate[] | null = null;
   let listError: unknown = null;
-  requests += 4;
+  requests += ZONE_CHECK_REQUESTS;
   // Every read is awaited even when one fails, so no retry of another is still running (and
   // spending the rate limit) after this check, or this job attempt, has ended.
   const [rows, certificates, zoneCertificates, zoneAopSetting] = await Promise.allSettled([
