@@ -145,6 +145,24 @@ const handlers = {
     return { zones, hostnames: params.zones * params.hostnamesPerZone };
   },
 
+  /**
+   * `zones` zones in the default account for discovery, of which the first `usingAop` have one
+   * hostname on a certificate (a healthy one, 200 days left); the others have no association, no
+   * certificate and AOP off, as most zones of a large account.
+   */
+  async seedDiscoveryInventory(params: { zones: number; usingAop: number }) {
+    const fake = requireCloudflare();
+    const pem = certificateExpiringIn('*.discovery.bench.example', 200);
+    for (let index = 0; index < params.zones; index += 1) {
+      const name = `d${String(index).padStart(4, '0')}.discovery.bench.example`;
+      const zone = fake.state.addZone({ id: zoneIdFor(`discovery-${index}`), name, aopEnabled: false });
+      if (index >= params.usingAop) continue;
+      const certificate = fake.state.addCertificate(zone.id, pem);
+      fake.state.associate(zone.id, { hostname: `app.${name}`, cert_id: certificate.id });
+    }
+    return { zones: params.zones, usingAop: params.usingAop };
+  },
+
   async cloudflareStats(_params: Record<string, never>) {
     return { ...cloudflareCounts, byRoute: { ...cloudflareCounts.byRoute } };
   },

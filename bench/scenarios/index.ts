@@ -2,6 +2,7 @@ import type { Scenario } from '../lib/context.js';
 import { ackScenario } from './ack.js';
 import { answerScenario } from './answer.js';
 import { digestScenario } from './digest.js';
+import { discoveryScenario } from './discovery.js';
 import { evaluationScenario } from './evaluation.js';
 import { growthScenario } from './growth.js';
 
@@ -12,4 +13,5 @@ export const SCENARIOS: Scenario[] = [
   digestScenario,
   evaluationScenario,
   growthScenario,
+  discoveryScenario,
 ];
