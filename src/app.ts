@@ -17,6 +17,7 @@ import { createHomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
+import { backgroundRequestLimit } from './inventory/budget-plan.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
 import { routeNameOf, routerFromConfig, thresholdsFor } from './inventory/routing.js';
@@ -101,9 +102,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         ...(account.implicit ? {} : { budgetId: tokenBudgetId(credentialSecret(account)) }),
         requests: account.rateLimit.requests,
         perSeconds: account.rateLimit.perSeconds,
+        backgroundRequests: backgroundRequestLimit(account.rateLimit.requests),
       }),
       requests: account.rateLimit.requests,
       perSeconds: account.rateLimit.perSeconds,
+      backgroundRequests: backgroundRequestLimit(account.rateLimit.requests),
       onFallback: (error) =>
         logger.warn(
           { err: error, account: account.name },

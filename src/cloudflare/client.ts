@@ -361,7 +361,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
   async function acquireAndAttempt(call: Call, attemptNumber: number): Promise<CfEnvelope> {
     try {
       call.signal?.throwIfAborted();
-      await rateLimiter.acquire(call.signal);
+      await rateLimiter.acquire(call.signal, { urgent: call.urgent === true });
     } catch (error) {
       if (call.signal?.aborted)
         throw finalError(call, { kind: 'cancelled', cause: error }, attemptNumber - 1);

@@ -8,9 +8,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AopError } from '../errors.js';
 
+export interface AcquireOptions {
+  /**
+   * Someone is waiting for this request (a lookup, a Refresh): it may use the whole limit. Other
+   * requests (digests, alert evaluations) stop at the limiter's `backgroundRequests`, so the rest
+   * of every window stays free for people.
+   */
+  urgent?: boolean;
+}
+
 export interface RateLimiter {
   /** Resolves when one more request may be sent; rejects with `signal.reason` when aborted first. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  acquire(signal?: AbortSignal, options?: AcquireOptions): Promise<void>;
   /** Stops every process from sending until `epochMs` (a 429's Retry-After); never shortens a pause. */
   pauseUntil(epochMs: number): Promise<void>;
 }
@@ -72,7 +81,7 @@ export function tokenBudgetId(secret: string): string {
 
 /**
  * KEYS[1] sorted set of request stamps (score = Redis ms), KEYS[2] paused-until (Redis ms).
- * ARGV[1] limit, ARGV[2] window ms, ARGV[3] a unique member.
+ * ARGV[1] limit (the whole budget, or the background part of it), ARGV[2] window ms, ARGV[3] a unique member.
  * Returns 0 when a slot was taken, otherwise the ms to wait before asking again.
  * Time comes from Redis TIME so the processes' own clocks never matter.
  */
@@ -92,7 +101,8 @@ if count < limit then
   redis.call('PEXPIRE', KEYS[1], window + 1000)
   return 0
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+-- The stamp whose expiry brings the window back under this request's limit.
+local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
 local wait = tonumber(oldest[2]) + window - now + 1
 if wait < 1 then wait = 1 end
 return wait
@@ -125,6 +135,8 @@ export interface RedisRateLimiterOptions {
   requests: number;
   /** ... in any sliding window of this many seconds, across all processes. */
   perSeconds: number;
+  /** Of `requests`, how many requests that are not urgent may take in a window; default all of them. */
+  backgroundRequests?: number;
   sleep?: Sleep;
   /** Local clock used only to turn `pauseUntil(epochMs)` into a duration. */
   clock?: () => Date;
@@ -153,6 +165,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const sleep = options.sleep ?? abortableSleep;
   const clock = options.clock ?? (() => new Date());
   const maxPollMs = options.maxPollMs ?? 5_000;
+  const backgroundRequests = Math.min(requests, options.backgroundRequests ?? requests);
   const keys = cloudflareRateLimitKeys(keyPrefix, options.budgetId);
   const windowMs = Math.round(perSeconds * 1000);
   const scripts = new Map([
@@ -180,13 +193,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
 
   return {
-    async acquire(signal) {
+    async acquire(signal, acquireOptions) {
+      // One window for both: a background request counts against people's requests too, it only
+      // stops earlier.
+      const limit = acquireOptions?.urgent ? requests : backgroundRequests;
       for (;;) {
         if (signal?.aborted) throw signal.reason;
         const waitMs = await run(
           ACQUIRE_SCRIPT,
           [keys.window, keys.pausedUntil],
-          [requests, windowMs, randomUUID()],
+          [limit, windowMs, randomUUID()],
         );
         if (waitMs <= 0) return;
         await sleep(Math.min(waitMs, maxPollMs), signal);

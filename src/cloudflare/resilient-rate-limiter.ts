@@ -6,6 +6,8 @@ export interface LocalRateLimiterOptions {
   requests: number;
   /** ... in any sliding window of this many seconds, in this process. */
   perSeconds: number;
+  /** Of `requests`, how many requests that are not urgent may take in a window; default all of them. */
+  backgroundRequests?: number;
   nowMs?: () => number;
   sleep?: Sleep;
 }
@@ -24,18 +26,22 @@ export function createLocalRateLimiter(options: LocalRateLimiterOptions): RateLi
   const windowMs = options.perSeconds * 1000;
   const stamps: number[] = [];
   let pausedUntilMs = 0;
+  const backgroundRequests = Math.min(options.requests, options.backgroundRequests ?? options.requests);
 
   return {
-    async acquire(signal) {
+    async acquire(signal, acquireOptions) {
+      const limit = acquireOptions?.urgent ? options.requests : backgroundRequests;
       for (;;) {
         const now = nowMs();
         while (stamps.length > 0 && (stamps[0] ?? 0) <= now - windowMs) stamps.shift();
         const waitForPauseMs = pausedUntilMs - now;
-        if (waitForPauseMs <= 0 && stamps.length < options.requests) {
+        if (waitForPauseMs <= 0 && stamps.length < limit) {
           stamps.push(now);
           return;
         }
-        const waitForSlotMs = stamps.length >= options.requests ? (stamps[0] ?? now) + windowMs - now : 0;
+        // The stamp whose expiry brings the window back under this request's limit.
+        const waitForSlotMs =
+          stamps.length >= limit ? (stamps[stamps.length - limit] ?? now) + windowMs - now : 0;
         await sleep(Math.max(waitForPauseMs, waitForSlotMs, 1), signal);
       }
     },
@@ -54,6 +60,7 @@ export function createResilientRateLimiter(options: {
   shared: RateLimiter;
   requests: number;
   perSeconds: number;
+  backgroundRequests?: number;
   nowMs?: () => number;
   sleep?: Sleep;
   onFallback?: (error: unknown) => void;
@@ -61,13 +68,13 @@ export function createResilientRateLimiter(options: {
   const local = createLocalRateLimiter(options);
 
   return {
-    async acquire(signal) {
+    async acquire(signal, acquireOptions) {
       try {
-        await options.shared.acquire(signal);
+        await options.shared.acquire(signal, acquireOptions);
       } catch (error) {
         if (signal?.aborted) throw error;
         options.onFallback?.(error);
-        await local.acquire(signal);
+        await local.acquire(signal, acquireOptions);
       }
     },
     async pauseUntil(epochMs) {

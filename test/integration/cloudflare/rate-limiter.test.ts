@@ -37,6 +37,26 @@ describe('the shared Redis rate limiter', () => {
     });
   });
 
+  it('keeps the reserve for people: background requests stop at 4 of 5, an urgent one still goes at once', async () => {
+    const prefix = uniquePrefix('cf-reserve');
+    await withRedis(prefix, async (redisA) => {
+      const redisB = connectTestRedis();
+      try {
+        const options = { keyPrefix: prefix, requests: 5, perSeconds: 1, backgroundRequests: 4 };
+        const worker = createRedisRateLimiter({ redis: redisA, ...options });
+        const web = createRedisRateLimiter({ redis: redisB, ...options });
+        const started = performance.now();
+        for (let request = 0; request < 4; request += 1) await worker.acquire();
+        expect(await timed(() => web.acquire(undefined, { urgent: true }))).toBeLessThan(300);
+        await worker.acquire();
+        expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+        expect(await redisA.zcard(cloudflareRateLimitKeys(prefix).window)).toBeLessThanOrEqual(5);
+      } finally {
+        redisB.disconnect();
+      }
+    });
+  });
+
   it('makes every process wait while one of them has reported a 429', async () => {
     const prefix = uniquePrefix('cf-pause');
     await withRedis(prefix, async (redisA) => {

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createLocalRateLimiter } from '../../../src/cloudflare/resilient-rate-limiter.js';
 
 /** A limiter on a fake clock whose sleeps move the clock forward and are recorded. */
-function limiterOnFakeClock(requests: number, perSeconds: number) {
+function limiterOnFakeClock(requests: number, perSeconds: number, backgroundRequests?: number) {
   let nowMs = 1_000_000;
   const sleeps: number[] = [];
   const limiter = createLocalRateLimiter({
     requests,
     perSeconds,
+    ...(backgroundRequests === undefined ? {} : { backgroundRequests }),
     nowMs: () => nowMs,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -45,5 +46,21 @@ describe('createLocalRateLimiter (the command line has no Redis)', () => {
     const waiting = limiter.acquire(controller.signal);
     controller.abort(new Error('lookup cancelled'));
     await expect(waiting).rejects.toThrow('lookup cancelled');
+  });
+
+  it('stops background requests at their share of the window and lets urgent ones use the rest', async () => {
+    const { limiter, sleeps, advance } = limiterOnFakeClock(5, 10, 4);
+    for (let request = 0; request < 4; request += 1) {
+      await limiter.acquire();
+      advance(1_000);
+    }
+    expect(sleeps).toEqual([]);
+    // The reserve: a person's request goes out at once.
+    await limiter.acquire(undefined, { urgent: true });
+    expect(sleeps).toEqual([]);
+    // A fifth background request waits until the window holds fewer than 4 (the urgent one counts
+    // too): two stamps must leave, the second of them (3 s old) in 7 s.
+    await limiter.acquire();
+    expect(sleeps).toEqual([7_000]);
   });
 });

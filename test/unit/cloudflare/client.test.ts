@@ -506,6 +506,21 @@ describe('403 hints name the missing permission', () => {
 });
 
 describe('rate limiting (429)', () => {
+  it("asks the limiter for a person's request as urgent and for background reads as not", async () => {
+    const urgency: (boolean | undefined)[] = [];
+    const { client } = harness({
+      rateLimiter: {
+        acquire: async (_signal, options) => {
+          urgency.push(options?.urgent);
+        },
+        pauseUntil: async () => {},
+      },
+    });
+    await client.getHostnameStatus(ZONE_ID, 'app.example.com', { urgent: true });
+    await client.listHostnameAssociations(ZONE_ID);
+    expect(urgency).toEqual([true, false]);
+  });
+
   it('honours retry-after in seconds, pauses every process through the limiter, then retries', async () => {
     const { api, client, sleeps, limiter } = harness();
     api.inject('hostnameStatus', {
