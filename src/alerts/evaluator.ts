@@ -489,7 +489,19 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           const parent = target?.episode?.parent ?? null;
           if (move.toId !== null && parent === null) continue;
           await settle(groupThread(move.from), (current) =>
-            pointToRoutedThread(current, episodeId, { route: move.route, parent }),
+            pointToRoutedThread(current, episodeId, {
+              route: move.route,
+              parent,
+              ...(move.others.length === 0
+                ? {}
+                : {
+                    hostnames: move.hostnames,
+                    others: move.others.map((other) => ({
+                      ...other,
+                      channel: deliveryOf(other.route).channel,
+                    })),
+                  }),
+            }),
           );
         }
         if (migration !== null) {

@@ -43,6 +43,10 @@ export interface RouteMove {
   toId: string | null;
   /** The continuing group to create, carrying the old episode's state; null when it is already open. */
   adoption: GroupAlertState | null;
+  /** The hostnames that continue there (empty for a zone certificate). */
+  hostnames: string[];
+  /** When the hostnames split: the other new owners and their hostnames, each opening its own episode. */
+  others: { route: string | null; hostnames: string[] }[];
 }
 
 export interface RouteMoveInput {
@@ -63,12 +67,14 @@ function isOpenGroup(group: GroupAlertState | undefined): boolean {
 function newOwnerOf(
   group: GroupAlertState,
   input: RouteMoveInput,
-): { route: string | null; hostnames: string[] } | undefined {
+): { route: string | null; hostnames: string[]; others: RouteMove['others'] } | undefined {
   const episode = group.episode;
   if (episode === null || episode.group === null) return undefined;
   if (group.key.kind === 'zone_certificate') {
     const route = input.zoneRouteOf(group.zoneId);
-    return route === undefined || route === group.key.route ? undefined : { route, hostnames: [] };
+    return route === undefined || route === group.key.route
+      ? undefined
+      : { route, hostnames: [], others: [] };
   }
   const hostnames = episode.group.hostnames;
   if (hostnames.length === 0) return undefined;
@@ -82,10 +88,15 @@ function newOwnerOf(
     owners.set(route, [...(owners.get(route) ?? []), hostname]);
   }
   // The route owning most of its hostnames continues it; ties go to the name that sorts first.
-  const [first] = [...owners.entries()].sort(
+  const [first, ...rest] = [...owners.entries()].sort(
     (a, b) => b[1].length - a[1].length || (a[0] ?? '').localeCompare(b[0] ?? ''),
   );
-  return first === undefined ? undefined : { route: first[0], hostnames: first[1] };
+  if (first === undefined) return undefined;
+  return {
+    route: first[0],
+    hostnames: [...first[1]].sort(),
+    others: rest.map(([route, hostnames]) => ({ route, hostnames: [...hostnames].sort() })),
+  };
 }
 
 /**
@@ -126,7 +137,7 @@ export function planRouteMoves(input: RouteMoveInput): RouteMove[] {
     const owner = newOwnerOf(group, input);
     if (owner === undefined) continue;
     if (!input.hasChannel(owner.route)) {
-      moves.push({ from: group, route: owner.route, toId: null, adoption: null });
+      moves.push({ ...owner, from: group, toId: null, adoption: null });
       continue;
     }
     const key: GroupKey = { ...group.key, route: owner.route };
@@ -139,7 +150,7 @@ export function planRouteMoves(input: RouteMoveInput): RouteMove[] {
             episode: carriedEpisode(group.episode, toId, owner.route, owner.hostnames),
           };
     adopted.add(toId);
-    moves.push({ from: group, route: owner.route, toId, adoption });
+    moves.push({ ...owner, from: group, toId, adoption });
   }
   return moves;
 }

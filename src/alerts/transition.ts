@@ -133,6 +133,10 @@ export interface RoutedTo {
   route: string | null;
   /** The parent of the thread that continues it; null when the new owner's alert threads are off. */
   parent: SlackMessageRef | null;
+  /** When the hostnames split over several owners: the hostnames continuing there. */
+  hostnames?: string[];
+  /** The other owners of its hostnames, where their own episodes are (channel null: alert threads off). */
+  others?: { route: string | null; channel: string | null; hostnames: string[] }[];
 }
 
 /** Where a per-hostname thread continues after the upgrade to grouped threads. */

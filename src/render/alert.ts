@@ -1238,6 +1238,21 @@ export function renderRoutedParent(
       ? `The routes changed: ${episode.kind === 'zone_certificate' ? 'its zone' : 'its hostnames'} now belong to ${owner}, whose alert threads are off (no alerts channel), so this thread ends here.`
       : `The routes changed: this alert continues in ${channelLink(routedTo.parent.channel)} (${owner}; parent message ts ${code(routedTo.parent.ts)}), with its acknowledgement, snooze and the reminders already sent.`;
   const hostnames = episode.group?.hostnames ?? [];
+  const ownerName = (route: string | null) =>
+    route === null ? 'the top level' : `route *${literal(route)}*`;
+  // Split over several owners: which hostnames went where, so nobody looks for one in the wrong thread.
+  const split = (routedTo.others ?? []).map(
+    (other) =>
+      `• ${hostnameList(other.hostnames)}: ${ownerName(other.route)}, ${other.channel === null ? 'whose alert threads are off' : `in its own thread in ${channelLink(other.channel)}`}`,
+  );
+  const pointer =
+    split.length === 0
+      ? where
+      : [
+          where,
+          `• ${hostnameList(routedTo.hostnames ?? [])}: ${ownerName(routedTo.route)}, in that thread`,
+          ...split,
+        ].join('\n');
   return {
     text: fallback(
       routedTo.parent === null
@@ -1246,7 +1261,7 @@ export function renderRoutedParent(
     ),
     blocks: pointerBlocks(
       title,
-      `${where}${hostnames.length > 0 ? `\n*Hostnames (${hostnames.length})*: ${hostnameList(hostnames)}` : ''}`,
+      `${pointer}${split.length === 0 && hostnames.length > 0 ? `\n*Hostnames (${hostnames.length})*: ${hostnameList(hostnames)}` : ''}`,
       episode,
       context,
     ),

@@ -149,6 +149,7 @@ describe('planRouteMoves', () => {
       hostname === 'www.example.com' ? 'web' : 'platform';
     const [move] = planRouteMoves(moveInput(groups, routeOf));
     expect(move?.route).toBe('platform');
+    expect(move?.others).toEqual([{ route: 'web', hostnames: ['www.example.com'] }]);
     expect(move?.adoption?.episode?.group?.hostnames).toEqual([
       'a.pay.example.com',
       'api.example.com',
