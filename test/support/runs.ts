@@ -28,19 +28,22 @@ export async function evaluateNow(app: TestApp, options: { timeoutMs?: number } 
 
 /**
  * The alert-relevant Slack calls made since call number `from`, in order: 'parent', 'reply' or
- * 'update', or with `withTs` 'reply:<thread ts>' and 'update:<ts>' to say which thread.
+ * 'update'; with `withTs` 'reply:<thread ts>' and 'update:<ts>' to say which thread; with
+ * `withChannel` 'parent:<channel>', 'reply:<channel>' and 'update:<channel>' to say where.
  */
 export function slackCallsSince(
   slack: Pick<FakeSlack, 'calls'>,
   from: number,
-  options: { withTs?: boolean } = {},
+  options: { withTs?: boolean; withChannel?: boolean } = {},
 ): string[] {
   return slack.calls.slice(from).flatMap((call) => {
+    const where = options.withChannel ? `:${String(call.args.channel)}` : '';
     if (call.method === 'chat.postMessage') {
-      if (!call.args.thread_ts) return ['parent'];
-      return [options.withTs ? `reply:${String(call.args.thread_ts)}` : 'reply'];
+      if (!call.args.thread_ts) return [`parent${where}`];
+      return [options.withTs ? `reply:${String(call.args.thread_ts)}` : `reply${where}`];
     }
-    if (call.method === 'chat.update') return [options.withTs ? `update:${String(call.args.ts)}` : 'update'];
+    if (call.method === 'chat.update')
+      return [options.withTs ? `update:${String(call.args.ts)}` : `update${where}`];
     return [];
   });
 }

@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
-import { evaluateNow } from '../../support/runs.js';
+import { evaluateNow, slackCallsSince } from '../../support/runs.js';
 
 /**
  * Adopting routes loses nothing. The fixture is the Redis alert state (and the channel) written by
@@ -70,12 +70,7 @@ function certificateIdOf(serial: string): string {
 }
 
 function writesSince(from: number): string[] {
-  return slack.calls.slice(from).flatMap((call) => {
-    const channel = String(call.args.channel);
-    if (call.method === 'chat.postMessage') return [`${call.args.thread_ts ? 'reply' : 'parent'}:${channel}`];
-    if (call.method === 'chat.update') return [`update:${channel}`];
-    return [];
-  });
+  return slackCallsSince(slack, from, { withChannel: true });
 }
 
 function parentsIn(channel: string): StoredMessage[] {

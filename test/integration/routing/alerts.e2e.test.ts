@@ -20,7 +20,7 @@ import {
   startFakeSlack,
 } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../support/redis.js';
-import { evaluateNow } from '../../support/runs.js';
+import { evaluateNow, slackCallsSince } from '../../support/runs.js';
 
 const COM = { id: `${'0'.repeat(31)}1`, name: 'example.com' };
 const ORG = { id: `${'0'.repeat(31)}2`, name: 'example.org' };
@@ -117,14 +117,8 @@ function onlyParentIn(channel: string): StoredMessage {
   return parents[0] as StoredMessage;
 }
 
-/** Every Slack write since call `from`: 'parent:<channel>', 'reply:<channel>' or 'update:<channel>'. */
 function writesSince(from: number): string[] {
-  return slack.calls.slice(from).flatMap((call) => {
-    const channel = String(call.args.channel);
-    if (call.method === 'chat.postMessage') return [`${call.args.thread_ts ? 'reply' : 'parent'}:${channel}`];
-    if (call.method === 'chat.update') return [`update:${channel}`];
-    return [];
-  });
+  return slackCallsSince(slack, from, { withChannel: true });
 }
 
 function buttonValue(message: StoredMessage, actionId: string): string {
