@@ -510,6 +510,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       return;
     }
     if (problems.length > 0) {
+      // Nothing was started yet; leave no connection behind.
+      await queues.stop({ timeoutMs: 1_000 });
       commandsRedis.disconnect();
       throw new ConfigError(problems);
     }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deserializeGroupState } from '../../../src/alerts/group.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { FITNESS_PEMS } from '../../fixtures/pem/fitness.js';
+import { readAlertFixture, seedStoredAlerts } from '../../support/alert-fixtures.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../support/fake-slack.js';
@@ -303,37 +303,10 @@ describe('renewal readiness', () => {
   it('continues an expiry thread stored by the release before renewal readiness: the replacement is told in the same thread', async () => {
     // The Redis state and channel that release left (test/fixtures/alerts/grouped-release.json):
     // the same 30 hostnames, told the 7-day rung at 6 days, no replacement known.
-    const fixture = JSON.parse(
-      readFileSync(new URL('../../fixtures/alerts/grouped-release.json', import.meta.url), 'utf8'),
-    ) as {
-      now: string;
-      groups: Record<string, unknown>;
-      states: Record<string, unknown>;
-      episodes: Record<string, string>;
-      messages: {
-        channel: string;
-        ts: string;
-        threadTs: string | null;
-        text: string;
-        metadata: StoredMessage['metadata'] | null;
-      }[];
-    };
-    for (const seeded of fixture.messages)
-      slack.seedMessage({
-        channel: seeded.channel,
-        ts: seeded.ts,
-        threadTs: seeded.threadTs ?? undefined,
-        text: seeded.text,
-        metadata: seeded.metadata ?? undefined,
-      });
+    const fixture = readAlertFixture('grouped-release');
+    await seedStoredAlerts(fixture, { prefix, slack });
     const keys = redisKeys(prefix);
     const redis = connectTestRedis();
-    for (const [field, state] of Object.entries(fixture.groups))
-      await redis.hset(keys.alertGroups, field, JSON.stringify(state));
-    for (const [field, state] of Object.entries(fixture.states))
-      await redis.hset(keys.alertStates, field, JSON.stringify(state));
-    for (const [episodeId, field] of Object.entries(fixture.episodes))
-      await redis.hset(keys.alertEpisodes, episodeId, field);
     const parentTs = '1700000000.000001';
 
     // Uploaded a day and a half before the upgrade; the old certificate is critical: it has stalled.

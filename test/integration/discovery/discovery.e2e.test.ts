@@ -31,6 +31,8 @@ let slack: FakeSlack;
 let cloudflare: FakeCloudflare;
 let seeded: SeededAccounts;
 let app: TestApp;
+/** The app to stop after the test; null when none started. */
+let running: TestApp | null = null;
 let now: Date;
 let prefix: string;
 
@@ -100,6 +102,7 @@ async function startApp(file: Record<string, unknown> = {}): Promise<void> {
       ...file,
     },
   });
+  running = app;
 }
 
 beforeEach(async () => {
@@ -113,7 +116,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await app?.stop();
+  await running?.stop();
+  running = null;
   await slack.close();
   await cloudflare.close();
   const redis = connectTestRedis();
@@ -263,6 +267,31 @@ describe('zone discovery across accounts', () => {
       `*${configured.name}* · \`edge\` · configured · 0 hostnames · 0 of 10 hostname certificates`,
     );
     expect(text).toContain('site-100.example.com (prod)');
+  });
+
+  it('stops at start naming the Zone Read permission when a token cannot list zones', async () => {
+    cloudflare.state.forbiddenRoutes.add('zones');
+    const starting = startApp();
+    await expect(starting).rejects.toMatchObject({ code: 'config_invalid' });
+    const message = String((await starting.catch((error: unknown) => error)) as Error);
+    for (const variable of [
+      'CLOUDFLARE_API_TOKEN_PROD',
+      'CLOUDFLARE_API_TOKEN_BRANDS',
+      'CLOUDFLARE_API_TOKEN_EDGE',
+    ])
+      expect(message).toContain(variable);
+    expect(message).toContain('Zone Read');
+  });
+
+  it('stops at start naming a configured zone that no token can read, with the other problems', async () => {
+    const orphan = cloudflare.state.addZone({ name: 'orphan.example.com' });
+    const starting = startApp({ zones: [{ id: orphan.id, name: 'orphan.example.com' }] });
+    await expect(starting).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining(
+        'zones[0] (orphan.example.com): no token in cloudflare.accounts can read this zone',
+      ),
+    });
   });
 
   it('keeps the last good list when a listing fails, and says so in the digest footer', async () => {
