@@ -2,9 +2,16 @@
  * The open alert threads for the Home tab, read from the alert store: every episode whose parent
  * Slack confirmed and which is not resolved yet, per hostname and grouped.
  */
+import { accountOfScope } from '../alerts/group.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { ZoneRef } from '../domain/types.js';
 import type { OpenAlertThread, OpenAlertThreadSource } from './model.js';
+
+/** A refused token's thread stands for a whole account: "account prod" names it. */
+function accountLabel(zoneId: string): string | null {
+  const account = accountOfScope(zoneId);
+  return account === null ? null : `account ${account}`;
+}
 
 export function createStoredAlertThreads(
   store: Pick<AlertStore, 'loadAll' | 'loadGroups'>,
@@ -39,7 +46,7 @@ export function createStoredAlertThreads(
           episodeId: episode.id,
           kind: episode.kind,
           severity: episode.currentSeverity,
-          zone: { id: group.zoneId, name: zoneNames.get(group.zoneId) ?? null },
+          zone: { id: group.zoneId, name: zoneNames.get(group.zoneId) ?? accountLabel(group.zoneId) },
           certificateKey: group.key.certificateKey === 'none' ? null : group.key.certificateKey,
           hostnames: episode.group?.hostnames ?? [],
           expiresOn: episode.expiresOn,
