@@ -17,7 +17,8 @@ import { createHomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
-import { backgroundRequestLimit } from './inventory/budget-plan.js';
+import { budgetWarning, createBudgetService, describeBudgets } from './inventory/budget-inputs.js';
+import { backgroundRequestLimit, describeBudgetPlan } from './inventory/budget-plan.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
 import { routeNameOf, routerFromConfig, thresholdsFor } from './inventory/routing.js';
@@ -25,6 +26,7 @@ import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency, type ZonePlan } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
 import { createZoneResolver } from './lookup/zone-resolver.js';
+import { exportBudgetGauges } from './observability/budget-gauges.js';
 import { exportHostnameGauges } from './observability/hostname-gauges.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -235,6 +237,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     clock,
     router,
     nextDigestAt: (route, after) => queues.nextDigestAt(route, after),
+    budgetNote: async () => budgetWarning(await budgets.current()),
     ...(discovery
       ? {
           zoneList: {
@@ -354,6 +357,14 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   });
 
   const listZones = async () => (await planAllZones()).map((plan) => plan.zone);
+  const budgets = createBudgetService({
+    config,
+    planZones: planAllZones,
+    readSnapshots: () => queues.readSnapshots(),
+    accountOf: (plan) => plan.account ?? cloudflareAccounts.accountOfZone(plan.zone.id),
+    mayOwnInZone: (route, zone) => router.mayOwnInZone(route, zone),
+    clock,
+  });
   const home = createHomeService({
     redis: commandsRedis,
     keys,
@@ -427,6 +438,15 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         detail: latest ? latest.toISOString() : 'no successful check yet',
       };
     },
+    // Informational: schedules that do not fit run late and stretched, but the process works.
+    cloudflareBudget: async () => {
+      const current = await budgets.current();
+      return {
+        ok: current.every((budget) => budget.plan.fits),
+        required: false,
+        detail: budgetWarning(current) ?? describeBudgets(current),
+      };
+    },
   };
 
   /**
@@ -434,10 +454,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
    * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
    */
   const refreshScrapedGauges = async () => {
-    const [depths, snapshots, plans] = await Promise.allSettled([
+    const [depths, snapshots, plans, budgetPlans] = await Promise.allSettled([
       withinMs(queues.queueDepths(), 1_000),
       withinMs(queues.readSnapshots(), 1_000),
       withinMs(planAllZones(), 1_000),
+      withinMs(budgets.current(), 1_000),
     ]);
     const planned = new Map(
       plans.status === 'fulfilled'
@@ -450,6 +471,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count);
       }
     }
+    if (budgetPlans.status === 'fulfilled') exportBudgetGauges(metrics, budgetPlans.value);
     if (snapshots.status === 'fulfilled')
       exportHostnameGauges(
         metrics,
@@ -457,6 +479,32 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         (hostname, zone) => routeNameOf(router, hostname, zone),
         accountOf,
       );
+  };
+
+  /** Says at start what the schedules cost each token, loudly when they do not fit. */
+  const logBudgets = async () => {
+    try {
+      const current = await withinMs(budgets.current(), 5_000);
+      for (const { account, plan } of current) {
+        const figures = {
+          account,
+          neededShare: Number(plan.neededShare.toFixed(3)),
+          backgroundRequests: plan.backgroundRequests,
+          runs: plan.runs.map((run) => ({
+            schedule: run.name,
+            requests: run.requestsPerRun,
+            intervalS: Math.round(run.shortestIntervalMs / 1000),
+            stretchedS: run.stretchedRunMs === null ? null : Math.round(run.stretchedRunMs / 1000),
+          })),
+          zonesThatFit: Number.isFinite(plan.zonesThatFit) ? plan.zonesThatFit : null,
+        };
+        if (plan.fits) logger.info(figures, 'Cloudflare budget planned');
+        else
+          logger.warn(figures, `the schedules do not fit the Cloudflare budget: ${describeBudgetPlan(plan)}`);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not plan the Cloudflare budget at start');
+    }
   };
 
   const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });
@@ -533,6 +581,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       });
       if (discovery && runWorkers) await preflightDiscovery(discovery);
       await startQueues();
+      if (runWorkers) await logBudgets();
       let port: number;
       try {
         if (runSlack) {

@@ -106,6 +106,11 @@ export interface DigestInput {
   route?: string | null;
   /** With `discover:`: zones that joined or left the list, failed listings, idle zones left out. */
   zoneList?: ZoneListDigest;
+  /**
+   * When the schedules need more of a Cloudflare token's limit than background runs may use: what
+   * they need and how long runs take instead (see budget-plan.ts). Absent or null when they fit.
+   */
+  budgetNote?: string | null;
 }
 
 export interface ZoneQuotaReading {

@@ -32,6 +32,8 @@ export interface DigestRunOptions {
     read(): Promise<{ changes: Omit<ZoneListDigest, 'idleZones'>; token: number }>;
     told(token: number): Promise<void>;
   };
+  /** Says when the schedules do not fit the Cloudflare budget (the footer line); null when they do. */
+  budgetNote?: () => Promise<string | null>;
 }
 
 /** Raised when another worker is mid-delivery for a channel: BullMQ retries the job later. */
@@ -84,6 +86,9 @@ export function createDigestRunner(options: DigestRunOptions): (run: AssembledRu
     });
     const zoneList = await options.zoneList?.read();
     if (zoneList) whole.zoneList = { ...zoneList.changes, idleZones: run.payload.idleZones ?? 0 };
+    // Context, not content: a digest goes out without it rather than not at all.
+    const budgetNote = await options.budgetNote?.().catch(() => null);
+    if (budgetNote) whole.budgetNote = budgetNote;
     // A route's digest shows its own hostnames only, in its own time zone.
     const input = route
       ? { ...whole, ...sliceForRoute(options.router, route.name, whole), route: route.name }

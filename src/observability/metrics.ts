@@ -85,6 +85,48 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       labelNames: ['queue', 'state'] as const,
       registers: [registry],
     }),
+    budgetNeededRatio: new Gauge({
+      name: 'aop_cloudflare_budget_needed_ratio',
+      help: "Share of each token's Cloudflare rate limit the schedules need at their busiest (1 = all of it)",
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    budgetBackgroundRatio: new Gauge({
+      name: 'aop_cloudflare_budget_background_ratio',
+      help: 'Share of the limit background runs may use; the rest is kept for lookups and Refresh',
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    budgetFits: new Gauge({
+      name: 'aop_cloudflare_budget_fits',
+      help: "1 when the schedules fit within the background share of the token's limit, 0 when runs are stretched",
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    budgetZonesThatFit: new Gauge({
+      name: 'aop_cloudflare_budget_zones_that_fit',
+      help: 'Zones of the current size the schedules could sweep within the background share',
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    budgetRunRequests: new Gauge({
+      name: 'aop_cloudflare_budget_run_requests',
+      help: 'Cloudflare requests one run of each schedule makes (digest, alerts, digest:<route>, discovery)',
+      labelNames: ['account', 'schedule'] as const,
+      registers: [registry],
+    }),
+    budgetRunSeconds: new Gauge({
+      name: 'aop_cloudflare_budget_run_seconds',
+      help: 'How long one run takes at the budget it gets: its requests at the background pace, longer when the schedules do not fit',
+      labelNames: ['account', 'schedule'] as const,
+      registers: [registry],
+    }),
+    budgetIntervalSeconds: new Gauge({
+      name: 'aop_cloudflare_budget_interval_seconds',
+      help: 'The shortest time between two runs of each schedule',
+      labelNames: ['account', 'schedule'] as const,
+      registers: [registry],
+    }),
   };
   return metrics;
 }

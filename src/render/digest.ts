@@ -590,6 +590,9 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
   if (zoneChanges !== null) blocks.push(context(zoneChanges));
   const zoneList = zoneListFooterParts(input);
   if (zoneList.length > 0) blocks.push(context(`${capitalise(zoneList.join('; '))}.`));
+  // All clear now, but checks run late while the schedules overrun the budget: worth knowing.
+  const budget = budgetLine(input);
+  if (budget !== null) blocks.push(context(budget));
   const fitness = fitnessSection(input);
   if (fitness !== null) blocks.push(fitness);
   // The all-clear stays one line; a zone with no room for a replacement is worth the second.
@@ -776,7 +779,13 @@ function footerLine(input: DigestInput, grouped: DigestSections): string {
     input.nextDigestAt === null
       ? 'No further digest is scheduled.'
       : `Next digest: ${formatDateTime(input.nextDigestAt, input.timeZone)}.`;
-  return `${parts.join('; ')}. ${next}`;
+  const budget = budgetLine(input);
+  return `${parts.join('; ')}.${budget === null ? '' : ` ${budget}`} ${next}`;
+}
+
+/** The schedules overrun the Cloudflare budget: say so, and what it costs (see budget-plan.ts). */
+function budgetLine(input: DigestInput): string | null {
+  return input.budgetNote ? `:hourglass: ${escapeMrkdwn(input.budgetNote)}` : null;
 }
 
 function parentNote(

@@ -631,3 +631,33 @@ describe('renderDigest: fitness and quota', () => {
     assertWithinBlockKitLimits(message);
   });
 });
+
+describe('the Cloudflare budget line', () => {
+  const NOTE =
+    'The schedules need 112% of 1,200 Cloudflare requests per 300 s, more than the 80% background runs may use (20% is kept for lookups): alerts (4,000 requests every 15 min) takes 21 min a run.';
+
+  it('goes into the footer of a digest with something to fix, before the next digest', () => {
+    const { messages } = renderDigest(
+      digestInput({ checks: [associationCheck('bad.a.example', 'critical')], budgetNote: NOTE }),
+    );
+    const footer = contextTexts(messages[0] as DigestMessage).at(-1) ?? '';
+    expect(footer).toContain(`:hourglass: ${NOTE}`);
+    expect(footer.indexOf(':hourglass:')).toBeLessThan(footer.indexOf('Next digest'));
+    assertWithinBlockKitLimits(messages[0] as DigestMessage);
+  });
+
+  it('is its own line under an all-clear digest', () => {
+    const { kind, messages } = renderDigest(
+      digestInput({ checks: [associationCheck('ok.a.example', 'ok')], budgetNote: NOTE }),
+    );
+    expect(kind).toBe('all_clear');
+    expect(contextTexts(messages[0] as DigestMessage)).toContain(`:hourglass: ${NOTE}`);
+  });
+
+  it('is absent when the schedules fit', () => {
+    const { messages } = renderDigest(
+      digestInput({ checks: [associationCheck('bad.a.example', 'critical')] }),
+    );
+    expect(allBlockTexts(messages[0] as DigestMessage).join('\n')).not.toContain(':hourglass:');
+  });
+});
