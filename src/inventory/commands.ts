@@ -96,8 +96,10 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
     const plans = await planZones();
     const snapshots = new Map((await options.readSnapshots()).map((result) => [result.zone.id, result]));
     // A zone is checked live when no run has stored it yet, or when its stored result predates a
-    // hostname added since (`watch`): the list promises every watched hostname.
+    // hostname added since (`watch`): the list promises every watched hostname. A discovered zone
+    // promises none until a run has read it (a new account's hundreds of zones are not read live).
     const missing = plans
+      .filter((plan) => !(plan.discovered === true && plan.hostnames.length === 0))
       .filter((plan) => !snapshotCovers(snapshots.get(plan.zone.id), plan.hostnames))
       .map((plan) => plan.zone.id);
     if (missing.length > 0)

@@ -125,6 +125,37 @@ describe('list', () => {
     expect(JSON.stringify(message?.blocks)).toContain('api.a.example');
   });
 
+  it('leaves a discovered zone no run has read yet to the runs instead of reading it live', async () => {
+    const checkedLive: string[][] = [];
+    const discovered = { id: 'fedcba9876543210fedcba9876543210', name: 'found.example' };
+    const commands = createInventoryCommands({
+      config: CONFIG,
+      router: routerFromConfig(CONFIG),
+      watchStore: memoryWatchStore(),
+      zoneResolver: resolver,
+      readSnapshots: async () => [snapshot(['app.a.example'])],
+      checkZonesNow: async (zoneIds) => {
+        checkedLive.push(zoneIds);
+        return [];
+      },
+      requestDigest: async () => ({ queued: true }),
+      clock: () => NOW,
+      planZones: async () => [
+        { zone: ZONE, discoverAll: false, hostnames: ['app.a.example'], ignored: [] },
+        {
+          zone: discovered,
+          discoverAll: true,
+          hostnames: [],
+          ignored: [],
+          account: 'prod',
+          discovered: true,
+        },
+      ],
+    });
+    await commands.handle({ kind: 'list', route: null }, { userId: 'U1', channelId: 'C1' });
+    expect(checkedLive).toEqual([]);
+  });
+
   it('reads a stored run that covers every watched hostname without asking Cloudflare', async () => {
     const checkedLive: string[][] = [];
     const commands = createInventoryCommands({
