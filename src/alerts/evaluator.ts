@@ -88,6 +88,8 @@ interface ThreadStore<S extends ThreadState> {
   rerunAfterParentPosted: boolean;
   /** For logs. */
   describe: Record<string, string>;
+  /** The owning route, for the parent's metadata (a group's key says it too). */
+  route: string | null;
 }
 
 /**
@@ -140,13 +142,22 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     return zones;
   };
 
-  const hostnameThread = (zoneId: string, hostname: string): ThreadStore<HostnameAlertState> => ({
+  /** The route owning a hostname of a configured zone (a zone known by id only matches routes by id). */
+  const configuredRouteOf = (zoneId: string, hostname: string): string | null =>
+    routeNameOf(router, hostname, zoneIndex(null).get(zoneId) ?? { id: zoneId, name: null });
+
+  const hostnameThread = (
+    zoneId: string,
+    hostname: string,
+    route: string | null = configuredRouteOf(zoneId, hostname),
+  ): ThreadStore<HostnameAlertState> => ({
     lockName: alertStateKey(zoneId, hostname),
     load: async () => (await store.load(zoneId, hostname)) ?? initialAlertState(zoneId, hostname),
     save: (state) => store.save(state),
     changed: alertStateChanged,
     rerunAfterParentPosted: false,
     describe: { zoneId, hostname },
+    route,
   });
 
   const groupThread = (initial: GroupAlertState): ThreadStore<GroupAlertState> => ({
@@ -156,6 +167,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     changed: (previous, next) => serializeGroupState(previous) !== serializeGroupState(next),
     rerunAfterParentPosted: true,
     describe: { zoneId: initial.zoneId, group: initial.id },
+    route: initial.key.route,
   });
 
   /** Applies actions in order, persisting the state each confirmed post leads to. */
@@ -168,7 +180,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     let confirmed = state;
     let calls = 0;
     for (const action of actions) {
-      const message = renderAlertAction(action, { now, timeZone: config.timezone });
+      const message = renderAlertAction(action, { now, timeZone: config.timezone, route: thread.route });
       try {
         if (action.type === 'update_parent') {
           calls += 1;
@@ -543,7 +555,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           const decide = (state: HostnameAlertState) =>
             decideAlertTransition(state, evaluation, contextAt(now, {}, route));
           const transition = decide(previous);
-          if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname), decide);
+          if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname, route), decide);
           // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
           else if (alertStateChanged(previous, transition.next))
             quietUpdates.push({ previous: stored, next: transition.next });
@@ -629,8 +641,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           else if (action === 'snooze') decide = (current) => applySnooze(current, press);
           else {
             const evaluation = await evaluateOne(state.zoneId, state.hostname);
-            const zone = zoneIndex(null).get(state.zoneId) ?? { id: state.zoneId, name: null };
-            const route = routeNameOf(router, state.hostname, zone);
+            const route = configuredRouteOf(state.zoneId, state.hostname);
             decide = (current) =>
               decideAlertTransition(current, evaluation, contextAt(now, { refreshParent: true }, route));
           }

@@ -69,6 +69,8 @@ export interface AlertRenderContext {
   timeZone: string;
   /** Slack mention text to put first (e.g. `<!subteam^S0123>`), posted verbatim; null or '' for none. */
   mention?: string | null;
+  /** The route owning a per-hostname thread, for its metadata (a grouped episode records its own). */
+  route?: string | null;
 }
 
 export type { AlertHost, AlertReply, AlertStatusChange };
@@ -391,6 +393,8 @@ function parentMetadata(
     certificateKey?: string | null;
     state?: string;
     continuedInTs?: string;
+    /** A per-hostname thread's route; a grouped episode's own wins. */
+    route?: string | null;
   } = {},
 ): NonNullable<AlertMessage['metadata']> {
   const hostnames = [...(options.hostnames ?? [host.hostname])].sort();
@@ -408,7 +412,7 @@ function parentMetadata(
           : episode.certificateKey === 'none'
             ? null
             : episode.certificateKey,
-      route: episode.group?.route ?? null,
+      route: episode.group?.route ?? options.route ?? null,
       severity: episode.currentSeverity,
       state: options.state ?? episodeDisplayState(episode),
       ...(options.continuedInTs === undefined ? {} : { continued_in_ts: options.continuedInTs }),
@@ -462,7 +466,7 @@ export function renderAlertParent(
       [mention, `${title} (zone ${escapeMrkdwn(host.zoneId)})`, firstLine].filter(Boolean).join(' — '),
     ),
     blocks,
-    metadata: parentMetadata(episode, host),
+    metadata: parentMetadata(episode, host, { route: context.route ?? null }),
   };
 }
 

@@ -85,14 +85,19 @@ let now: Date;
 let prefix: string;
 const apps: TestApp[] = [];
 
-async function start(routes: Record<string, unknown>[], topLevelChannel = true): Promise<TestApp> {
-  const config = file(routes);
+async function start(
+  routes: Record<string, unknown>[],
+  topLevelChannel = true,
+  groupBy: 'certificate' | 'hostname' = 'certificate',
+): Promise<TestApp> {
+  const base = file(routes);
+  const config = { ...base, alerts: { ...(base.alerts as Record<string, unknown>), group_by: groupBy } };
   const app = await startTestApp({
     slackApiUrl: slack.apiUrl,
     cloudflareBaseUrl: cloudflare.baseUrl,
     clock: () => now,
     prefix,
-    file: topLevelChannel ? config : { ...config, alerts: { schedule: '0 0 1 1 *' } },
+    file: topLevelChannel ? config : { ...config, alerts: { schedule: '0 0 1 1 *', group_by: groupBy } },
   });
   apps.push(app);
   return app;
@@ -352,5 +357,33 @@ describe('alert threads by route', () => {
         `reply:${PAY_CHANNEL}`,
       ].sort(),
     );
+  });
+
+  it("puts a per-hostname thread (group_by: hostname) in its owner's channel with its mention and route", async () => {
+    const app = await start([PAYMENTS, PLATFORM, SHOP], true, 'hostname');
+    const from = slack.calls.length;
+    await evaluateNow(app);
+    const channelsOf = (hostnames: string[]) =>
+      hostnames.map((hostname) => {
+        const parent = slack.messages.find(
+          (message) => !message.threadTs && message.metadata?.event_payload.hostname === hostname,
+        );
+        return [
+          hostname,
+          parent?.channel,
+          parent?.metadata?.event_payload.route,
+          /<!subteam\^\w+>/.exec(String(parent?.text))?.[0],
+        ];
+      });
+    expect(channelsOf(['a.pay.example.com', 'www.example.com', 'shop.example.org', 'x.example.net'])).toEqual(
+      [
+        ['a.pay.example.com', PAY_CHANNEL, 'payments', PAY_MENTION],
+        ['www.example.com', PLATFORM_CHANNEL, 'platform', PLATFORM_MENTION],
+        ['shop.example.org', SHOP_CHANNEL, 'shop', TOP_MENTION],
+        ['x.example.net', TOP_CHANNEL, null, TOP_MENTION],
+      ],
+    );
+    // One parent per hostname with a problem: 4 on 1001, b.pay (warning for payments), shop, x.
+    expect(writesSince(from).filter((write) => write.startsWith('parent:'))).toHaveLength(7);
   });
 });
