@@ -126,6 +126,8 @@ beforeEach(async () => {
   app = await startTestApp({
     slackApiUrl: slack.apiUrl,
     cloudflareBaseUrl: cloudflare.baseUrl,
+    // Slack's one message per second per channel is not what these tests are about.
+    tuning: { slackChannelIntervalMs: 20 },
     clock: () => new Date(NOW.getTime() + 3_600_000),
     prefix,
     file: {

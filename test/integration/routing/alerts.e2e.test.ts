@@ -95,6 +95,8 @@ async function start(
   const app = await startTestApp({
     slackApiUrl: slack.apiUrl,
     cloudflareBaseUrl: cloudflare.baseUrl,
+    // Slack's one message per second per channel is not what these tests are about.
+    tuning: { slackChannelIntervalMs: 20 },
     clock: () => now,
     prefix,
     file: topLevelChannel ? config : { ...config, alerts: { schedule: '0 0 1 1 *', group_by: groupBy } },
