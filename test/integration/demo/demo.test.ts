@@ -59,6 +59,9 @@ describe('npm run demo', () => {
     // The stand-ins the demo would load, watched: every ack body and every message Slack received.
     const ackBodies: string[] = [];
     let slack: FakeSlack | undefined;
+    // The demo seeds app.demo.example to expire 200.5 days after it starts (src/demo/seed.ts), on
+    // the real clock, so its date on the card depends on when the test runs.
+    const seededExpiry = new Date(Date.now() + 200.5 * 86_400_000).toISOString().slice(0, 10);
     const summary = await runDemo({
       output: { write: (text: string) => (output += text) },
       env: { REDIS_URL: testRedisUrl() },
@@ -87,7 +90,7 @@ describe('npm run demo', () => {
       '═══════════════════',
       '',
       'What Cloudflare presents to the origin',
-      "This hostname's own certificate (per-hostname AOP), expires 2027-06-23 (in 200 days).",
+      `This hostname's own certificate (per-hostname AOP), expires ${seededExpiry} (in 200 days).`,
       '',
       'OK',
       '• 🟢 Certificate valid for 200 more days',
