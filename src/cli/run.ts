@@ -162,10 +162,12 @@ async function runRoute(
   const resolver = createZoneResolver({ cloudflare, zones: settings.zones, nowMs: () => clock().getTime() });
   try {
     const { zone } = await resolver.resolve(command.hostname, command.zone);
+    const router = routerFromConfig(settings);
     const message = renderRouteExplanation({
       hostname: command.hostname,
       zone,
-      decision: routerFromConfig(settings).routeOf(command.hostname, zone),
+      decision: router.routeOf(command.hostname, zone),
+      zoneOwner: router.zoneOwnerOf(zone)?.name ?? null,
       routeCount: settings.routes.length,
       alertsChannel: settings.alertsChannel,
       digestChannels: settings.digestChannels,

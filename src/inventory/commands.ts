@@ -150,6 +150,7 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
         hostname: command.hostname,
         zone: resolved.zone,
         decision: options.router.routeOf(command.hostname, resolved.zone),
+        zoneOwner: options.router.zoneOwnerOf(resolved.zone)?.name ?? null,
         routeCount: options.config.routes.length,
         alertsChannel: options.config.alerts.channel,
         digestChannels: options.config.digest.channels,

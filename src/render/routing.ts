@@ -15,6 +15,8 @@ export interface RouteExplanationInput {
   routeCount: number;
   /** The top level, for hostnames no route owns. */
   alertsChannel: string | null;
+  /** The route owning the zone's zone-level certificate alerts (`Router.zoneOwnerOf`); null: the top level. */
+  zoneOwner?: string | null;
   digestChannels: readonly string[];
 }
 
@@ -75,7 +77,7 @@ export function renderRouteExplanation(input: RouteExplanationInput): RenderedMe
         : 'It appears in the digest of every channel subscribed with `subscribe`.';
     return {
       text: fallbackText(`${input.hostname} belongs to no route`),
-      blocks: [sectionBlock(`${lead}\n${alerts} ${digest}`)],
+      blocks: [sectionBlock(`${lead}\n${alerts} ${digest}${zoneCertificateLine(input)}`)],
     };
   }
   const route = decision.route;
@@ -93,6 +95,16 @@ export function renderRouteExplanation(input: RouteExplanationInput): RenderedMe
   const digest = `The route's own digest (${code(route.digest.schedule)}, ${code(route.digest.timeZone)}) goes to ${digestChannels} subscribed with ${code(`subscribe ${route.name}`)}; the whole-inventory digest lists it too.`;
   return {
     text: fallbackText(`${input.hostname} belongs to route ${route.name}`),
-    blocks: [sectionBlock(`${lead}\n${alerts} ${digest}`)],
+    blocks: [sectionBlock(`${lead}\n${alerts} ${digest}${zoneCertificateLine(input)}`)],
   };
+}
+
+/** Who hears about the zone's own certificate, which no hostname glob decides. */
+function zoneCertificateLine(input: RouteExplanationInput): string {
+  if (input.zoneOwner === undefined || input.routeCount === 0) return '';
+  const owner =
+    input.zoneOwner === null
+      ? 'the top level (no route takes the whole zone)'
+      : `route *${literal(input.zoneOwner)}*`;
+  return `\nAlerts about the zone-level certificate of ${literal(input.zone.name ?? input.zone.id)} belong to ${owner}.`;
 }

@@ -322,6 +322,7 @@ describe('npm run cli -- route', () => {
     expect(result.stdout).toContain(
       "Alert threads go to #C0PAYINC (the route's alerts_channel, else alerts.channel)",
     );
+    expect(result.stdout).toContain('zone-level certificate of example.com belong to the top level');
     expect(api.requests).toEqual([]);
   });
 

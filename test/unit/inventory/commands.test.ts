@@ -251,6 +251,8 @@ describe('routes', () => {
     expect(text).toContain('Alert threads go to <#C0PAYINC>');
     expect(text).toContain('critical escalations mention `&lt;!subteam^S0PAY&gt;`');
     expect(text).not.toContain('<#C0INCIDENT>');
+    // payments names hostnames, so it does not take the zone as a whole: its certificate is the top level's.
+    expect(text).toContain('zone-level certificate of a.example belong to the top level');
     expect(text).toContain('America/New_York');
     const [unowned] = await commands.handle(
       { kind: 'route', hostname: 'pay.a.example', zone: null },
