@@ -79,6 +79,18 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       labelNames: ['run', 'route'] as const,
       registers: [registry],
     }),
+    runSlotsHeld: new Counter({
+      name: 'aop_run_slots_held_total',
+      help: "Scheduled slots that fired while the schedule's previous run was still going: held, and started late when it ended",
+      labelNames: ['run', 'route'] as const,
+      registers: [registry],
+    }),
+    runLateness: new Gauge({
+      name: 'aop_run_late_seconds',
+      help: 'How late the latest scheduled run of each schedule started after its slot (0 within 5 minutes)',
+      labelNames: ['run', 'route'] as const,
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'aop_queue_depth',
       help: 'Jobs waiting, delayed or active per queue',

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/types.js';
 import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import { type ConfigRouter, thresholdsFor } from '../inventory/routing.js';
-import type { AssembledRun } from '../inventory/run.js';
+import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
   checkZone,
@@ -31,6 +31,7 @@ import {
   type TickPayload,
   type ZoneCheckPayload,
 } from './names.js';
+import { createRunLines, runLineOf } from './run-lines.js';
 import {
   type ExistingScheduler,
   LATE_AFTER_MS,
@@ -175,6 +176,15 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   };
   const hostnameThresholds = thresholdsFor(options.router, config.thresholds);
   const sharedChecks = createSharedZoneChecks({ redis: options.redis, keys });
+  const runLines = createRunLines({
+    redis: options.redis,
+    key: keys.runLines,
+    isRunning: async (line, slotId) => {
+      const queue = line.startsWith('alerts') ? queues.alerts : queues.digest;
+      const state = await queue.getJobState(safeJobId('assemble', slotId));
+      return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    },
+  });
 
   const planZones = async (): Promise<ZonePlan[]> => {
     const [watched, ignored, discovered] = await Promise.all([
@@ -236,6 +246,12 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         : routeName
           ? safeJobId(purpose, 'route', routeName, 'slot', slotTimeMs)
           : safeJobId(purpose, 'slot', slotTimeMs);
+    if (
+      trigger === 'schedule' &&
+      (await holdBehindRunningRun(purpose, routeName, { slotId, slotTimeMs, startedAtMs }))
+    ) {
+      return;
+    }
     // A route's digest reads only the zones the route can own hostnames in, each in full, so that
     // one zone check can serve every digest of the slot.
     const { due: plans, idle: idleZones } = await dueForCheck(
@@ -296,6 +312,9 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       },
       'run fanned out',
     );
+    if (trigger === 'schedule') {
+      metrics.runLateness.set({ run: purpose, route: routeName ?? '' }, (payload.lateByMs ?? 0) / 1000);
+    }
   };
 
   const processZoneCheck = async (job: Job<ZoneCheckPayload>) => {
@@ -373,7 +392,65 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     });
   };
 
+  /**
+   * A slot that fires while the schedule's previous run is still going is not started beside it
+   * (see run-lines.ts): it waits, and the wait is reported. True when this slot was held.
+   */
+  const holdBehindRunningRun = async (
+    purpose: RunPurpose,
+    route: string | null,
+    run: { slotId: string; slotTimeMs: number; startedAtMs: number },
+  ): Promise<boolean> => {
+    const running = await runLines.begin(runLineOf(purpose, route), run);
+    if (running === null) return false;
+    metrics.runSlotsHeld.inc({ run: purpose, route: route ?? '' });
+    logger.warn(
+      {
+        purpose,
+        route,
+        slotTime: new Date(run.slotTimeMs).toISOString(),
+        runningSlotTime: new Date(running.slotTimeMs).toISOString(),
+        runningForMs: run.startedAtMs - running.startedAtMs,
+      },
+      'the previous run of this schedule is still going; this slot starts, late, when it ends',
+    );
+    return true;
+  };
+
+  /** A scheduled run has ended, done or given up: the slot that waited for it starts now. */
+  const endScheduledRun = async (payload: AssemblePayload) => {
+    if (payload.trigger !== 'schedule') return;
+    const route = payload.route ?? null;
+    const waiting = await runLines.end(runLineOf(payload.purpose, route), payload.slotId);
+    if (waiting === null) return;
+    await queues[payload.purpose].add(
+      payload.purpose === 'digest' ? JOB_NAMES.digestTick : JOB_NAMES.alertsTick,
+      { trigger: 'schedule', slotTimeMs: waiting, ...(route === null ? {} : { route }) },
+      {
+        ...tickJobOptions,
+        jobId: safeJobId('held', payload.purpose, ...(route === null ? [] : [route]), waiting),
+      },
+    );
+  };
+
   const processAssemble = async (job: Job<AssemblePayload>) => {
+    try {
+      await assemble(job);
+    } catch (error) {
+      if (
+        isFinalAttempt({
+          jobId: null,
+          attemptsMade: job.attemptsMade,
+          attemptsAllowed: job.opts.attempts ?? 1,
+        })
+      )
+        await endScheduledRun(job.data);
+      throw error;
+    }
+    await endScheduledRun(job.data);
+  };
+
+  const assemble = async (job: Job<AssemblePayload>) => {
     const startedMs = Date.now();
     const results = await collect(job);
     const run: AssembledRun = {

@@ -25,6 +25,11 @@ export function redisKeys(prefix: string) {
     zoneListNotices: `${prefix}:discover:notices`,
     /** Hash: zone id → JSON ZoneRef, zones gone from the list whose alert threads are not resolved yet. */
     goneZones: `${prefix}:discover:gone`,
+    /**
+     * Hash: per schedule (`alerts`, `digest`, `digest:<route>`), the scheduled run in progress
+     * (`<line>:slot`, `<line>:run`) and the latest slot that fired while it was (`<line>:waiting`).
+     */
+    runLines: `${prefix}:runs:lines`,
     /** String: JSON of the last successful Cloudflare check time. */
     lastCloudflareSuccess: `${prefix}:health:last-cloudflare-success`,
     /** String per (channel, slot): the delivery record that makes a digest post exactly once. */
