@@ -21,7 +21,7 @@ import { budgetWarning, createBudgetService, describeBudgets } from './inventory
 import { backgroundRequestLimit, describeBudgetPlan } from './inventory/budget-plan.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
-import { routeNameOf, routerFromConfig, thresholdsFor } from './inventory/routing.js';
+import { routeNameOf, routerFromConfig, thresholdsFor, zoneThresholdsFor } from './inventory/routing.js';
 import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency, type ZonePlan } from './inventory/zone-check.js';
 import { createLookupService } from './lookup/lookup-service.js';
@@ -150,6 +150,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const keys = redisKeys(config.redisKeyPrefix);
   const router = routerFromConfig(config);
   const hostnameThresholds = thresholdsFor(router, config.thresholds);
+  const zoneThresholds = zoneThresholdsFor(router, config.thresholds);
   const lookup = createLookupService({
     cloudflare,
     zoneResolver,
@@ -337,6 +338,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
         cloudflare: cloudflareFor(plan),
         thresholds: config.thresholds,
         thresholdsFor: hostnameThresholds,
+        zoneThresholdsFor: zoneThresholds,
         timeZone: config.timezone,
         now: clock,
         concurrency: config.cloudflare.concurrency,

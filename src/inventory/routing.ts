@@ -40,6 +40,15 @@ export function thresholdsFor(
 type ZoneParts = Pick<DigestInput, 'zoneCertificates' | 'zoneLevelFailures' | 'zoneQuotas'>;
 
 /**
+ * The thresholds of what a zone holds as a whole (its zone-level certificates): those of the route
+ * that takes the whole zone (`Router.zoneOwnerOf`), which also hears about them, else the top level's.
+ */
+export function zoneThresholdsFor(router: ConfigRouter, topLevel: Thresholds): (zone: ZoneRef) => Thresholds {
+  if (router.routes.length === 0) return () => topLevel;
+  return (zone) => router.zoneOwnerOf(zone)?.thresholds ?? topLevel;
+}
+
+/**
  * The part of a run that belongs to route `name`: its hostnames' checks, and the zone failures
  * that may hide some of them (a failed zone whose hostnames were to be discovered is shown to
  * every route that can own hostnames in it, since nobody can tell which ones it holds). Zone-level

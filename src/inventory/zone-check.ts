@@ -78,6 +78,8 @@ export interface ZoneCheckOptions {
   thresholds: Thresholds;
   /** A hostname's own thresholds (its route's), when they may differ from `thresholds`. */
   thresholdsFor?: (hostname: string, zone: ZoneRef) => Thresholds;
+  /** The thresholds of a zone's zone-level certificates: those of the route taking the whole zone. */
+  zoneThresholdsFor?: (zone: ZoneRef) => Thresholds;
   timeZone: string;
   now: () => Date;
   /** Per-hostname fallback calls in flight at once. */
@@ -213,7 +215,11 @@ function checkZoneLevel(
   const inUse =
     use.inUse ??
     (use.zoneLevelAop === null ? (activeZoneCertificatesNewestFirst(certificates)[0] ?? null) : null);
-  const severityOptions = { thresholds: options.thresholds, now: options.now(), timeZone: options.timeZone };
+  const severityOptions = {
+    thresholds: options.zoneThresholdsFor?.(zone) ?? options.thresholds,
+    now: options.now(),
+    timeZone: options.timeZone,
+  };
   // Read from the PEM before it is dropped: a zone certificate is presented to origins like any other.
   const withFitness = (check: ZoneCertificateCheck, certificate: ZoneCertificate): ZoneCertificateCheck => {
     if (!certificate.certificatePem) return check;

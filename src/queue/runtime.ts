@@ -4,7 +4,7 @@ import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
 import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
 import { buildZonePlans } from '../inventory/plan.js';
-import { type ConfigRouter, thresholdsFor } from '../inventory/routing.js';
+import { type ConfigRouter, thresholdsFor, zoneThresholdsFor } from '../inventory/routing.js';
 import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
@@ -175,6 +175,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       : nextRunAt('digest', after);
   };
   const hostnameThresholds = thresholdsFor(options.router, config.thresholds);
+  const zoneThresholds = zoneThresholdsFor(options.router, config.thresholds);
   const sharedChecks = createSharedZoneChecks({ redis: options.redis, keys });
   const runLines = createRunLines({
     redis: options.redis,
@@ -323,6 +324,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         cloudflare: options.cloudflareFor?.(job.data.plan) ?? options.cloudflare,
         thresholds: config.thresholds,
         thresholdsFor: hostnameThresholds,
+        zoneThresholdsFor: zoneThresholds,
         timeZone: config.timezone,
         now: clock,
         concurrency: config.cloudflare.concurrency,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '../../../src/config/types.js';
 import type { ZoneLevelCheck } from '../../../src/digest/model.js';
-import { routerFromConfig, sliceForRoute } from '../../../src/inventory/routing.js';
+import { routerFromConfig, sliceForRoute, zoneThresholdsFor } from '../../../src/inventory/routing.js';
 import {
   associationCheck,
   digestInput,
@@ -84,5 +84,15 @@ describe('sliceForRoute', () => {
   it('leaves out zone-level parts the run did not have', () => {
     const slice = sliceForRoute(router, 'zone-b', { checks: [], zoneFailures: [] });
     expect(Object.keys(slice).sort()).toEqual(['checks', 'zoneFailures']);
+  });
+});
+
+describe('zoneThresholdsFor', () => {
+  it("uses the thresholds of the route taking the whole zone, else the top level's", () => {
+    const top = { warningDays: 20, criticalDays: 5, stuckPendingMinutes: 60 };
+    const thresholds = zoneThresholdsFor(router, top);
+    expect(thresholds(ZONE_B)).toEqual({ warningDays: 30, criticalDays: 7, stuckPendingMinutes: 120 });
+    // web-a only names hostnames: zone A's own certificates are the top level's.
+    expect(thresholds(ZONE_A)).toEqual(top);
   });
 });

@@ -330,6 +330,17 @@ describe('checkZone: zone-level certificates', () => {
     ).toBe(true);
   });
 
+  it('rates the zone certificates with the thresholds of the route taking the whole zone', async () => {
+    const cloudflare = fakeCloudflare({ zoneCertificates: ZONE_CERTIFICATES, zoneAop: true });
+    const result = await checkZone(plan({ discoverAll: true }), {
+      ...options(cloudflare),
+      zoneThresholdsFor: (zone) => (zone.id === ZONE.id ? { ...THRESHOLDS, criticalDays: 2 } : THRESHOLDS),
+    });
+    const certificates = result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [];
+    // 3 days left: critical at the top level's 7, a warning under the owner's 2.
+    expect(certificates.find((check) => check.inUse)?.assessment.severity).toBe('warning');
+  });
+
   it('assesses the fitness of each zone certificate from its PEM, then drops the PEM', async () => {
     const cloudflare = fakeCloudflare({
       zoneCertificates: [
