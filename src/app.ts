@@ -4,7 +4,12 @@ import { createAlertStore } from './alerts/store.js';
 import { createCloudflareAccounts } from './cloudflare/accounts.js';
 import { createCloudflareClient } from './cloudflare/client.js';
 import { createInFlightLimit } from './cloudflare/in-flight.js';
-import { createRedisRateLimiter, tokenBudgetId } from './cloudflare/rate-limiter.js';
+import {
+  cloudflareRateLimitKeys,
+  createRedisRateLimiter,
+  requestsInWindow,
+  tokenBudgetId,
+} from './cloudflare/rate-limiter.js';
 import { createResilientRateLimiter } from './cloudflare/resilient-rate-limiter.js';
 import type { CloudflareClient } from './cloudflare/types.js';
 import { ConfigError } from './config/load.js';
@@ -17,7 +22,12 @@ import { createHomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
-import { budgetWarning, createBudgetService, describeBudgets } from './inventory/budget-inputs.js';
+import {
+  type AccountBudget,
+  budgetWarning,
+  createBudgetService,
+  describeBudgets,
+} from './inventory/budget-inputs.js';
 import { backgroundRequestLimit, describeBudgetPlan } from './inventory/budget-plan.js';
 import { createInventoryCommands } from './inventory/commands.js';
 import { buildZonePlans } from './inventory/plan.js';
@@ -374,6 +384,34 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     listZones,
     readSnapshots: () => queues.readSnapshots(),
     threads: createStoredAlertThreads(alertStore, listZones),
+    // Each token's window as it stands, beside what the schedules need of it.
+    cloudflareBudget: async () => {
+      const planned = await budgets.current().catch((): AccountBudget[] => []);
+      return Promise.all(
+        config.cloudflare.accounts.map(async (account) => {
+          const keysOfBudget = cloudflareRateLimitKeys(
+            config.redisKeyPrefix,
+            account.implicit ? undefined : tokenBudgetId(credentialSecret(account)),
+          );
+          const plan = planned.find((budget) => budget.account === account.name)?.plan;
+          return {
+            account: account.implicit ? null : account.name,
+            used: await requestsInWindow(commandsRedis, keysOfBudget, account.rateLimit.perSeconds * 1000),
+            limit: account.rateLimit.requests,
+            perSeconds: account.rateLimit.perSeconds,
+            ...(plan
+              ? {
+                  schedules: {
+                    neededShare: plan.neededShare,
+                    fits: plan.fits,
+                    note: plan.fits ? null : describeBudgetPlan(plan),
+                  },
+                }
+              : {}),
+          };
+        }),
+      );
+    },
     // The whole inventory's digest, then each route's own, each to its configured and subscribed channels.
     digestSchedules: (now) =>
       Promise.all(

@@ -123,6 +123,20 @@ end
 return untilMs
 `;
 
+/**
+ * Requests every process sent in the current window of one budget (what the App Home shows).
+ *
+ * @example await requestsInWindow(redis, cloudflareRateLimitKeys('aop'), 300_000) // 412
+ */
+export async function requestsInWindow(
+  redis: Pick<Redis, 'zcount'>,
+  keys: { window: string },
+  windowMs: number,
+  nowMs = Date.now(),
+): Promise<number> {
+  return redis.zcount(keys.window, nowMs - windowMs, '+inf');
+}
+
 /** The Redis commands the limiter needs; an ioredis `Redis` satisfies it. */
 export type RateLimiterRedis = Pick<Redis, 'eval' | 'evalsha'>;
 

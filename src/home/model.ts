@@ -42,14 +42,26 @@ export interface DigestScheduleEntry {
 }
 
 /**
- * The Cloudflare request budget in use. Filled in once the deployment tracks it per account;
- * until then the overview leaves the section out rather than guessing.
+ * One token's Cloudflare request budget: what the current window holds, and what the schedules
+ * need of it (see src/inventory/budget-plan.ts). Without it the overview leaves the section out
+ * rather than guessing.
  */
 export interface CloudflareBudgetUse {
+  /** null for the single credential of a config without `cloudflare.accounts`. */
   account: string | null;
+  /** Requests sent in the current window, by every process. */
   used: number;
   limit: number;
   perSeconds: number;
+  /** What the schedules need at their busiest; absent when it could not be planned. */
+  schedules?: {
+    /** Of the whole limit (1 = all of it). */
+    neededShare: number;
+    /** Within the share background runs may use. */
+    fits: boolean;
+    /** Said when they do not fit: what they need and how long a run takes instead. */
+    note: string | null;
+  };
 }
 
 /** Everything the overview is built from, all of it read from Redis or the config. */

@@ -36,7 +36,7 @@ export interface HomeServiceOptions {
   threads: OpenAlertThreadSource;
   /** The next digest of each route; the whole inventory's while there are no per-route digests. */
   digestSchedules(now: Date): Promise<DigestScheduleEntry[]>;
-  /** The Cloudflare budget in use; absent until the deployment tracks it (the section is left out). */
+  /** Each token's budget in use and what the schedules need of it; absent: the section is left out. */
   cloudflareBudget?: () => Promise<CloudflareBudgetUse[]>;
   clock: () => Date;
   logger: Logger;
@@ -116,7 +116,8 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       options.readSnapshots(),
       options.threads.listOpenThreads(),
       options.digestSchedules(now),
-      options.cloudflareBudget ? options.cloudflareBudget() : Promise.resolve(null),
+      // Context: without it the section is left out, the rest of the tab still shown.
+      options.cloudflareBudget ? options.cloudflareBudget().catch(() => null) : Promise.resolve(null),
     ]);
     const links = await permalinks(
       threads.map((thread) => thread.parent),

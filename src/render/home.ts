@@ -26,7 +26,7 @@ import {
   value,
 } from './common.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';
-import { literal } from './mrkdwn.js';
+import { escapeMrkdwn, literal } from './mrkdwn.js';
 
 export const HOME_CALLBACK_ID = 'aop_home';
 
@@ -117,7 +117,13 @@ function zoneLine(entry: ZoneNotChecked, timeZone: string): string {
 
 function budgetLine(use: CloudflareBudgetUse): string {
   const who = use.account === null ? 'Cloudflare' : literal(use.account);
-  return `• ${who}: ${use.used} of ${use.limit} requests per ${use.perSeconds} s`;
+  const line = `• ${who}: ${use.used} of ${use.limit} requests per ${use.perSeconds} s`;
+  const schedules = use.schedules;
+  if (schedules === undefined) return line;
+  if (schedules.fits) {
+    return `${line}; the schedules need ${Math.round(schedules.neededShare * 100)}% at their busiest`;
+  }
+  return `${line}\n  :hourglass: ${truncateMrkdwn(escapeMrkdwn(schedules.note ?? ''), 600)}`;
 }
 
 /**

@@ -142,4 +142,9 @@ export function expectOverviewOf(scenario: HomeScenario, view: Record<string, un
   expect(text).toMatch(/Route payments → <#C0PAYOPS>: \d{4}-\d{2}-\d{2} 1[34]:00 UTC/);
   expect(text).toContain('1 of 2 zones checked');
   expect(text).toContain('gone.example (ffffffffffffffffffffffffffffffff)');
+  // The token's window as it stands (the evaluation's requests are in it), and what the schedules need.
+  expect(text).toContain('*Cloudflare budget in use*');
+  expect(text).toMatch(
+    /• Cloudflare: [1-9]\d* of 1200 requests per 300 s; the schedules need \d+% at their busiest/,
+  );
 }

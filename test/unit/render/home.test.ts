@@ -79,6 +79,28 @@ describe('renderHomeView', () => {
     expect(JSON.stringify(view.blocks)).toContain('• prod: 120 of 1200 requests per 300 s');
   });
 
+  it.each([
+    [
+      'fit',
+      { neededShare: 0.45, fits: true, note: null },
+      '• Cloudflare: 120 of 1200 requests per 300 s; the schedules need 45% at their busiest',
+    ],
+    [
+      'do not fit',
+      {
+        neededShare: 1.12,
+        fits: false,
+        note: 'The schedules need 112% of 1,200 requests: alerts takes 21 min a run.',
+      },
+      '• Cloudflare: 120 of 1200 requests per 300 s\\n  :hourglass: The schedules need 112% of 1,200 requests: alerts takes 21 min a run.',
+    ],
+  ])('says what the schedules need of the budget when they %s', (_case, schedules, expected) => {
+    const view = render({
+      cloudflareBudget: [{ account: null, used: 120, limit: 1200, perSeconds: 300, schedules }],
+    });
+    expect(JSON.stringify(view.blocks)).toContain(expected);
+  });
+
   it('never links anything but an https permalink, and escapes what it shows', () => {
     const view = render({
       openThreads: [
