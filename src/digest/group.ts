@@ -178,6 +178,8 @@ function countDigest(input: DigestInput): DigestCounts {
     bySeverity[check.assessment.severity] += 1;
     if (check.observation.kind === 'unreachable') unreachable += 1;
   }
+  const healthyLeftOut = (input.healthyLeftOut ?? []).reduce((sum, tally) => sum + tally.hostnames, 0);
+  bySeverity.ok += healthyLeftOut;
   const failedZoneIds = new Set(input.zoneFailures.map((failure) => failure.zone.id));
   const configuredNotChecked = input.zoneFailures.reduce((sum, failure) => sum + failure.hostnames.length, 0);
   const zoneCertificatesBySeverity: Record<Severity, number> = {
@@ -193,7 +195,7 @@ function countDigest(input: DigestInput): DigestCounts {
     zoneCertificatesBySeverity,
     zonesWithoutZoneLevel: (input.zoneLevelFailures ?? []).length,
     bySeverity,
-    hostnamesChecked: input.checks.length - unreachable,
+    hostnamesChecked: input.checks.length + healthyLeftOut - unreachable,
     hostnamesUnreachable: unreachable,
     hostnamesInFailedZones: configuredNotChecked,
     hostnamesNotChecked: unreachable + configuredNotChecked,

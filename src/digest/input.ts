@@ -19,6 +19,10 @@ export function digestInputFromRun(
     nextDigestAt: context.nextDigestAt,
     timeZone: context.timeZone,
     checks: run.results.flatMap((result) => result.checks),
+    // Results stored before digests were handed counts list every hostname in `checks` instead.
+    healthyLeftOut: run.results.flatMap((result) =>
+      (result.healthyLeftOut ?? []).map((tally) => ({ zone: result.zone, ...tally })),
+    ),
     zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
     // Results stored before zone-level checks existed have no `zoneLevel`: nothing to list for them.
     zoneCertificates: run.results.flatMap((result) =>

@@ -91,7 +91,13 @@ export interface DigestInput {
   nextDigestAt: Date | null;
   /** IANA time zone for every date and time shown to people. */
   timeZone: string;
+  /** Every hostname checked, or (see `healthyLeftOut`) every one the digest shows more than a count of. */
   checks: HostnameCheck[];
+  /**
+   * Healthy hostnames counted but not in `checks`: per zone and owning route (null: the top level).
+   * Absent or empty when `checks` holds every hostname.
+   */
+  healthyLeftOut?: HealthyLeftOut[];
   zoneFailures: ZoneFailure[];
   /** Zone-level certificates, each its own digest line; absent or empty when none were checked. */
   zoneCertificates?: ZoneCertificateCheck[];
@@ -111,6 +117,12 @@ export interface DigestInput {
    * they need and how long runs take instead (see budget-plan.ts). Absent or null when they fit.
    */
   budgetNote?: string | null;
+}
+
+export interface HealthyLeftOut {
+  zone: ZoneRef;
+  route: string | null;
+  hostnames: number;
 }
 
 export interface ZoneQuotaReading {

@@ -37,7 +37,10 @@ export function thresholdsFor(
 }
 
 /** What a run holds per zone rather than per hostname: sliced by the zones a route can reach. */
-type ZoneParts = Pick<DigestInput, 'zoneCertificates' | 'zoneLevelFailures' | 'zoneQuotas'>;
+type ZoneParts = Pick<
+  DigestInput,
+  'zoneCertificates' | 'zoneLevelFailures' | 'zoneQuotas' | 'healthyLeftOut'
+>;
 
 /**
  * The thresholds of what a zone holds as a whole (its zone-level certificates): those of the route
@@ -72,6 +75,10 @@ export function sliceForRoute(
     ...(run.zoneQuotas === undefined
       ? {}
       : { zoneQuotas: run.zoneQuotas.filter((entry) => reaches(entry.zone)) }),
+    // Tallied per owning route by the zone check, so a route's digest counts its own healthy hostnames.
+    ...(run.healthyLeftOut === undefined
+      ? {}
+      : { healthyLeftOut: run.healthyLeftOut.filter((tally) => tally.route === name) }),
     checks: run.checks.filter((check) => owned(check.hostname, check.zone)),
     zoneFailures: run.zoneFailures.flatMap((failure) => {
       if (!router.mayOwnInZone(name, failure.zone)) return [];

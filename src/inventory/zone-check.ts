@@ -71,6 +71,18 @@ export interface ZoneCheckResult {
    * Absent when the lists could not be read, and in results stored before it existed.
    */
   hostnameCertificates?: ListedHostnameCertificate[];
+  /**
+   * Healthy hostnames left out of `checks` because the digest only counts them
+   * (src/inventory/digest-handoff.ts), per owning route. Absent: `checks` holds every hostname, as
+   * in snapshots, alert runs and results stored before digests were handed counts.
+   */
+  healthyLeftOut?: HealthyTally[];
+}
+
+/** How many healthy hostnames one route (null: the top level) owns in a zone. */
+export interface HealthyTally {
+  route: string | null;
+  hostnames: number;
 }
 
 export interface ZoneCheckOptions {

@@ -3,8 +3,9 @@ import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
 import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
+import { handOffToDigest } from '../inventory/digest-handoff.js';
 import { buildZonePlans } from '../inventory/plan.js';
-import { type ConfigRouter, thresholdsFor, zoneThresholdsFor } from '../inventory/routing.js';
+import { type ConfigRouter, routeNameOf, thresholdsFor, zoneThresholdsFor } from '../inventory/routing.js';
 import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
 import type { WatchStore } from '../inventory/watch-store.js';
 import {
@@ -348,7 +349,14 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     }
     // A shared result was stored by the worker that checked the zone.
     if (!outcome.shared) await recordSnapshot(outcome.result);
-    return JSON.parse(serializeZoneCheck(outcome.result)) as unknown;
+    // The snapshot keeps every hostname; a digest is handed its problems and the healthy ones'
+    // counts, so the assemble step of a large inventory holds its problems, not its every record.
+    // An alert evaluation still needs each hostname (recoveries, certificate moves).
+    const handed =
+      job.data.purpose === 'digest'
+        ? handOffToDigest(outcome.result, (hostname, zone) => routeNameOf(options.router, hostname, zone))
+        : outcome.result;
+    return JSON.parse(serializeZoneCheck(handed)) as unknown;
   };
 
   const recordSnapshot = async (result: ZoneCheckResult) => {

@@ -576,7 +576,7 @@ function renderAllClear(input: DigestInput, grouped: DigestSections): DigestMess
     input.nextDigestAt === null ? '' : `; next digest ${formatDateTime(input.nextDigestAt, input.timeZone)}`;
   // Checks that ran but were all healthy, or none at all: either way there is nothing to list.
   const healthy =
-    input.checks.length === 0
+    counts.hostnamesChecked + counts.hostnamesUnreachable === 0
       ? `no hostnames to check in ${plural(counts.zonesTotal, 'zone')}${next}. Watch one with ${escapeMrkdwn('`/aop-status watch <hostname> [zone]`')}`
       : counts.bySeverity.ok === 1
         ? `the 1 watched hostname in ${plural(counts.zonesChecked, 'zone')} is healthy${next}`
