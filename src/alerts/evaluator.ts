@@ -15,6 +15,7 @@ import { renderAlertAction, renderEpisodeHostnames } from '../render/alert.js';
 import { alertStateChanged, type HostnameAlertState, initialAlertState } from './episode.js';
 import {
   type AccountAccessReading,
+  blindZoneOwners,
   decideGroupTransition,
   errorClassOf,
   type GroupAlertState,
@@ -305,6 +306,37 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     return [...readings.values()];
   };
 
+  /**
+   * Who goes blind in each refused zone: the owners of the hostnames watched there (the configured
+   * ones and those a stored state remembers, as discovered zones have no configured hostnames) and
+   * the route taking the whole zone.
+   */
+  const blindOwnersOfRefusedZones = (
+    run: AssembledRun,
+    states: ReadonlyMap<string, HostnameAlertState>,
+    refusedZoneIds: ReadonlySet<string>,
+  ): Map<string, (string | null)[]> => {
+    const known = new Map<string, Set<string>>();
+    for (const result of run.results) {
+      if (refusedZoneIds.has(result.zone.id)) known.set(result.zone.id, new Set(result.failure?.hostnames));
+    }
+    for (const state of states.values()) known.get(state.zoneId)?.add(state.hostname);
+    const zones = zoneIndex(run);
+    const owners = new Map<string, (string | null)[]>();
+    for (const [zoneId, hostnames] of known) {
+      const zone = zones.get(zoneId) ?? { id: zoneId, name: null };
+      owners.set(
+        zoneId,
+        blindZoneOwners({
+          hostnames,
+          routeOf: (hostname) => routeNameOf(router, hostname, zone),
+          zoneOwner: router.zoneOwnerOf(zone)?.name ?? null,
+        }),
+      );
+    }
+    return owners;
+  };
+
   const evaluationsFromRun = (
     run: AssembledRun,
     states: Map<string, HostnameAlertState>,
@@ -381,6 +413,15 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       );
       const evaluations = evaluationsFromRun(run, states, refusedZoneIds);
       summary.hostnames = evaluations.length;
+      const refusedZoneOwners = blindOwnersOfRefusedZones(run, states, refusedZoneIds);
+      const refusedOwnersByName = new Map(
+        accountAccess.flatMap((reading) =>
+          reading.refusedZones.map((zone) => [
+            `${reading.account}\n${zone.name ?? zone.id}`,
+            refusedZoneOwners.get(zone.id) ?? [null],
+          ]),
+        ),
+      );
 
       /** Applies one thread's decision under its lock; failures are counted, logged and kept for the retry. */
       const settle = async <S extends ThreadState>(
@@ -428,6 +469,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           routeOf: ownerOf,
           zoneRouteOf: zoneOwnerOf,
           hasChannel,
+          accountZoneOwnersOf: (account, zoneName) => refusedOwnersByName.get(`${account}\n${zoneName}`),
         });
         const moving = new Set(moves.map((move) => move.from.id));
         const groups = new Map([...stored].filter(([id]) => !moving.has(id)));
@@ -452,7 +494,12 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
               : [{ zoneId: result.zone.id, certificates: result.hostnameCertificates }],
           ),
           now,
-          ...(accountLevelAccess ? { accountAccess } : {}),
+          ...(accountLevelAccess
+            ? {
+                accountAccess,
+                accountZoneOwnersOf: (zone: ZoneRef) => refusedZoneOwners.get(zone.id) ?? [null],
+              }
+            : {}),
         });
         // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
         await store.saveManyIfUnchanged(hostnameUpdates);

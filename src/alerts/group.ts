@@ -16,7 +16,8 @@
  * Every key also carries `route` (the owning route's name, null for the top level), so one
  * certificate whose hostnames belong to two routes is two episodes, one per route. A zone
  * certificate belongs to the route that takes its whole zone (`Router.zoneOwnerOf`); a zone that
- * cannot be checked is one episode per route owning hostnames in it, each with its own hostnames.
+ * cannot be checked is one episode per route owning hostnames in it, each with its own hostnames;
+ * an account whose token is refused is one episode per route owning something in its zones.
  *
  * Pure: `observeGroups` turns one evaluation into what each group sees; `decideGroupTransition`
  * decides the Slack actions with the same plan, ladder, snooze and acknowledgement rules as the
@@ -371,6 +372,11 @@ export interface GroupingInput {
    * one `cannot_check` episode per account. Absent: zones are told one by one, as before accounts.
    */
   accountAccess?: AccountAccessReading[];
+  /**
+   * Who owns something in a refused zone (`blindZoneOwners`): each owner hears of the account's
+   * refused token in its own episode, listing its own zones. Absent: the top level owns them all.
+   */
+  accountZoneOwnersOf?: (zone: ZoneRef) => readonly (string | null)[];
 }
 
 export interface GroupingResult {
@@ -550,7 +556,7 @@ export function observeGroups(input: GroupingInput): GroupingResult {
   observeZoneCertificates(input.zoneLevels ?? [], input.groups, observations, input.zoneRouteOf);
   if (input.hostnameCertificates !== undefined && input.now !== undefined)
     observeRenewals(input.hostnameCertificates, input.groups, observations, input.now);
-  observeAccountAccess(input.accountAccess ?? [], input.groups, observations);
+  observeAccountAccess(input.accountAccess ?? [], input.groups, observations, input.accountZoneOwnersOf);
   return { observations, hostnameUpdates };
 }
 
@@ -585,47 +591,76 @@ function observeRenewals(
 }
 
 /**
- * A refused token, one episode per account: it covers the account's refused zones (by name) and
- * ends when a run checks the account's zones without a refusal. A token that stops working is
- * not a flake to sit out (Cloudflare does not refuse a token now and then), so it opens at once.
+ * The owners who go blind in a zone whose checks are refused: the route (or the top level) of each
+ * hostname watched in it, and the route taking the whole zone. A zone nobody is known to own in
+ * part (nothing watched yet, no route taking it) is the top level's, so somebody hears of it.
+ *
+ * @example blindZoneOwners({ hostnames: ['a.pay.example.com'], routeOf: () => 'payments', zoneOwner: null }) // ['payments']
+ */
+export function blindZoneOwners(input: {
+  hostnames: Iterable<string>;
+  routeOf: (hostname: string) => string | null;
+  /** The route taking the whole zone (`Router.zoneOwnerOf`); null when none does. */
+  zoneOwner: string | null;
+}): (string | null)[] {
+  const owners = new Set<string | null>();
+  for (const hostname of input.hostnames) owners.add(input.routeOf(hostname));
+  if (input.zoneOwner !== null) owners.add(input.zoneOwner);
+  if (owners.size === 0) owners.add(null);
+  return [...owners].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+}
+
+/**
+ * A refused token, one episode per account and owner: each route (or the top level) owning
+ * something in the refused zones hears of it in its own channel, listing only its zones (by name).
+ * When the top level owns everything, that is one episode per account. An owner's episode ends
+ * when a run checks its zones without a refusal. A token that stops working is not a flake to sit
+ * out (Cloudflare does not refuse a token now and then), so it opens at once.
  */
 function observeAccountAccess(
   readings: readonly AccountAccessReading[],
   groups: ReadonlyMap<string, GroupAlertState>,
   observations: Map<string, GroupObservation>,
+  ownersOf: GroupingInput['accountZoneOwnersOf'],
 ): void {
   for (const reading of readings) {
-    const key: GroupKey = {
-      kind: 'cannot_check',
-      zoneId: accountScopeZoneId(reading.account),
-      certificateKey: null,
-      problem: 'access',
-      route: null,
-    };
-    const id = groupIdOf(key);
-    const open = groups.get(id)?.episode;
-    if (
-      reading.refusedZones.length === 0 &&
-      (open === undefined || open === null || open.resolvedAt !== null)
-    )
-      continue;
-    observations.set(id, {
-      key,
-      hostnames: reading.refusedZones.map((zone) => zone.name ?? zone.id).sort(),
-      moved: [],
-      departed: [],
-      facts: {
-        currentSeverity: 'unknown',
-        reasonCodes: ['unreachable'],
-        associationStatus: null,
-        certificateStatus: null,
-        aopSwitch: null,
-        expiresOn: null,
-        switchWentOff: false,
-        certificate: null,
-        checkError: reading.error,
-      },
-    });
+    const zoneId = accountScopeZoneId(reading.account);
+    const zonesOf = new Map<string | null, string[]>();
+    for (const zone of reading.refusedZones) {
+      for (const owner of ownersOf?.(zone) ?? [null])
+        zonesOf.set(owner, [...(zonesOf.get(owner) ?? []), zone.name ?? zone.id]);
+    }
+    // Owners with an open episode and no refused zone now: their checks work again.
+    for (const group of groups.values()) {
+      const open = group.episode !== null && group.episode.resolvedAt === null;
+      if (
+        open &&
+        group.zoneId === zoneId &&
+        group.key.kind === 'cannot_check' &&
+        !zonesOf.has(group.key.route)
+      )
+        zonesOf.set(group.key.route, []);
+    }
+    for (const [route, zones] of zonesOf) {
+      const key: GroupKey = { kind: 'cannot_check', zoneId, certificateKey: null, problem: 'access', route };
+      observations.set(groupIdOf(key), {
+        key,
+        hostnames: [...zones].sort(),
+        moved: [],
+        departed: [],
+        facts: {
+          currentSeverity: 'unknown',
+          reasonCodes: ['unreachable'],
+          associationStatus: null,
+          certificateStatus: null,
+          aopSwitch: null,
+          expiresOn: null,
+          switchWentOff: false,
+          certificate: null,
+          checkError: reading.error,
+        },
+      });
+    }
   }
 }
 

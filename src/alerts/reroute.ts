@@ -16,6 +16,9 @@
  * - when the new owner has no alerts channel (its alert threads are off), the old parent says so
  *   once and the episode ends there.
  *
+ * An account's refused-token episode lists zones: it moves when its owner owns nothing in any of
+ * the zones still refused, to the owner of most of them.
+ *
  * An episode only some of whose hostnames changed owner stays where it is: those hostnames leave it
  * quietly (`observeGroups`) and open or join their new owner's episode.
  *
@@ -23,6 +26,7 @@
  */
 import type { Episode } from './episode.js';
 import {
+  accountOfScope,
   type GroupAlertState,
   type GroupKey,
   groupEpisodeIdFor,
@@ -57,6 +61,12 @@ export interface RouteMoveInput {
   zoneRouteOf: (zoneId: string) => string | null | undefined;
   /** Whether a route (null: the top level) has an alerts channel. */
   hasChannel: (route: string | null) => boolean;
+  /**
+   * The owners of a zone (by name, as an account episode lists it) whose account's token is refused
+   * in this run (`blindZoneOwners`); undefined when the zone is not refused now, so nothing moves
+   * for it (an account whose token works again ends its episodes where they are).
+   */
+  accountZoneOwnersOf?: (account: string, zoneName: string) => readonly (string | null)[] | undefined;
 }
 
 function isOpenGroup(group: GroupAlertState | undefined): boolean {
@@ -79,14 +89,24 @@ function newOwnerOf(
   const hostnames = episode.group.hostnames;
   if (hostnames.length === 0) return undefined;
   const owners = new Map<string | null, string[]>();
-  for (const hostname of hostnames) {
-    const route = input.routeOf(group.zoneId, hostname);
-    // Its zone is not known in this run: nobody can say who owns it, so nothing moves yet.
-    if (route === undefined) return undefined;
-    // Still owned here: the episode stays; the others leave it quietly.
-    if (route === group.key.route) return undefined;
-    owners.set(route, [...(owners.get(route) ?? []), hostname]);
-  }
+  const account = accountOfScope(group.zoneId);
+  if (account !== null) {
+    // An account's episode lists zones, and a zone may have several owners.
+    for (const zoneName of hostnames) {
+      const zoneOwners = input.accountZoneOwnersOf?.(account, zoneName);
+      if (zoneOwners === undefined) continue;
+      if (zoneOwners.includes(group.key.route)) return undefined;
+      for (const route of zoneOwners) owners.set(route, [...(owners.get(route) ?? []), zoneName]);
+    }
+  } else
+    for (const hostname of hostnames) {
+      const route = input.routeOf(group.zoneId, hostname);
+      // Its zone is not known in this run: nobody can say who owns it, so nothing moves yet.
+      if (route === undefined) return undefined;
+      // Still owned here: the episode stays; the others leave it quietly.
+      if (route === group.key.route) return undefined;
+      owners.set(route, [...(owners.get(route) ?? []), hostname]);
+    }
   // The route owning most of its hostnames continues it; ties go to the name that sorts first.
   const [first, ...rest] = [...owners.entries()].sort(
     (a, b) => b[1].length - a[1].length || (a[0] ?? '').localeCompare(b[0] ?? ''),

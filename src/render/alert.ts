@@ -251,7 +251,7 @@ function problemLines(episode: Episode, context: AlertRenderContext, host?: Aler
       episode.group === null
         ? 'Checks of this hostname keep failing, so its certificate is not being watched.'
         : account !== null
-          ? `Cloudflare refuses the token of account ${code(account)} for ${plural(episode.group.hostnames.length, 'zone')}, so nothing in them is being watched. Roll the token (its environment variable) or give it back its permissions; the other accounts are checked as usual.`
+          ? `Cloudflare refuses the token of account ${code(account)} for ${plural(episode.group.hostnames.length, 'zone')}${episode.group.route === null ? ', so nothing in them is being watched' : ` where route ${code(episode.group.route)} has hostnames, so they are not being watched`}. Roll the token (its environment variable) or give it back its permissions; the other accounts are checked as usual.`
           : `Checks keep failing for ${plural(episode.group.hostnames.length, 'hostname')} in this zone, so their certificates are not being watched.`,
     );
   } else {

@@ -8,11 +8,12 @@ import {
   seedThreeAccounts,
   THREE_ACCOUNTS_YAML,
 } from '../../support/accounts.js';
+import { readAlertFixture, seedStoredAlerts } from '../../support/alert-fixtures.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, type FakeZone, startFakeCloudflare } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
-import { evaluateNow, waitForQueuesIdle } from '../../support/runs.js';
+import { evaluateNow, slackCallsSince, waitForQueuesIdle } from '../../support/runs.js';
 import { messageText, slash } from '../digest/support.js';
 
 /**
@@ -247,6 +248,135 @@ describe('zone discovery across accounts', () => {
     await evaluateNow(app);
     const replies = slack.messages.filter((message) => message.threadTs === opened[0]?.ts);
     expect(replies.at(-1)?.text).toContain('Checks work again');
+  });
+
+  describe('a refused token when routes have their own alert channels', () => {
+    const ROUTES = [
+      {
+        name: 'payments',
+        match: { zones: ['edge-0.example.org', 'edge-1.example.org'] },
+        alerts_channel: 'C0PAYINC',
+        mention_on_critical: '<!subteam^S0PAY>',
+      },
+      { name: 'shop', match: { zones: ['edge-2.example.org'] }, alerts_channel: 'C0SHOPINC' },
+      { name: 'web', match: { hostnames: ['www.edge-3.example.org'] }, alerts_channel: 'C0WEBINC' },
+    ];
+    const parentIn = (channel: string) =>
+      slack.messages.filter((message) => message.channel === channel && !message.threadTs);
+    /** Evaluates an hour later; the Slack writes it made, as `parent:C…`, sorted. */
+    const evaluateAnHourLater = async (): Promise<string[]> => {
+      now = new Date(now.getTime() + HOUR_MS);
+      const from = slack.calls.length;
+      await evaluateNow(app);
+      return slackCallsSince(slack, from, { withChannel: true }).sort();
+    };
+    const rollEdgeToken = () =>
+      cloudflare.state.addToken(ACCOUNT_TOKENS.edge, [seeded.accounts.edge.id, seeded.accounts.brands.id]);
+
+    it('tells each route owning something in the refused zones in its own channel, listing only its zones', async () => {
+      useAop(zone('edge', 3), 'www.edge-3.example.org', 200);
+      // No top-level alerts channel: only the routes hear about alerts.
+      await startApp({ alerts: { schedule: NEVER }, routes: ROUTES });
+      await evaluateNow(app);
+      cloudflare.state.revokeToken(ACCOUNT_TOKENS.edge);
+      // One parent per owning route, nothing else: cannot-check threads have no runbook.
+      expect(await evaluateAnHourLater()).toEqual(['parent:C0PAYINC', 'parent:C0SHOPINC', 'parent:C0WEBINC']);
+      const zonesIn = (channel: string) => parentIn(channel)[0]?.metadata?.event_payload.hostnames;
+      expect(zonesIn('C0PAYINC')).toEqual(['edge-0.example.org', 'edge-1.example.org']);
+      expect(zonesIn('C0SHOPINC')).toEqual(['edge-2.example.org']);
+      // edge-3 is nobody's as a whole: the route owning its watched hostname hears of it.
+      expect(zonesIn('C0WEBINC')).toEqual(['edge-3.example.org']);
+      expect(parentIn('C0PAYINC')[0]?.text).toContain('Cannot check account edge: 2 zones not watched');
+      expect(messageText(parentIn('C0PAYINC')[0] as never)).toContain(
+        'where route `payments` has hostnames, so they are not being watched',
+      );
+      // Still refused an hour later: nothing new.
+      expect(await evaluateAnHourLater()).toEqual([]);
+      // The token rolled: each thread ends in its own channel.
+      rollEdgeToken();
+      expect(await evaluateAnHourLater()).toEqual([
+        'reply:C0PAYINC',
+        'reply:C0SHOPINC',
+        'reply:C0WEBINC',
+        'update:C0PAYINC',
+        'update:C0SHOPINC',
+        'update:C0WEBINC',
+      ]);
+      for (const channel of ['C0PAYINC', 'C0SHOPINC', 'C0WEBINC'])
+        expect(
+          slack.messages.filter((message) => message.threadTs === parentIn(channel)[0]?.ts).at(-1)?.text,
+        ).toContain('Checks work again');
+    });
+
+    /**
+     * test/fixtures/alerts/account-refused-before-routes.json: the alert state and channel the
+     * release before per-route account threads left with the edge token refused: one account
+     * thread in C0INCIDENT (`route: null`) listing the four edge zones.
+     */
+    const fixture = readAlertFixture('account-refused-before-routes');
+    /** As when the fixture was written: no hostname of prod's about to expire, so only the account thread speaks. */
+    const withoutExpiringHostname = () => cloudflare.state.zone(zone('prod', 0).id).associations.clear();
+
+    it('keeps an account thread stored by the previous release: the same thread while refused, resolved when the token works', async () => {
+      withoutExpiringHostname();
+      await seedStoredAlerts(fixture, { prefix, slack });
+      await startApp();
+      cloudflare.state.revokeToken(ACCOUNT_TOKENS.edge);
+      now = new Date(fixture.now);
+      expect(await evaluateAnHourLater()).toEqual([]);
+      rollEdgeToken();
+      expect(await evaluateAnHourLater()).toEqual(['reply:C0INCIDENT', 'update:C0INCIDENT']);
+      const parent = parentIn(INCIDENT)[0];
+      expect(slack.messages.filter((message) => message.threadTs === parent?.ts).at(-1)?.text).toContain(
+        'Checks work again',
+      );
+    });
+
+    it('moves an account thread stored by the previous release to the routes now owning its zones, the old parent pointing there once', async () => {
+      withoutExpiringHostname();
+      await seedStoredAlerts(fixture, { prefix, slack });
+      const oldParent = parentIn(INCIDENT)[0];
+      await startApp({
+        routes: [
+          {
+            name: 'payments',
+            match: { zones: ['edge-0.example.org', 'edge-1.example.org'] },
+            alerts_channel: 'C0PAYINC',
+          },
+          {
+            name: 'shop',
+            match: { zones: ['edge-2.example.org', 'edge-3.example.org'] },
+            alerts_channel: 'C0SHOPINC',
+          },
+        ],
+      });
+      cloudflare.state.revokeToken(ACCOUNT_TOKENS.edge);
+      now = new Date(fixture.now);
+      // payments continues the thread (two zones each: the name sorting first), shop opens its own.
+      expect(await evaluateAnHourLater()).toEqual([
+        'parent:C0PAYINC',
+        'parent:C0SHOPINC',
+        'update:C0INCIDENT',
+      ]);
+      expect(parentIn('C0PAYINC')[0]?.metadata?.event_payload.hostnames).toEqual([
+        'edge-0.example.org',
+        'edge-1.example.org',
+      ]);
+      expect(parentIn('C0SHOPINC')[0]?.metadata?.event_payload.hostnames).toEqual([
+        'edge-2.example.org',
+        'edge-3.example.org',
+      ]);
+      const edited = slack.messages.find((message) => message.ts === oldParent?.ts);
+      expect(edited?.text).toContain('continues in <#C0PAYINC>');
+      expect(await evaluateAnHourLater()).toEqual([]);
+      rollEdgeToken();
+      expect(await evaluateAnHourLater()).toEqual([
+        'reply:C0PAYINC',
+        'reply:C0SHOPINC',
+        'update:C0PAYINC',
+        'update:C0SHOPINC',
+      ]);
+    });
   });
 
   it('lists every watched zone with /aop-status zones: configured or discovered, account, hostnames, certificates used, last check', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostnameAlertState } from '../../../src/alerts/episode.js';
 import {
   accountScopeZoneId,
+  blindZoneOwners,
   decideGroupTransition,
   type GroupAlertState,
   groupIdOf,
@@ -437,5 +438,82 @@ describe('a refused token, one episode per account', () => {
     expect(ended[id]?.texts[0]).toContain('Checks work again');
     // A working token with nothing open says nothing.
     expect(step(refused([]))).toEqual({});
+  });
+
+  it('opens one episode per owner of the refused zones, each listing only its own zones, and ends each when its zones are read again', () => {
+    const groups = new Map<string, GroupAlertState>();
+    const ownersByZone: Record<string, (string | null)[]> = {
+      'pay.example.org': ['payments'],
+      'shop.example.org': ['shop'],
+      'mixed.example.org': ['payments', 'shop'],
+    };
+    const observe = (reading: ReturnType<typeof refused>) =>
+      observeGroups({
+        evaluations: [],
+        hostnameStates: new Map(),
+        groups,
+        cannotCheckAfterEvaluations: 3,
+        accountAccess: [reading],
+        accountZoneOwnersOf: (zone) => ownersByZone[zone.name ?? ''] ?? [null],
+      }).observations;
+    const idOf = (route: string | null) =>
+      groupIdOf({
+        kind: 'cannot_check',
+        zoneId: accountScopeZoneId('edge'),
+        certificateKey: null,
+        problem: 'access',
+        route,
+      });
+    const now = new Date('2026-11-20T10:00:00Z');
+    const opened = observe(refused(['pay.example.org', 'shop.example.org', 'mixed.example.org']));
+    expect(new Map([...opened].map(([id, observation]) => [id, observation.hostnames]))).toEqual(
+      new Map([
+        [idOf('payments'), ['mixed.example.org', 'pay.example.org']],
+        [idOf('shop'), ['mixed.example.org', 'shop.example.org']],
+      ]),
+    );
+    for (const [id, observation] of opened) {
+      const transition = decideGroupTransition(
+        initialGroupState(observation.key),
+        observation,
+        alertContext(now),
+      );
+      expect(transition.actions.map((action) => action.type)).toEqual(['post_parent']);
+      const [action] = transition.actions;
+      if (action === undefined) throw new Error('no parent');
+      expect(renderAlertAction(action, { now, timeZone: TIME_ZONE }).text).toContain(
+        'Cannot check account edge: 2 zones not watched',
+      );
+      groups.set(id, confirmAlertAction(action, { channel: 'C0INC', ts: nextTs() }));
+    }
+    // Only shop's own zone is still refused: payments' episode ends, shop's narrows.
+    const later = observe(refused(['shop.example.org']));
+    expect(later.get(idOf('payments'))?.hostnames).toEqual([]);
+    expect(later.get(idOf('shop'))?.hostnames).toEqual(['shop.example.org']);
+    const payments = groups.get(idOf('payments'));
+    if (payments === undefined) throw new Error("payments' episode was not opened");
+    const ended = decideGroupTransition(payments, later.get(idOf('payments')) ?? null, alertContext(now));
+    expect(
+      ended.actions.map((action) => (action.type === 'post_reply' ? action.reason : action.type)),
+    ).toEqual(['resolved', 'update_parent']);
+    expect(later.has(idOf(null))).toBe(false);
+  });
+});
+
+describe('who goes blind in a refused zone', () => {
+  const routeOf = (hostname: string) => (hostname.endsWith('.pay.example.com') ? 'payments' : null);
+
+  it('is the route of each watched hostname, and the route taking the whole zone', () => {
+    expect(
+      blindZoneOwners({ hostnames: ['a.pay.example.com', 'www.example.com'], routeOf, zoneOwner: null }),
+    ).toEqual([null, 'payments']);
+    expect(blindZoneOwners({ hostnames: ['a.pay.example.com'], routeOf, zoneOwner: 'platform' })).toEqual([
+      'payments',
+      'platform',
+    ]);
+  });
+
+  it('is the top level for a zone nobody is known to own in part, so somebody hears of it', () => {
+    expect(blindZoneOwners({ hostnames: [], routeOf, zoneOwner: null })).toEqual([null]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  accountScopeZoneId,
   decideGroupTransition,
   type GroupAlertState,
   groupIdOf,
@@ -199,6 +200,70 @@ describe('planRouteMoves', () => {
     const [move] = planRouteMoves(input);
     expect(move?.toId).toBe(groupIdOf({ ...key, route: 'platform' }));
     expect(planRouteMoves({ ...input, zoneRouteOf: () => undefined })).toEqual([]);
+  });
+});
+
+describe('planRouteMoves, an account whose token is refused', () => {
+  const ZONES = ['a.example.org', 'b.example.org', 'c.example.org'];
+  const key = (route: string | null) => ({
+    kind: 'cannot_check' as const,
+    zoneId: accountScopeZoneId('edge'),
+    certificateKey: null,
+    problem: 'access',
+    route,
+  });
+  /** The top-level account episode as the release before per-route account episodes stored it. */
+  function openTopLevelAccount(): Map<string, GroupAlertState> {
+    const groups = new Map<string, GroupAlertState>();
+    const { observations } = observeGroups({
+      evaluations: [],
+      hostnameStates: new Map(),
+      groups,
+      cannotCheckAfterEvaluations: 3,
+      accountAccess: [
+        {
+          account: 'edge',
+          refusedZones: ZONES.map((name, index) => ({ id: `z${index}`, name })),
+          error: { errorCode: 'cloudflare_forbidden', errorMessage: 'Invalid access token' },
+        },
+      ],
+    });
+    const observation = observations.get(groupIdOf(key(null)));
+    if (observation === undefined) throw new Error('no account observation');
+    const opened = initialGroupState(observation.key);
+    const transition = decideGroupTransition(opened, observation, alertContext(whenDaysLeft(10)));
+    groups.set(opened.id, confirm(opened, transition.actions));
+    return groups;
+  }
+
+  it('moves to the route owning most of its refused zones when the top level owns none of them', () => {
+    const groups = openTopLevelAccount();
+    const owners: Record<string, string[]> = {
+      'a.example.org': ['payments'],
+      'b.example.org': ['payments', 'shop'],
+      'c.example.org': ['shop', 'payments'],
+    };
+    const [move, ...rest] = planRouteMoves(
+      moveInput(groups, () => undefined, { accountZoneOwnersOf: (_account, zone) => owners[zone] }),
+    );
+    expect(rest).toEqual([]);
+    expect(move).toMatchObject({
+      toId: groupIdOf(key('payments')),
+      route: 'payments',
+      hostnames: ZONES,
+      others: [{ route: 'shop', hostnames: ['b.example.org', 'c.example.org'] }],
+    });
+    expect(move?.adoption?.episode?.group?.hostnames).toEqual(ZONES);
+  });
+
+  it('stays where it is while the top level still owns one of the zones, or when the token works again', () => {
+    const groups = openTopLevelAccount();
+    const partly = (_account: string, zone: string) => (zone === 'a.example.org' ? [null, 'shop'] : ['shop']);
+    expect(planRouteMoves(moveInput(groups, () => undefined, { accountZoneOwnersOf: partly }))).toEqual([]);
+    expect(
+      planRouteMoves(moveInput(groups, () => undefined, { accountZoneOwnersOf: () => undefined })),
+    ).toEqual([]);
+    expect(planRouteMoves(moveInput(groups, () => undefined))).toEqual([]);
   });
 });
 
