@@ -372,7 +372,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const budgets = createBudgetService({
     config,
     planZones: planAllZones,
-    readSnapshots: () => queues.readSnapshots(),
+    readZoneUse: () => queues.readZoneUse(),
     accountOf: (plan) => plan.account ?? cloudflareAccounts.accountOfZone(plan.zone.id),
     mayOwnInZone: (route, zone) => router.mayOwnInZone(route, zone),
     clock,

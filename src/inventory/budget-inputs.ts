@@ -7,7 +7,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config/types.js';
-import { isIdleZone } from '../domain/discovery.js';
+import { isIdleZone, type ZoneUseReading } from '../domain/discovery.js';
 import type { ZoneRef } from '../domain/types.js';
 import {
   type BudgetPlan,
@@ -18,7 +18,7 @@ import {
   planBudget,
 } from './budget-plan.js';
 import { buildZonePlans } from './plan.js';
-import { type ZoneCheckResult, type ZonePlan, zoneUseOf } from './zone-check.js';
+import type { ZonePlan } from './zone-check.js';
 
 export type BudgetConfig = Pick<
   AppConfig,
@@ -42,8 +42,8 @@ export function budgetInputs(options: {
   plans: readonly ZonePlan[];
   /** The account whose token reads a zone. */
   accountOf: (plan: ZonePlan) => string;
-  /** The latest stored check of each zone, where there is one. */
-  snapshots: ReadonlyMap<string, ZoneCheckResult>;
+  /** What the latest stored check of each zone found, where there is one (see `zoneUseOf`). */
+  snapshots: ReadonlyMap<string, ZoneUseReading>;
   mayOwnInZone: (route: string, zone: ZoneRef) => boolean;
   now: Date;
 }): Array<{ account: string; input: BudgetPlanInput }> {
@@ -53,8 +53,8 @@ export function budgetInputs(options: {
     const zones: PlannedZone[] = plans.map((plan) => {
       const stored = options.snapshots.get(plan.zone.id);
       if (!stored) return { associations: null };
-      const idle = plan.discovered === true && plan.hostnames.length === 0 && isIdleZone(zoneUseOf(stored));
-      return { associations: stored.checks.length, ...(idle ? { idle } : {}) };
+      const idle = plan.discovered === true && plan.hostnames.length === 0 && isIdleZone(stored);
+      return { associations: stored.hostnames, ...(idle ? { idle } : {}) };
     });
     const schedules: PlannedSchedule[] = [
       { name: 'digest', pattern: config.digest.schedule, timeZone: config.timezone },
@@ -130,7 +130,11 @@ export interface BudgetService {
 export function createBudgetService(options: {
   config: BudgetConfig & Pick<AppConfig, 'zones'>;
   planZones: () => Promise<ZonePlan[]>;
-  readSnapshots: () => Promise<ZoneCheckResult[]>;
+  /**
+   * What each zone's stored check found, by zone id: a few numbers per zone, read without holding
+   * every stored hostname at once (a digest reads the plan, and its memory must not grow with them).
+   */
+  readZoneUse: () => Promise<ReadonlyMap<string, ZoneUseReading>>;
   accountOf: (plan: ZonePlan) => string;
   mayOwnInZone: (route: string, zone: ZoneRef) => boolean;
   clock: () => Date;
@@ -145,14 +149,14 @@ export function createBudgetService(options: {
   const compute = async (): Promise<AccountBudget[]> => {
     const [plans, snapshots] = await Promise.all([
       options.planZones().catch(() => buildZonePlans(options.config.zones, [], [])),
-      options.readSnapshots().catch((): ZoneCheckResult[] => []),
+      options.readZoneUse().catch((): ReadonlyMap<string, ZoneUseReading> => new Map()),
     ]);
     return planAccountBudgets(
       budgetInputs({
         config: options.config,
         plans,
         accountOf: options.accountOf,
-        snapshots: new Map(snapshots.map((snapshot) => [snapshot.zone.id, snapshot])),
+        snapshots,
         mayOwnInZone: options.mayOwnInZone,
         now: options.clock(),
       }),

@@ -2,7 +2,7 @@ import { FlowProducer, type Job, type JobsOptions, Queue, QueueEvents, Worker } 
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
-import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
+import { type DiscoveredZone, type ZoneUseReading, zoneCheckDue } from '../domain/discovery.js';
 import { handOffToDigest } from '../inventory/digest-handoff.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import { type ConfigRouter, routeNameOf, thresholdsFor, zoneThresholdsFor } from '../inventory/routing.js';
@@ -122,6 +122,11 @@ export interface QueueRuntime {
   requestEvaluation(): Promise<void>;
   /** Every known zone check result from the latest runs, for `list`. */
   readSnapshots(): Promise<ZoneCheckResult[]>;
+  /**
+   * What each zone's latest check found, by zone id, in a few numbers (see `zoneUseOf`): read a few
+   * zones at a time, so every stored hostname is never held at once.
+   */
+  readZoneUse(): Promise<Map<string, ZoneUseReading>>;
   queueDepths(): Promise<Record<string, Record<string, number>>>;
   workersRunning(): boolean;
   nextRunAt(purpose: RunPurpose, after: Date): Date | null;
@@ -682,6 +687,21 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     async readSnapshots() {
       const values = await options.redis.hvals(keys.zoneSnapshots);
       return values.map((value) => reviveZoneCheck(JSON.parse(value)));
+    },
+    async readZoneUse() {
+      const readings = new Map<string, ZoneUseReading>();
+      let cursor = '0';
+      do {
+        const [next, entries] = await options.redis.hscan(keys.zoneSnapshots, cursor, 'COUNT', 25);
+        cursor = next;
+        for (let index = 0; index + 1 < entries.length; index += 2) {
+          readings.set(
+            entries[index] as string,
+            zoneUseOf(deserializeZoneCheck(entries[index + 1] as string)),
+          );
+        }
+      } while (cursor !== '0');
+      return readings;
     },
     async queueDepths() {
       const depths: Record<string, Record<string, number>> = {};

@@ -99,4 +99,12 @@ describe('a Cloudflare budget the schedules do not fit', () => {
       ':hourglass: The schedules need 120% of 100 Cloudflare requests per 300 s',
     );
   });
+
+  it("plans from each zone's stored check read as a few numbers: the hostnames it reported", async () => {
+    // The digest above stored every zone's check.
+    const readings = await app.service.queues.readZoneUse();
+    expect([...readings.keys()].sort()).toEqual([...ZONE_IDS].sort());
+    expect(readings.get(ZONE_IDS[0] as string)).toMatchObject({ failed: false, hostnames: 1 });
+    expect(readings.get(ZONE_IDS[1] as string)).toMatchObject({ failed: false, hostnames: 0 });
+  });
 });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { AppConfig } from '../../../src/config/types.js';
 import type { ZoneRef } from '../../../src/domain/types.js';
 import { budgetInputs, budgetWarning, planAccountBudgets } from '../../../src/inventory/budget-inputs.js';
-import type { ZoneCheckResult, ZonePlan } from '../../../src/inventory/zone-check.js';
+import { type ZoneCheckResult, type ZonePlan, zoneUseOf } from '../../../src/inventory/zone-check.js';
 
 const NOW = new Date('2026-12-07T08:00:00Z');
 const zoneId = (index: number) => index.toString(16).padStart(32, '0');
@@ -130,8 +130,8 @@ describe('budgetInputs', () => {
       plans: [plan(1), plan(2, { discovered: true }), plan(3, { discovered: true })],
       accountOf: () => 'default',
       snapshots: new Map([
-        [zoneId(1), checked(1, 2500)],
-        [zoneId(2), checked(2, 0)],
+        [zoneId(1), zoneUseOf(checked(1, 2500))],
+        [zoneId(2), zoneUseOf(checked(2, 0))],
       ]),
       mayOwnInZone: () => true,
       now: NOW,
