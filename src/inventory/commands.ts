@@ -144,7 +144,8 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
   };
 
   const explainRoute = async (command: Extract<Command, { kind: 'route' }>): Promise<SlackMessage[]> => {
-    const resolved = await options.zoneResolver.resolve(command.hostname, command.zone);
+    // Someone is waiting for the answer: the zone search may use the budget kept for people.
+    const resolved = await options.zoneResolver.resolve(command.hostname, command.zone, { urgent: true });
     return [
       renderRouteExplanation({
         hostname: command.hostname,
@@ -176,7 +177,9 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
               ),
             ];
           }
-          const resolved = await options.zoneResolver.resolve(command.hostname, command.zone);
+          const resolved = await options.zoneResolver.resolve(command.hostname, command.zone, {
+            urgent: true,
+          });
           const outcome = await options.watchStore.watch({
             hostname: command.hostname,
             zoneId: resolved.zone.id,

@@ -125,6 +125,35 @@ describe('list', () => {
     expect(JSON.stringify(message?.blocks)).toContain('api.a.example');
   });
 
+  it("resolves the zone of a hostname to watch or route as a person's request, from the budget kept for people", async () => {
+    const asked: unknown[] = [];
+    const commands = createInventoryCommands({
+      config: CONFIG,
+      router: routerFromConfig(CONFIG),
+      watchStore: memoryWatchStore(),
+      zoneResolver: {
+        ...resolver,
+        resolve: async (_hostname, _zone, requestOptions) => {
+          asked.push(requestOptions);
+          return { zone: ZONE, source: 'inventory' };
+        },
+      },
+      readSnapshots: async () => [],
+      checkZonesNow: async () => [],
+      requestDigest: async () => ({ queued: true }),
+      clock: () => NOW,
+    });
+    await commands.handle(
+      { kind: 'watch', hostname: 'new.a.example', zone: null },
+      { userId: 'U1', channelId: 'C1' },
+    );
+    await commands.handle(
+      { kind: 'route', hostname: 'new.a.example', zone: null },
+      { userId: 'U1', channelId: 'C1' },
+    );
+    expect(asked).toEqual([{ urgent: true }, { urgent: true }]);
+  });
+
   it('leaves a discovered zone no run has read yet to the runs instead of reading it live', async () => {
     const checkedLive: string[][] = [];
     const discovered = { id: 'fedcba9876543210fedcba9876543210', name: 'found.example' };
