@@ -6,8 +6,10 @@ import { performance } from 'node:perf_hooks';
  * Acks and answers share one event loop. An answer started while requests are still arriving
  * competes with their acks for the CPU, and its garbage lengthens the pauses every ack in flight
  * waits behind. So answers queue here and start once requests stop arriving (`quietMs` without
- * one), a few at a time (`slots`); under a stream that never pauses, none waits longer than
- * `maxHoldMs`, which keeps an answer far inside the slow notice and the lookup deadline.
+ * one; `burstQuietMs` after a burst, whose requests come closer together than `burstGapMs`, since
+ * a burst's own gaps are as short as a busy machine's scheduling hiccups), a few at a time
+ * (`slots`); under a stream that never pauses, none waits longer than `maxHoldMs`, which keeps an
+ * answer far inside the slow notice and the lookup deadline.
  */
 export interface AnswerQueue {
   /** Called for every incoming Slack request: queued answers hold back until they stop. */
@@ -25,6 +27,10 @@ export interface AnswerQueueOptions {
   slots: number;
   /** How long without a new request counts as "requests stopped arriving". */
   quietMs: number;
+  /** Requests closer together than this are a burst… */
+  burstGapMs: number;
+  /** …after which answers wait this long without a request instead of `quietMs`. */
+  burstQuietMs: number;
   /** The longest an answer waits for a quiet moment before it starts anyway. */
   maxHoldMs: number;
   /** Monotonic milliseconds; tests pass a fake one. */
@@ -36,8 +42,12 @@ export const DEFAULT_ANSWER_QUEUE: Omit<AnswerQueueOptions, 'nowMs'> = {
   // An answer holds its slot from the lookup to the post at the response_url, mostly waiting on
   // Cloudflare and Slack; eight keep a burst's answers coming without crowding the acks.
   slots: 8,
-  // Longer than the gap between requests of a burst, short beside a lookup's own ~50 ms.
+  // Short beside a lookup's own ~50 ms: a lone command is answered at once.
   quietMs: 5,
+  // A burst (a channel's worth of people, a script) is held back until it has clearly ended;
+  // requests at a steady 50 a second are not a burst.
+  burstGapMs: 10,
+  burstQuietMs: 40,
   // A third of the 3 s after which a person is told Cloudflare is slow.
   maxHoldMs: 1_000,
 };
@@ -57,6 +67,8 @@ interface Waiting {
 export function createAnswerQueue(options: AnswerQueueOptions): AnswerQueue {
   const nowMs = options.nowMs ?? (() => performance.now());
   let lastRequestAtMs = Number.NEGATIVE_INFINITY;
+  /** Until when answers wait because of a burst (its last close request plus `burstQuietMs`). */
+  let burstHoldUntilMs = Number.NEGATIVE_INFINITY;
   let running = 0;
   let draining = false;
   let timer: NodeJS.Timeout | null = null;
@@ -76,7 +88,7 @@ export function createAnswerQueue(options: AnswerQueueOptions): AnswerQueue {
       const head = waiting[0];
       if (head === undefined) break;
       const now = nowMs();
-      const quietAtMs = lastRequestAtMs + options.quietMs;
+      const quietAtMs = Math.max(lastRequestAtMs + options.quietMs, burstHoldUntilMs);
       const dueAtMs = head.queuedAtMs + options.maxHoldMs;
       if (!draining && now < quietAtMs && now < dueAtMs) {
         wakeAt(Math.min(quietAtMs, dueAtMs) - now);
@@ -93,7 +105,9 @@ export function createAnswerQueue(options: AnswerQueueOptions): AnswerQueue {
 
   return {
     noteRequest() {
-      lastRequestAtMs = nowMs();
+      const now = nowMs();
+      if (now - lastRequestAtMs < options.burstGapMs) burstHoldUntilMs = now + options.burstQuietMs;
+      lastRequestAtMs = now;
     },
     run<T>(work: () => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAnswerQueue } from '../../../src/slack/answer-queue.js';
 
-const OPTIONS = { slots: 2, quietMs: 5, maxHoldMs: 1_000, nowMs: () => Date.now() };
+const OPTIONS = {
+  slots: 2,
+  quietMs: 5,
+  burstGapMs: 10,
+  burstQuietMs: 40,
+  maxHoldMs: 1_000,
+  nowMs: () => Date.now(),
+};
 
 /** A piece of work that records when it started and finishes when told. */
 function controllable(started: string[], name: string) {
@@ -34,18 +41,32 @@ describe('answer queue', () => {
     expect(started).toEqual(['a']);
   });
 
-  it('holds answers back while requests keep arriving', async () => {
+  it('holds answers back while a burst of requests arrives, and until it has clearly ended', async () => {
     const queue = createAnswerQueue(OPTIONS);
     const started: string[] = [];
     queue.noteRequest();
     void queue.run(controllable(started, 'a').work);
     for (let step = 0; step < 50; step += 1) {
-      await vi.advanceTimersByTimeAsync(3);
+      // A hiccup of 8 ms inside the burst is not its end.
+      await vi.advanceTimersByTimeAsync(step === 25 ? 8 : 3);
       queue.noteRequest();
     }
     expect(started).toEqual([]);
+    await vi.advanceTimersByTimeAsync(35);
+    expect(started).toEqual([]);
     await vi.advanceTimersByTimeAsync(6);
     expect(started).toEqual(['a']);
+  });
+
+  it('answers between the requests of a steady stream that is not a burst', async () => {
+    const queue = createAnswerQueue(OPTIONS);
+    const started: string[] = [];
+    const requests = setInterval(() => queue.noteRequest(), 20);
+    await vi.advanceTimersByTimeAsync(41);
+    void queue.run(controllable(started, 'a').work);
+    await vi.advanceTimersByTimeAsync(12);
+    expect(started).toEqual(['a']);
+    clearInterval(requests);
   });
 
   it('starts an answer after maxHoldMs even when requests never stop', async () => {
