@@ -25,7 +25,8 @@ import type {
  *   governing reason, become one item; hostnames that could not be checked for the same reason
  *   in the same zone are grouped the same way. Everything else is an item of its own.
  * - A zone that could not be listed is one item in the `unknown` section, carrying the configured
- *   hostnames that were not checked.
+ *   hostnames that were not checked; the zones of one account failing with the same error (its
+ *   token refused) are one item for the account.
  * - Healthy (`ok`) hostnames are counted but not listed.
  * - Within `critical` and `warning`, the earliest expiry comes first; ties and the other sections
  *   are ordered by hostname. In `unknown`, zones that could not be listed come first.
@@ -76,7 +77,7 @@ export function groupDigestItems(input: DigestInput): DigestSections {
     item.hostnames.sort(compareText);
     sections[item.section].push(item);
   }
-  for (const failure of input.zoneFailures) sections.unknown.push(zoneFailureItem(failure));
+  sections.unknown.push(...zoneFailureItems(input.zoneFailures));
   for (const check of input.zoneCertificates ?? []) {
     const section = sectionForSeverity(check.assessment.severity);
     if (section !== null) sections[section].push(zoneCertificateItem(check, section));
@@ -168,6 +169,7 @@ export function sectionForSeverity(severity: Severity): DigestSectionKey | null 
  */
 export function digestItemEntryCount(item: DigestItem): number {
   if (item.kind === 'zone_certificate') return 1;
+  if (item.account !== undefined) return item.account.zones.length;
   return item.kind === 'zone_failure' && item.hostnames.length === 0 ? 1 : item.hostnames.length;
 }
 
@@ -239,6 +241,39 @@ function zoneLevelFailureItem(failure: Extract<ZoneLevelCheck, { state: 'not_che
     expiresOn: null,
     daysUntilExpiry: null,
   };
+}
+
+/**
+ * One item per failing zone, except that the zones of one account failing with the same error (a
+ * token Cloudflare refuses, hundreds of zones at once) are one item naming the account.
+ */
+function zoneFailureItems(failures: readonly ZoneFailure[]): DigestItem[] {
+  const byAccountAndError = new Map<string, ZoneFailure[]>();
+  const items: DigestItem[] = [];
+  for (const failure of failures) {
+    if (failure.account === undefined) {
+      items.push(zoneFailureItem(failure));
+      continue;
+    }
+    const key = JSON.stringify([failure.account, failure.errorCode]);
+    byAccountAndError.set(key, [...(byAccountAndError.get(key) ?? []), failure]);
+  }
+  for (const group of byAccountAndError.values()) {
+    const [first, second] = group;
+    if (first === undefined) continue;
+    if (second === undefined || first.account === undefined) {
+      items.push(zoneFailureItem(first));
+      continue;
+    }
+    const sorted = [...group].sort((a, b) => compareText(a.zone.name ?? a.zone.id, b.zone.name ?? b.zone.id));
+    const [lead = first] = sorted;
+    items.push({
+      ...zoneFailureItem(lead),
+      hostnames: sorted.flatMap((failure) => failure.hostnames).sort(compareText),
+      account: { name: first.account, zones: sorted.map((failure) => failure.zone) },
+    });
+  }
+  return items;
 }
 
 function zoneFailureItem(failure: ZoneFailure): DigestItem {

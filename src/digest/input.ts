@@ -12,6 +12,10 @@ export function digestInputFromRun(
   context: { timeZone: string; now: Date; nextDigestAt: Date | null },
 ): DigestInput {
   const { payload } = run;
+  // The account each zone was read with, so one refused token is one digest line.
+  const accountOf = new Map(
+    payload.plans.flatMap((plan) => (plan.account === undefined ? [] : [[plan.zone.id, plan.account]])),
+  );
   return {
     slotTime: new Date(payload.slotTimeMs),
     generatedAt: context.now,
@@ -23,7 +27,11 @@ export function digestInputFromRun(
     healthyLeftOut: run.results.flatMap((result) =>
       (result.healthyLeftOut ?? []).map((tally) => ({ zone: result.zone, ...tally })),
     ),
-    zoneFailures: run.results.flatMap((result) => (result.failure ? [result.failure] : [])),
+    zoneFailures: run.results.flatMap((result) => {
+      if (!result.failure) return [];
+      const account = accountOf.get(result.zone.id);
+      return [account === undefined ? result.failure : { ...result.failure, account }];
+    }),
     // Results stored before zone-level checks existed have no `zoneLevel`: nothing to list for them.
     zoneCertificates: run.results.flatMap((result) =>
       result.zoneLevel?.state === 'checked' ? result.zoneLevel.certificates : [],

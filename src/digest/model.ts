@@ -67,6 +67,12 @@ export interface ZoneFailure {
   errorMessage: string;
   /** The configured hostnames that were not checked; empty when the zone's hostnames were to be discovered. */
   hostnames: string[];
+  /**
+   * The account whose token read the zone, when the run's plan named one: failures of one account
+   * with the same error are one digest line. Absent in results stored before, and for a zone no
+   * plan gave an account: its own line, as before.
+   */
+  account?: string;
 }
 
 /** What zone discovery has to tell in a digest (absent without `discover:`). */
@@ -162,6 +168,12 @@ export interface DigestItem {
   daysUntilExpiry: number | null;
   /** For a zone certificate: whether Cloudflare presents it to every hostname without its own. */
   zoneCertificateInUse?: boolean;
+  /**
+   * A `zone_failure` item for several zones of one account failing with the same error (a refused
+   * token): the account and its zones, sorted by name; `zone` is the first of them and `hostnames`
+   * the configured hostnames of them all. Absent for a single zone.
+   */
+  account?: { name: string; zones: ZoneRef[] };
 }
 
 export interface DigestCounts {

@@ -7,6 +7,7 @@
 import { TZDate } from '@date-fns/tz';
 import type { ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { format } from 'date-fns';
+import { errorClassOf } from '../alerts/group.js';
 import { digestItemEntryCount, groupDigestItems, groupUnfitCertificates } from '../digest/group.js';
 import type {
   DigestInput,
@@ -207,6 +208,8 @@ function linesForItem(item: DigestItem, itemIndex: number, input: DigestInput): 
   }
 
   if (item.kind === 'zone_failure') {
+    if (item.account !== undefined)
+      return [line(accountFailureText(item, item.account), item.account.zones.length)];
     if (item.hostnames.length === 0) {
       return [
         line(
@@ -236,6 +239,29 @@ function linesForItem(item: DigestItem, itemIndex: number, input: DigestInput): 
     MAX_LINE_CHARS,
   );
   return [line(head, 0), ...memberLines(item.hostnames).map(([text, entries]) => line(text, entries, head))];
+}
+
+/** Zone names an account's failure line shows before "and N more". */
+const ACCOUNT_ZONES_SHOWN = 3;
+
+/**
+ * One line for the zones of an account failing alike: what failed, how many zones, the first few,
+ * and the error with what to do (its hint), the zone ids in it elided since it stands for them all.
+ *
+ * @example
+ * // ':grey_question: *account edge*: token refused (`cloudflare_forbidden`), 340 zones not checked:
+ * //  a.example, b.example, c.example and 337 more · Cloudflare refused access (HTTP 403 on GET /zones/…/…) … roll it …'
+ */
+function accountFailureText(item: DigestItem, account: NonNullable<DigestItem['account']>): string {
+  const { shown, more } = nameSample(account.zones, ACCOUNT_ZONES_SHOWN);
+  const what =
+    errorClassOf(item.errorCode ?? '') === 'access' ? 'token refused' : 'zones could not be listed';
+  const configured =
+    item.hostnames.length === 0
+      ? ''
+      : ` (${plural(item.hostnames.length, 'configured hostname')} among them)`;
+  const error = item.reasonText.replaceAll(/[0-9a-f]{32}/g, '…');
+  return `${SECTION_EMOJI[item.section]} *account ${literal(account.name)}*: ${what}${item.errorCode === null ? '' : ` (${code(item.errorCode)})`}, ${plural(account.zones.length, 'zone')} not checked${configured}: ${shown.map(literal).join(', ')}${more > 0 ? ` and ${more} more` : ''} · ${literal(error)}`;
 }
 
 /** Wraps a hostname list into indented lines; a hostname is never split across lines. */
@@ -269,9 +295,16 @@ function sectionHeading(key: DigestSectionKey, sections: DigestSections, continu
   if (continued) return title;
   const items = sections.sections[key];
   const hostnames = items.reduce((sum, item) => sum + item.hostnames.length, 0);
-  const unlistedZones = items.filter(
-    (item) => item.kind === 'zone_failure' && item.hostnames.length === 0,
-  ).length;
+  const unlistedZones = items.reduce(
+    (sum, item) =>
+      sum +
+      (item.account !== undefined
+        ? item.account.zones.length
+        : item.kind === 'zone_failure' && item.hostnames.length === 0
+          ? 1
+          : 0),
+    0,
+  );
   const zoneCertificates = items.filter((item) => item.kind === 'zone_certificate').length;
   // A section holding only zone certificates does not open with "0 hostnames".
   const parts = hostnames === 0 && zoneCertificates > 0 ? [] : [plural(hostnames, 'hostname')];

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscoveryStore } from '../../../src/discovery/store.js';
+import { JOB_NAMES, safeJobId, type TickPayload } from '../../../src/queue/names.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import {
   ACCOUNT_TOKEN_ENV,
@@ -14,7 +15,7 @@ import { type FakeCloudflare, type FakeZone, startFakeCloudflare } from '../../s
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../../support/redis.js';
 import { evaluateNow, slackCallsSince, waitForQueuesIdle } from '../../support/runs.js';
-import { messageText, slash } from '../digest/support.js';
+import { messageText, slash, withDigestQueue } from '../digest/support.js';
 
 /**
  * Zone discovery end to end: the real app on the test Redis against the local Slack server and a
@@ -306,6 +307,40 @@ describe('zone discovery across accounts', () => {
         expect(
           slack.messages.filter((message) => message.threadTs === parentIn(channel)[0]?.ts).at(-1)?.text,
         ).toContain('Checks work again');
+    });
+
+    it("shows a refused account as one digest line, and each route's digest the same line over its own zones", async () => {
+      await startApp({
+        routes: [{ ...ROUTES[0], digest: { channels: ['C0PAYDIG'], schedule: NEVER } }, ...ROUTES.slice(1)],
+      });
+      cloudflare.state.revokeToken(ACCOUNT_TOKENS.edge);
+      now = new Date(now.getTime() + HOUR_MS);
+      const whole = await digestNow();
+      /** Every digest line about account edge, up to its error. */
+      const accountLines = (text: string) =>
+        [...text.matchAll(/\*account edge\*[^·]*· [^(]*/g)].map((match) => match[0]);
+      expect(accountLines(whole)).toEqual([
+        '*account edge*: token refused (`cloudflare_unauthorized`), 4 zones not checked: edge-0.example.org, edge-1.example.org, edge-2.example.org and 1 more · Cloudflare did not accept the API credentials ',
+      ]);
+      expect(whole).toContain('roll it under My Profile');
+      expect(whole).not.toContain('*edge-3.example.org*');
+      const before = slack.messages.length;
+      // payments' own slot, as its job scheduler would queue it.
+      await withDigestQueue(app, async (queue) => {
+        const data: TickPayload = { trigger: 'schedule', slotTimeMs: now.getTime(), route: 'payments' };
+        await queue.add(JOB_NAMES.digestTick, data, {
+          jobId: safeJobId('test-tick', 'payments', now.getTime()),
+        });
+      });
+      await waitForQueuesIdle(app);
+      const routeDigest = slack.messages
+        .slice(before)
+        .filter((message) => message.channel === 'C0PAYDIG')
+        .map((message) => JSON.stringify(message.blocks))
+        .join('\n');
+      expect(accountLines(routeDigest)).toEqual([
+        '*account edge*: token refused (`cloudflare_unauthorized`), 2 zones not checked: edge-0.example.org, edge-1.example.org · Cloudflare did not accept the API credentials ',
+      ]);
     });
 
     /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupDigestItems } from '../../../src/digest/group.js';
+import { digestItemEntryCount, groupDigestItems } from '../../../src/digest/group.js';
+import type { DigestItem, ZoneFailure } from '../../../src/digest/model.js';
 import {
   associationCheck,
   daysAfterSlot,
@@ -203,5 +204,57 @@ describe('groupDigestItems', () => {
     const { sections } = groupDigestItems(digestInput({ checks }));
 
     expect(sections.warning.map((item) => item.hostnames)).toEqual([['a.a.example'], ['b.a.example']]);
+  });
+});
+
+describe('zone failures of one account', () => {
+  const refused = (index: number): ZoneFailure => ({
+    ...zoneFailure({ id: `edge-${index}-id`, name: `edge-${String(index).padStart(3, '0')}.example.org` }),
+    account: 'edge',
+  });
+
+  it('makes the zones of one account failing with the same error one item, in name order', () => {
+    const zoneFailures = [refused(2), refused(0), { ...refused(1), hostnames: ['www.edge-001.example.org'] }];
+    const { sections, counts } = groupDigestItems(digestInput({ zoneFailures, zonesTotal: 3 }));
+
+    expect(sections.unknown).toHaveLength(1);
+    expect(sections.unknown[0]).toMatchObject({
+      kind: 'zone_failure',
+      zone: { name: 'edge-000.example.org' },
+      errorCode: 'cloudflare_forbidden',
+      hostnames: ['www.edge-001.example.org'],
+      account: {
+        name: 'edge',
+        zones: [
+          { id: 'edge-0-id', name: 'edge-000.example.org' },
+          { id: 'edge-1-id', name: 'edge-001.example.org' },
+          { id: 'edge-2-id', name: 'edge-002.example.org' },
+        ],
+      },
+    });
+    expect(digestItemEntryCount(sections.unknown[0] as DigestItem)).toBe(3);
+    // The counts still speak of every zone.
+    expect(counts.zonesNotListed).toBe(2);
+    expect(counts.hostnamesInFailedZones).toBe(1);
+  });
+
+  it('keeps a lone failing zone of an account, another error, another account and a zone without an account on their own lines', () => {
+    const zoneFailures: ZoneFailure[] = [
+      refused(0),
+      refused(1),
+      { ...refused(2), errorCode: 'cloudflare_server_error', errorMessage: 'Cloudflare had a server error' },
+      { ...zoneFailure({ id: 'prod-id', name: 'site.example.com' }), account: 'prod' },
+      zoneFailure({ id: 'plain-id', name: 'plain.example.com' }),
+    ];
+    const { sections } = groupDigestItems(digestInput({ zoneFailures, zonesTotal: 5 }));
+
+    expect(
+      sections.unknown.map((item) => [item.zone.name, item.account?.zones.length ?? null, item.errorCode]),
+    ).toEqual([
+      ['edge-000.example.org', 2, 'cloudflare_forbidden'],
+      ['edge-002.example.org', null, 'cloudflare_server_error'],
+      ['plain.example.com', null, 'cloudflare_forbidden'],
+      ['site.example.com', null, 'cloudflare_forbidden'],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { httpFailureError } from '../../../src/cloudflare/errors.js';
 import type { HostnameCheck, ZoneFailure } from '../../../src/digest/model.js';
 import { FITNESS_CONSEQUENCES, type FitnessFinding } from '../../../src/domain/fitness.js';
 import { zoneQuota } from '../../../src/domain/quota.js';
@@ -659,5 +660,48 @@ describe('the Cloudflare budget line', () => {
       digestInput({ checks: [associationCheck('bad.a.example', 'critical')] }),
     );
     expect(allBlockTexts(messages[0] as DigestMessage).join('\n')).not.toContain(':hourglass:');
+  });
+});
+
+describe('a refused token in the digest', () => {
+  /** The failure a zone check records for a revoked token: the error's message and its hint. */
+  const refused = (index: number): ZoneFailure => {
+    const id = index.toString(16).padStart(32, '0');
+    const error = httpFailureError({
+      status: 403,
+      cloudflareErrors: [{ code: 10000, message: 'Authentication error' }],
+      method: 'GET',
+      path: `/zones/${id}/origin_tls_client_auth/hostnames`,
+      retryAfterSeconds: null,
+      attempts: 1,
+    });
+    return {
+      zone: { id, name: `site-${String(index).padStart(3, '0')}.example.com` },
+      errorCode: error.code,
+      errorMessage: `${error.message} ${error.hint}`,
+      hostnames: [],
+      account: 'prod',
+    };
+  };
+
+  it('shows the 340 zones of a refused account as one line: how many, the first names and what to do', () => {
+    const zoneFailures = Array.from({ length: 340 }, (_, index) => refused(index)).reverse();
+    const { messages } = renderDigest(digestInput({ zoneFailures, zonesTotal: 400 }));
+    const texts = messages.flatMap((message) => sectionTexts(message));
+    const lines = texts.flatMap((text) => text.split('\n')).filter((line) => line.includes('not checked'));
+
+    expect(messages).toHaveLength(1);
+    expect(lines).toEqual([
+      ':grey_question: *account prod*: token refused (`cloudflare_forbidden`), 340 zones not checked: site-000.example.com, site-001.example.com, site-002.example.com and 337 more · Cloudflare refused access (HTTP 403 on GET /zones/…/originˍtlsˍclientˍauth/hostnames): Authentication error [10000]. Give the API token the "SSL and Certificates Read" permission for this zone (or check that the zone id is right). If it already has it, Cloudflare may no longer accept the token (revoked or expired): roll it under My Profile → API Tokens.',
+    ]);
+    expect(texts.join('\n')).toContain('340 zones');
+    for (const message of messages) assertWithinBlockKitLimits(message);
+  });
+
+  it('shows a single refused zone as before', () => {
+    const { messages } = renderDigest(digestInput({ zoneFailures: [refused(7)], zonesTotal: 3 }));
+    expect(sectionTexts(messages[0] as DigestMessage).join('\n')).toContain(
+      ':grey_question: *site-007.example.com*: the zone could not be listed, so none of its hostnames were checked · Cloudflare refused access (HTTP 403 on GET /zones/00000000000000000000000000000007/',
+    );
   });
 });
