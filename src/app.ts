@@ -132,6 +132,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       rateLimiter,
       inFlight: cloudflareInFlight,
       requestTimeoutMs: config.cloudflare.requestTimeoutMs,
+      // An account's own variable is named when Cloudflare refuses its token; the single credential keeps the general hint.
+      ...(account.implicit ? {} : { credentialEnv: account.credentialEnv }),
       // No domain clock here: retry-after pauses and durations are wall-clock facts, and the shared
       // limiter measures them against real time (a frozen test clock would drop the pause).
       logger: logger.child({ component: 'cloudflare', account: account.name }),

@@ -121,6 +121,7 @@ export function createCliCloudflareAccounts(
         }),
         inFlight,
         requestTimeoutMs: cloudflare.requestTimeoutMs,
+        ...(account.implicit ? {} : { credentialEnv: account.credentialEnv }),
         userAgent: 'aop-status-cli',
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         ...(options.clock ? { clock: options.clock } : {}),

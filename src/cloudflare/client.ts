@@ -109,6 +109,8 @@ export interface CloudflareClientOptions {
    * attempt, its rate-limit token included, runs in one of its slots. Unlimited when absent.
    */
   inFlight?: InFlightLimit;
+  /** The variable the token came from, named in a refused token's hint; see httpFailureError. */
+  credentialEnv?: string;
 }
 
 interface Call {
@@ -302,6 +304,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
           status: failure.status,
           cloudflareErrors: failure.errors,
           retryAfterSeconds: failure.retryAfterSeconds,
+          ...(options.credentialEnv === undefined ? {} : { credentialEnv: options.credentialEnv }),
         });
       case 'timeout':
         return new CloudflareApiError({

@@ -164,6 +164,11 @@ interface HttpFailure {
   route?: string;
   retryAfterSeconds: number | null;
   attempts: number;
+  /**
+   * The variable holding the token of a `cloudflare.accounts` entry (`CLOUDFLARE_API_TOKEN_EDGE`),
+   * so a refused token's hint names the one to roll; absent for the single credential.
+   */
+  credentialEnv?: string;
 }
 
 /**
@@ -197,14 +202,15 @@ export function httpFailureError(failure: HttpFailure): CloudflareApiError {
     case 'token_not_accepted':
       code = 'cloudflare_unauthorized';
       message = `Cloudflare did not accept the API credentials (HTTP ${failure.status} on ${where})${saidSuffix}.`;
-      hint =
-        'The token (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY) is revoked, expired, mistyped or refused by its IP filter: create or roll it under My Profile → API Tokens.';
+      hint = `${failure.credentialEnv === undefined ? 'The token (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY)' : `The token in ${failure.credentialEnv}`} is revoked, expired, mistyped or refused by its IP filter: create or roll it under My Profile → API Tokens.`;
       break;
     case 'credentials_malformed':
       code = 'cloudflare_unauthorized';
       message = `Cloudflare could not read the API credentials: the request header is malformed (HTTP 400 on ${where})${saidSuffix}.`;
       hint =
-        'CLOUDFLARE_API_TOKEN is not in the shape of a token: look for quotes, spaces or a line break around it, or a Global API Key set as a token (that one goes in CLOUDFLARE_API_KEY with CLOUDFLARE_API_EMAIL).';
+        failure.credentialEnv === undefined
+          ? 'CLOUDFLARE_API_TOKEN is not in the shape of a token: look for quotes, spaces or a line break around it, or a Global API Key set as a token (that one goes in CLOUDFLARE_API_KEY with CLOUDFLARE_API_EMAIL).'
+          : `${failure.credentialEnv} is not in the shape of a token: look for quotes, spaces or a line break around it (a Global API Key cannot be used for an account's token).`;
       break;
     case 'missing_permission': {
       const permission = requiredPermissionForPath(failure.path);

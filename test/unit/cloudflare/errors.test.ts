@@ -147,6 +147,28 @@ describe("Cloudflare's own codes decide what a failure means", () => {
     expect(error.hint).toContain('"SSL and Certificates Read"');
   });
 
+  it("names an account's own token variable when Cloudflare refuses that token", () => {
+    const refused = httpFailureError({
+      ...base,
+      status: 403,
+      path: hostnamePath,
+      cloudflareErrors: [{ code: 9109, message: 'Invalid access token' }],
+      credentialEnv: 'CLOUDFLARE_API_TOKEN_EDGE',
+    });
+    expect(refused.hint).toBe(
+      'The token in CLOUDFLARE_API_TOKEN_EDGE is revoked, expired, mistyped or refused by its IP filter: create or roll it under My Profile → API Tokens.',
+    );
+    const malformed = httpFailureError({
+      ...base,
+      status: 400,
+      path: hostnamePath,
+      cloudflareErrors: [{ code: 6111, message: 'Invalid format for Authorization header' }],
+      credentialEnv: 'CLOUDFLARE_API_TOKEN_EDGE',
+    });
+    expect(malformed.hint).toMatch(/^CLOUDFLARE_API_TOKEN_EDGE is not in the shape of a token/);
+    expect(malformed.hint).not.toContain('CLOUDFLARE_API_KEY');
+  });
+
   it('a 400 with 6003 and 6111 says the token is malformed', () => {
     const error = fail(400, hostnamePath, [
       [6003, 'Invalid request headers'],
