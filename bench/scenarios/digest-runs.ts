@@ -10,6 +10,17 @@ import { type BenchContext, benchFile, startBot } from '../lib/context.js';
 export const DIGEST_ZONES = 100;
 const DIGEST_CHANNEL = 'C0BENCHDIGEST';
 
+/**
+ * Where a digest's hostnames live and the limit the local Cloudflare enforces (the bot is given the
+ * same one as its `cloudflare.rate_limit`). Default: 100 zones under Cloudflare's real limit.
+ */
+export interface DigestShape {
+  zones: number;
+  limit: { requests: number; windowMs: number };
+}
+
+export const REAL_LIMIT_SHAPE: DigestShape = { zones: DIGEST_ZONES, limit: CLOUDFLARE_LIMIT };
+
 export interface DigestRun {
   hostnames: number;
   /** Cloudflare requests the run made (every attempt, 429s included). */
@@ -37,28 +48,49 @@ export interface DigestRun {
   problems: string[];
 }
 
-async function runDigestOnce(context: BenchContext, hostnames: number): Promise<DigestRun> {
+async function runDigestOnce(
+  context: BenchContext,
+  hostnames: number,
+  shape: DigestShape,
+): Promise<DigestRun> {
   const { fakes } = context;
   const { baseUrl } = await fakes.call('startCloudflare', {
     latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...CLOUDFLARE_LIMIT },
+    rateLimit: { ...shape.limit },
   });
   const { apiUrl } = await fakes.call('startSlack', {});
   const { zones } = await fakes.call(
     'seedDigestInventory',
-    { zones: DIGEST_ZONES, hostnamesPerZone: Math.round(hostnames / DIGEST_ZONES) },
-    120_000,
+    { zones: shape.zones, hostnamesPerZone: Math.round(hostnames / shape.zones) },
+    300_000,
   );
+  const realLimit =
+    shape.limit.requests === CLOUDFLARE_LIMIT.requests && shape.limit.windowMs === CLOUDFLARE_LIMIT.windowMs;
   const bot = await startBot(context, {
     label: `digest${hostnames}`,
     cloudflareBaseUrl: baseUrl,
     slackApiUrl: apiUrl,
     // Zones without a hostname list: every association is discovered from the bulk list, as a
-    // large inventory would be configured. The default rate limiter (1,200 per 300 s) applies.
-    file: benchFile({ zones: zones.map((zone) => ({ id: zone.id, name: zone.name })) }),
+    // large inventory would be configured. Under the real limit the default rate limiter (1,200 per
+    // 300 s) applies; otherwise the bot is told the limit the local Cloudflare enforces.
+    file: benchFile({
+      zones: zones.map((zone) => ({ id: zone.id, name: zone.name })),
+      ...(realLimit
+        ? {}
+        : {
+            cloudflare: {
+              rate_limit: { requests: shape.limit.requests, per_seconds: shape.limit.windowMs / 1000 },
+            },
+          }),
+    }),
   });
   try {
-    const run = await bot.handle.call('runDigest', { channel: DIGEST_CHANNEL, timeoutMs: 120_000 }, 130_000);
+    const timeoutMs = 15 * 60_000;
+    const run = await bot.handle.call(
+      'runDigest',
+      { channel: DIGEST_CHANNEL, timeoutMs },
+      timeoutMs + 10_000,
+    );
     const cloudflare = await fakes.call('cloudflareStats', {});
     const slack = await fakes.call('slackStats', { channel: DIGEST_CHANNEL });
     const snapshotValues = await context.redis.hvals(`${bot.prefix}:snapshot:zones`);
@@ -88,13 +120,19 @@ async function runDigestOnce(context: BenchContext, hostnames: number): Promise<
 }
 
 /** `runs` digests of `hostnames` hostnames, one after the other, each in a fresh process; memoised per size. */
-export function digestRuns(context: BenchContext, hostnames: number, runs: number): Promise<DigestRun[]> {
-  return context.memo(`digest:${hostnames}:${runs}`, async () => {
+export function digestRuns(
+  context: BenchContext,
+  hostnames: number,
+  runs: number,
+  shape: DigestShape = REAL_LIMIT_SHAPE,
+): Promise<DigestRun[]> {
+  const shapeKey = `${shape.zones}:${shape.limit.requests}/${shape.limit.windowMs}`;
+  return context.memo(`digest:${hostnames}:${runs}:${shapeKey}`, async () => {
     const results: DigestRun[] = [];
     for (let index = 0; index < runs; index += 1) {
-      const run = await runDigestOnce(context, hostnames);
+      const run = await runDigestOnce(context, hostnames, shape);
       context.log(
-        `digest ${hostnames.toLocaleString('en-US')} hostnames, run ${index + 1}/${runs}: ${run.requests} requests, ` +
+        `digest ${hostnames.toLocaleString('en-US')} hostnames in ${shape.zones} zones, run ${index + 1}/${runs}: ${run.requests} requests, ` +
           `${(run.durationMs / 1000).toFixed(1)} s, max RSS ${(run.maxRssBytes / 1048576).toFixed(0)} MB, ${run.posted} messages`,
       );
       results.push(run);
@@ -109,7 +147,7 @@ export function digestRuns(context: BenchContext, hostnames: number, runs: numbe
  */
 export const REQUESTS_PER_ZONE = 4;
 
-export function requestBudget(hostnames: number): number {
-  const perZone = Math.round(hostnames / DIGEST_ZONES);
-  return DIGEST_ZONES * (REQUESTS_PER_ZONE + Math.max(0, Math.ceil(perZone / 1000) - 1));
+export function requestBudget(hostnames: number, zones: number = DIGEST_ZONES): number {
+  const perZone = Math.round(hostnames / zones);
+  return zones * (REQUESTS_PER_ZONE + Math.max(0, Math.ceil(perZone / 1000) - 1));
 }

@@ -5,6 +5,7 @@ import { digestScenario } from './digest.js';
 import { discoveryScenario } from './discovery.js';
 import { evaluationScenario } from './evaluation.js';
 import { growthScenario } from './growth.js';
+import { scaleScenario } from './scale.js';
 
 /** In report order. A new scenario is one `Scenario` added here. */
 export const SCENARIOS: Scenario[] = [
@@ -14,4 +15,5 @@ export const SCENARIOS: Scenario[] = [
   evaluationScenario,
   growthScenario,
   discoveryScenario,
+  scaleScenario,
 ];
