@@ -123,7 +123,7 @@ export interface QueueRuntime {
   /** Every known zone check result from the latest runs, for `list`. */
   readSnapshots(): Promise<ZoneCheckResult[]>;
   /**
-   * What each zone's latest check found, by zone id, in a few numbers (see `zoneUseOf`): read a few
+   * What each zone's latest check found, by zone id, in a few numbers (see `zoneUseOf`): read four
    * zones at a time, so every stored hostname is never held at once.
    */
   readZoneUse(): Promise<Map<string, ZoneUseReading>>;
@@ -135,6 +135,9 @@ export interface QueueRuntime {
   /** Lists the zones now (the discovery job, on demand); resolves once the list is stored. */
   requestDiscovery(): Promise<void>;
 }
+
+/** Zone snapshots read at once when only their use is wanted (see `readZoneUse`). */
+const ZONE_USE_BATCH = 4;
 
 const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 
@@ -690,17 +693,16 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     },
     async readZoneUse() {
       const readings = new Map<string, ZoneUseReading>();
-      let cursor = '0';
-      do {
-        const [next, entries] = await options.redis.hscan(keys.zoneSnapshots, cursor, 'COUNT', 25);
-        cursor = next;
-        for (let index = 0; index + 1 < entries.length; index += 2) {
-          readings.set(
-            entries[index] as string,
-            zoneUseOf(deserializeZoneCheck(entries[index + 1] as string)),
-          );
-        }
-      } while (cursor !== '0');
+      // A few zones at a time: a zone of thousands of hostnames is a megabyte of JSON.
+      const zoneIds = await options.redis.hkeys(keys.zoneSnapshots);
+      for (let start = 0; start < zoneIds.length; start += ZONE_USE_BATCH) {
+        const batch = zoneIds.slice(start, start + ZONE_USE_BATCH);
+        const stored = await options.redis.hmget(keys.zoneSnapshots, ...batch);
+        batch.forEach((zoneId, index) => {
+          const text = stored[index];
+          if (text) readings.set(zoneId, zoneUseOf(deserializeZoneCheck(text)));
+        });
+      }
       return readings;
     },
     async queueDepths() {
