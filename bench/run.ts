@@ -6,11 +6,14 @@
  *   npm run bench -- --only ack,answer some scenarios, writes a file under the OS temp dir
  *   npm run bench -- --quick           small sizes, one run each: checks the harness, not the app
  *   npm run bench -- --out file.md     write somewhere else
+ *   npm run bench -- --only scale --merge
+ *                                      measure some scenarios again and put their sections into
+ *                                      BENCHMARKS.md, keeping the others from the last whole run
  *
  * Everything listens on 127.0.0.1; Redis is REDIS_URL or 127.0.0.1:6379, with a fresh key prefix
  * per app instance, removed afterwards. BENCH_BUDGET_SECONDS (default 600) bounds the whole run.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +32,8 @@ import {
 } from './lib/redis.js';
 import {
   describeMachine,
+  gitRevision,
+  mergeBenchmarks,
   renderBenchmarks,
   type ScenarioOutcome,
   type ScenarioReport,
@@ -68,6 +73,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
+      merge: { type: 'boolean', default: false },
     },
   });
   const only = values.only ? new Set(values.only.split(',').map((id) => id.trim())) : null;
@@ -76,10 +82,14 @@ async function main(): Promise<number> {
     console.error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
     return 2;
   }
+  if (values.merge && (only === null || values.quick)) {
+    console.error('--merge takes --only <ids> and measures at full size (no --quick)');
+    return 2;
+  }
   const partial = only !== null || values.quick;
   const outFile = values.out
     ? path.resolve(values.out)
-    : partial
+    : partial && !values.merge
       ? path.join(os.tmpdir(), 'aop-status-benchmarks.partial.md')
       : path.join(REPO_ROOT, 'BENCHMARKS.md');
   const budgetMs = Number(process.env.BENCH_BUDGET_SECONDS ?? 600) * 1000;
@@ -184,7 +194,18 @@ async function main(): Promise<number> {
         `${keysLeft} keys found and removed at the end).`,
     ],
   });
-  writeFileSync(outFile, markdown);
+  writeFileSync(
+    outFile,
+    values.merge
+      ? mergeBenchmarks({
+          existing: readFileSync(outFile, 'utf8'),
+          fresh: markdown,
+          order: SCENARIOS.map((scenario) => scenario.title),
+          measured: outcomes.map((outcome) => outcome.title),
+          provenance: `on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC at commit ${gitRevision()} (\`npm run bench -- --only ${[...(only ?? [])].join(',')} --merge\`)`,
+        })
+      : markdown,
+  );
   log(`wrote ${outFile}`);
   return outcomes.some((outcome) => outcome.report.status === 'failed') ? 1 : 0;
 }

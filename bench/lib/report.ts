@@ -61,7 +61,7 @@ export function describeMachine(redisVersion: string): MachineInfo {
   };
 }
 
-function gitRevision(): string {
+export function gitRevision(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' }).trim().length > 0;
@@ -170,4 +170,67 @@ export function renderBenchmarks(options: RenderOptions): string {
     lines.push(`<sub>Scenario time: ${Math.round(outcome.durationMs / 1000)} s.</sub>`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+interface MarkdownSection {
+  title: string;
+  text: string;
+}
+
+/** The text before the first `## ` heading, and each `## ` section with its heading. */
+function splitSections(markdown: string): { preamble: string; sections: MarkdownSection[] } {
+  const parts = markdown.split(/^(?=## )/m);
+  const preamble = parts[0]?.startsWith('## ') ? '' : (parts.shift() ?? '');
+  return {
+    preamble,
+    sections: parts.map((text) => ({ title: (text.split('\n')[0] ?? '').slice(3).trim(), text })),
+  };
+}
+
+/**
+ * BENCHMARKS.md with the sections of the scenarios just run put in place of the stored ones (in
+ * scenario order, a new scenario added where it belongs), each saying when and at which commit it
+ * was measured, and the count of targets met taken again over every section. The rest stays as the
+ * last whole run wrote it, so one scenario can be measured again without running them all.
+ */
+export function mergeBenchmarks(options: {
+  existing: string;
+  fresh: string;
+  /** Every scenario title, in report order. */
+  order: string[];
+  /** The titles measured by this run. */
+  measured: string[];
+  /** When, at which commit and how, e.g. "2026-12-05 13:20 UTC at commit abc1234 (`npm run bench -- --only scale --merge`)". */
+  provenance: string;
+}): string {
+  const stored = splitSections(options.existing);
+  const fresh = splitSections(options.fresh);
+  const pick = (title: string): MarkdownSection | undefined => {
+    if (!options.measured.includes(title)) return stored.sections.find((section) => section.title === title);
+    const section = fresh.sections.find((candidate) => candidate.title === title);
+    return (
+      section && { title, text: `${section.text.trimEnd()}\n<sub>Measured ${options.provenance}.</sub>\n\n` }
+    );
+  };
+  const method = stored.sections.find((section) => !options.order.includes(section.title));
+  const sections = [...(method ? [method] : []), ...options.order.flatMap((title) => pick(title) ?? [])];
+  let met = 0;
+  const misses: string[] = [];
+  for (const section of sections) {
+    for (const line of section.text.split('\n')) {
+      const cells = line.split(' | ');
+      if (line.endsWith('✅ pass |')) met += 1;
+      if (line.endsWith('❌ miss |'))
+        misses.push(`${section.title}: ${(cells[0] ?? '').replace(/^\| /, '')}`);
+    }
+  }
+  const tally = `**${met} targets met, ${misses.length} missed**${misses.length > 0 ? ` (${misses.join('; ')})` : ''}.`;
+  const preamble = stored.preamble
+    .replace(/^\*\*\d+ targets met, \d+ missed\*\*.*$/m, tally)
+    .replace(/^(Run on .*)$/m, (line) =>
+      line.includes('measured again')
+        ? line
+        : `${line} Sections that end in "Measured …" were measured again on their own since (\`npm run bench -- --only <ids> --merge\`).`,
+    );
+  return `${[preamble, ...sections.map((section) => section.text)].join('').trimEnd()}\n`;
 }
