@@ -80,6 +80,9 @@ end
 return written
 `;
 
+/** States written per script call (four arguments each). */
+const COMPARE_AND_SET_CHUNK = 500;
+
 export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger): AlertStore {
   const parse = (field: string, json: string): HostnameAlertState | null =>
     readable(field, json, deserializeAlertState);
@@ -97,6 +100,25 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       return null;
     }
   }
+  /**
+   * Runs COMPARE_AND_SET_SCRIPT over `writes` (field, expected, next, episode id) a chunk at a time:
+   * each field is compared and set on its own anyway, and one call with the arguments of 100,000
+   * hostnames overflows the call stack (and holds Redis for as long).
+   */
+  const compareAndSetInChunks = async (
+    hash: string,
+    indexPrefix: string,
+    writes: Array<[string, string, string, string]>,
+  ): Promise<number> => {
+    let written = 0;
+    for (let start = 0; start < writes.length; start += COMPARE_AND_SET_CHUNK) {
+      const argv = writes.slice(start, start + COMPARE_AND_SET_CHUNK).flat();
+      written += Number(
+        await redis.eval(COMPARE_AND_SET_SCRIPT, 2, hash, keys.alertEpisodes, indexPrefix, ...argv),
+      );
+    }
+    return written;
+  };
   const episodeIndexWrite = (pipeline: ReturnType<Redis['multi']>, state: HostnameAlertState) => {
     if (state.episode)
       pipeline.hset(keys.alertEpisodes, state.episode.id, alertStateKey(state.zoneId, state.hostname));
@@ -125,25 +147,16 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       await pipeline.exec();
     },
     async saveManyIfUnchanged(updates) {
-      if (updates.length === 0) return 0;
-      const argv: string[] = [];
-      for (const { previous, next } of updates) {
-        argv.push(
+      return compareAndSetInChunks(
+        keys.alertStates,
+        '',
+        updates.map(({ previous, next }) => [
           alertStateKey(next.zoneId, next.hostname),
           previous ? serializeAlertState(previous) : '',
           serializeAlertState(next),
           next.episode?.id ?? '',
-        );
-      }
-      const written = await redis.eval(
-        COMPARE_AND_SET_SCRIPT,
-        2,
-        keys.alertStates,
-        keys.alertEpisodes,
-        '',
-        ...argv,
+        ]),
       );
-      return Number(written);
     },
     async findByEpisode(episodeId) {
       const field = await redis.hget(keys.alertEpisodes, episodeId);
@@ -184,25 +197,16 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       await pipeline.exec();
     },
     async saveGroupsIfUnchanged(updates) {
-      if (updates.length === 0) return 0;
-      const argv: string[] = [];
-      for (const { previous, next } of updates) {
-        argv.push(
+      return compareAndSetInChunks(
+        keys.alertGroups,
+        GROUP_INDEX_PREFIX,
+        updates.map(({ previous, next }) => [
           next.id,
           previous ? serializeGroupState(previous) : '',
           serializeGroupState(next),
           next.episode?.id ?? '',
-        );
-      }
-      const written = await redis.eval(
-        COMPARE_AND_SET_SCRIPT,
-        2,
-        keys.alertGroups,
-        keys.alertEpisodes,
-        GROUP_INDEX_PREFIX,
-        ...argv,
+        ]),
       );
-      return Number(written);
     },
     withNamedLock: (name, fn, options = {}) => withLockNamed(name, fn, options),
     async withLock(zoneId, hostname, fn, options = {}) {

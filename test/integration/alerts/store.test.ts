@@ -25,4 +25,19 @@ describe('alert store', () => {
       expect(await store.load(ZONE, 'app.example.com')).toEqual(next);
     });
   });
+
+  it('writes the bookkeeping of 100,000 hostnames seen for the first time in one call', async () => {
+    const prefix = uniquePrefix('alert-store-many');
+    await withRedis(prefix, async (redis) => {
+      const keys = redisKeys(prefix);
+      const store = createAlertStore(redis, keys, createLogger({ level: 'silent' }));
+      const updates = Array.from({ length: 100_000 }, (_, index) => ({
+        previous: null,
+        next: { ...initialAlertState(ZONE, `h${index}.example.com`), lastSeenSwitch: 'on' as const },
+      }));
+      expect(await store.saveManyIfUnchanged(updates)).toBe(100_000);
+      expect(await redis.hlen(keys.alertStates)).toBe(100_000);
+      expect(await store.load(ZONE, 'h99999.example.com')).toEqual(updates[99_999]?.next);
+    });
+  });
 });
