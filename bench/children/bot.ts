@@ -105,6 +105,8 @@ const handlers = {
     prefix: string;
     /** The YAML file's content, as users write it. */
     file: Record<string, unknown>;
+    /** `AOP_ROLE`; several processes on one prefix share the queues and the rate limit. Default `all`. */
+    role?: 'all' | 'web' | 'worker';
   }) {
     const token = FAKE_API_TOKEN.scheme === 'api_token' ? FAKE_API_TOKEN.token : '';
     const yamlText = stringify(params.file);
@@ -119,6 +121,7 @@ const handlers = {
         REDIS_URL: params.redisUrl,
         AOP_REDIS_PREFIX: params.prefix,
         LOG_LEVEL: 'info',
+        AOP_ROLE: params.role ?? 'all',
       },
       cwd: '/virtual',
       fileExists: (file) => file === '/virtual/aop-status.yml',
@@ -237,6 +240,39 @@ const handlers = {
       waiters.delete(collector);
       sampler.stop();
     }
+  },
+
+  /** Queues one digest into `channel` and returns at once; any worker on the prefix may assemble it. */
+  async requestDigest(params: { channel: string }) {
+    const requestedAtMs = Date.now();
+    const { queued } = await requireService().queues.requestDigest(params.channel, 'U0BENCH');
+    if (!queued) throw new Error('the digest request was deduplicated; use a fresh prefix per run');
+    return { requestedAtMs };
+  },
+
+  /**
+   * Resolves once this process logs a finished digest (`done: true`, with the time), or after
+   * `timeoutMs` with `done: false`: among several workers only the one that assembles it logs it.
+   */
+  async digestDone(params: { timeoutMs: number }) {
+    try {
+      await waitForLog(
+        (line) =>
+          line.msg === 'digest run done' ||
+          line.msg === 'digest ready but no channel is configured or subscribed; nothing posted',
+        params.timeoutMs,
+        'digest run done',
+      );
+      return { done: true, atMs: Date.now() };
+    } catch {
+      return { done: false, atMs: Date.now() };
+    }
+  },
+
+  /** CPU time this process has used so far (user + system), to see which workers did the work. */
+  async cpuMs(_params: Record<string, never>) {
+    const usage = process.cpuUsage();
+    return { cpuMs: (usage.user + usage.system) / 1000 };
   },
 
   async memory(_params: Record<string, never>) {

@@ -206,13 +206,20 @@ const handlers = {
   },
 
   /** When (epoch ms) the first post to `url` arrived, waiting for it if need be. */
-  async responseArrival(params: { url: string; timeoutMs: number }) {
+  /**
+   * The first post to `url` whose text does not equal `skipText` (the slow notice, so that the
+   * card itself is timed), and how many posts came before it.
+   */
+  async responseArrival(params: { url: string; timeoutMs: number; skipText?: string }) {
     const fake = requireSlack();
-    const post = await fake.waitFor(() => fake.responsesTo(params.url)[0], {
-      timeoutMs: params.timeoutMs,
-      what: `a post to ${params.url}`,
-    });
-    return { atMs: post.at, text: typeof post.body.text === 'string' ? post.body.text : '' };
+    const textOf = (post: { body: Record<string, unknown> }) =>
+      typeof post.body.text === 'string' ? post.body.text : '';
+    const post = await fake.waitFor(
+      () => fake.responsesTo(params.url).find((candidate) => textOf(candidate) !== params.skipText),
+      { timeoutMs: params.timeoutMs, what: `a post to ${params.url}` },
+    );
+    const before = fake.responsesTo(params.url).indexOf(post);
+    return { atMs: post.at, text: textOf(post), postsBefore: before };
   },
 
   async slackStats(params: { channel: string }) {

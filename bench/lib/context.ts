@@ -53,9 +53,17 @@ export function benchFile(extra: Record<string, unknown>): Record<string, unknow
 /** Starts the bot in a fresh process with a fresh Redis prefix. */
 export async function startBot(
   context: BenchContext,
-  options: { label: string; cloudflareBaseUrl: string; slackApiUrl: string; file: Record<string, unknown> },
+  options: {
+    label: string;
+    cloudflareBaseUrl: string;
+    slackApiUrl: string;
+    file: Record<string, unknown>;
+    /** Another process's prefix, to join its queues and rate limit; a fresh one by default. */
+    prefix?: string;
+    role?: 'all' | 'web' | 'worker';
+  },
 ): Promise<RunningBot> {
-  const prefix = benchPrefix(options.label);
+  const prefix = options.prefix ?? benchPrefix(options.label);
   const handle = await startChild<BotHandlers>('bot');
   try {
     const { port } = await handle.call('start', {
@@ -64,6 +72,7 @@ export async function startBot(
       redisUrl: context.redisUrl,
       prefix,
       file: options.file,
+      ...(options.role ? { role: options.role } : {}),
     });
     return {
       handle,

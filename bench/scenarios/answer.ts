@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { FAKE_API_TOKEN } from '../../test/support/fake-cloudflare.js';
-import { slackSignatureHeaders, slashCommandBody } from '../../test/support/fake-slack.js';
-import { BENCH_SIGNING_SECRET, CLOUDFLARE_LATENCY_MS } from '../lib/constants.js';
+import { CLOUDFLARE_LATENCY_MS } from '../lib/constants.js';
 import { type BenchContext, benchFile, type Scenario, startBot } from '../lib/context.js';
+import { lookupClient } from '../lib/lookup.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { formatMs, summarizeLatencies } from '../lib/stats.js';
 
@@ -43,23 +43,10 @@ export const answerScenario: Scenario = {
       slackApiUrl: apiUrl,
       file: benchFile({ zones: [{ id: zone.id, name: zone.name }] }),
     });
-    const pool = new Pool(bot.origin, { connections: 1, keepAliveTimeout: 30_000 });
     const cloudflarePool = new Pool(new URL(baseUrl).origin, { connections: 1, keepAliveTimeout: 30_000 });
 
-    /** One lookup: returns request → card (ms), and the card's fallback text. */
-    const lookupOnce = async (text: string) => {
-      const [responseUrl] = await fakes.call('responseUrls', { count: 1 });
-      if (!responseUrl) throw new Error('no response_url');
-      const body = slashCommandBody({ text, response_url: responseUrl });
-      const headers = slackSignatureHeaders(BENCH_SIGNING_SECRET, body);
-      // Epoch ms with sub-ms precision, comparable with the fake's Date.now() stamp.
-      const sentAtMs = performance.timeOrigin + performance.now();
-      const response = await pool.request({ path: '/slack/events', method: 'POST', headers, body });
-      await response.body.text();
-      if (response.statusCode !== 200) throw new Error(`ack was ${response.statusCode}`);
-      const card = await fakes.call('responseArrival', { url: responseUrl, timeoutMs: 10_000 }, 15_000);
-      return { answerMs: card.atMs - sentAtMs, text: card.text };
-    };
+    const client = lookupClient(bot.origin, fakes);
+    const lookupOnce = (text: string) => client.lookup(text);
 
     try {
       // What one Cloudflare call costs from here, fake latency included: the floor of any answer.
@@ -162,7 +149,7 @@ export const answerScenario: Scenario = {
         notes: notOk.length > 0 ? [`First unexpected card: ${notOk[0]?.text.slice(0, 200)}`] : [],
       };
     } finally {
-      await Promise.all([pool.close(), cloudflarePool.close()]);
+      await Promise.all([client.close(), cloudflarePool.close()]);
       await bot.stop();
     }
   },

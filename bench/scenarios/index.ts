@@ -5,6 +5,7 @@ import { digestScenario } from './digest.js';
 import { discoveryScenario } from './discovery.js';
 import { evaluationScenario } from './evaluation.js';
 import { growthScenario } from './growth.js';
+import { reserveScenario } from './reserve.js';
 import { scaleScenario } from './scale.js';
 
 /** In report order. A new scenario is one `Scenario` added here. */
@@ -16,4 +17,5 @@ export const SCENARIOS: Scenario[] = [
   growthScenario,
   discoveryScenario,
   scaleScenario,
+  reserveScenario,
 ];
