@@ -7,6 +7,7 @@ import { evaluationScenario } from './evaluation.js';
 import { growthScenario } from './growth.js';
 import { reserveScenario } from './reserve.js';
 import { scaleScenario } from './scale.js';
+import { workersScenario } from './workers.js';
 
 /** In report order. A new scenario is one `Scenario` added here. */
 export const SCENARIOS: Scenario[] = [
@@ -18,4 +19,5 @@ export const SCENARIOS: Scenario[] = [
   discoveryScenario,
   scaleScenario,
   reserveScenario,
+  workersScenario,
 ];
