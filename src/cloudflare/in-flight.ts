@@ -5,8 +5,9 @@
  * multiply (zone jobs × hostnames per zone).
  *
  * A person waiting for a card comes before background work: an urgent request takes the next free
- * slot ahead of every queued one, so a digest of hundreds of zones does not push a lookup past
- * its deadline.
+ * slot ahead of every queued one, and a quarter of the slots are never given to background work,
+ * so a digest of hundreds of zones waiting for rate-limit budget does not push a lookup past its
+ * deadline.
  */
 export interface InFlightLimit {
   /** Runs `task` once a slot is free; `urgent` tasks go ahead of the queue. */
@@ -18,6 +19,20 @@ export interface InFlightLimit {
 }
 
 /**
+ * Slots background work may hold, out of `maxInFlight`: a quarter (at least one) is kept for people.
+ * Background requests hold their slot while they wait for rate-limit budget (the 80% share of the
+ * window), which at scale lasts until the window slides; without kept slots a lookup would wait
+ * behind them however urgent it is.
+ *
+ * @example backgroundSlots(8) // 6
+ * @example backgroundSlots(1) // 1 (nothing can be kept)
+ */
+export function backgroundSlots(maxInFlight: number): number {
+  if (maxInFlight <= 1) return maxInFlight;
+  return maxInFlight - Math.max(1, Math.round(maxInFlight / 4));
+}
+
+/**
  * @example
  * const inFlight = createInFlightLimit(8);
  * await inFlight.run(() => request(url), { urgent: true });
@@ -26,16 +41,27 @@ export function createInFlightLimit(maxInFlight: number): InFlightLimit {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new RangeError(`maxInFlight must be a positive integer, not ${maxInFlight}`);
   }
+  const maxBackground = backgroundSlots(maxInFlight);
   let active = 0;
+  let activeBackground = 0;
   const urgentQueue: (() => void)[] = [];
   const backgroundQueue: (() => void)[] = [];
 
-  const release = () => {
-    active -= 1;
-    const next = urgentQueue.shift() ?? backgroundQueue.shift();
-    if (next) {
+  /** Starts queued tasks while slots allow: people first, background only within its share. */
+  const startQueued = () => {
+    while (active < maxInFlight) {
+      const urgent = urgentQueue.shift();
+      if (urgent) {
+        active += 1;
+        urgent();
+        continue;
+      }
+      if (activeBackground >= maxBackground) return;
+      const background = backgroundQueue.shift();
+      if (!background) return;
       active += 1;
-      next();
+      activeBackground += 1;
+      background();
     }
   };
 
@@ -47,13 +73,20 @@ export function createInFlightLimit(maxInFlight: number): InFlightLimit {
       return urgentQueue.length + backgroundQueue.length;
     },
     async run(task, options = {}) {
-      if (active < maxInFlight) active += 1;
-      else
-        await new Promise<void>((resolve) => (options.urgent ? urgentQueue : backgroundQueue).push(resolve));
+      const urgent = options.urgent === true;
+      const free = active < maxInFlight && (urgent || activeBackground < maxBackground);
+      if (free) {
+        active += 1;
+        if (!urgent) activeBackground += 1;
+      } else {
+        await new Promise<void>((resolve) => (urgent ? urgentQueue : backgroundQueue).push(resolve));
+      }
       try {
         return await task();
       } finally {
-        release();
+        active -= 1;
+        if (!urgent) activeBackground -= 1;
+        startQueued();
       }
     },
   };
