@@ -101,18 +101,20 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
     }
   }
   /**
-   * Runs COMPARE_AND_SET_SCRIPT over `writes` (field, expected, next, episode id) a chunk at a time:
-   * each field is compared and set on its own anyway, and one call with the arguments of 100,000
-   * hostnames overflows the call stack (and holds Redis for as long).
+   * Runs COMPARE_AND_SET_SCRIPT over `updates` a chunk at a time, each turned into its write (field,
+   * expected, next, episode id) only when its chunk is sent: each field is compared and set on its
+   * own anyway, one call with the arguments of 100,000 hostnames overflows the call stack (and holds
+   * Redis for as long), and the serialized states of a whole first evaluation are tens of megabytes.
    */
-  const compareAndSetInChunks = async (
+  const compareAndSetInChunks = async <U>(
     hash: string,
     indexPrefix: string,
-    writes: Array<[string, string, string, string]>,
+    updates: readonly U[],
+    writeOf: (update: U) => [string, string, string, string],
   ): Promise<number> => {
     let written = 0;
-    for (let start = 0; start < writes.length; start += COMPARE_AND_SET_CHUNK) {
-      const argv = writes.slice(start, start + COMPARE_AND_SET_CHUNK).flat();
+    for (let start = 0; start < updates.length; start += COMPARE_AND_SET_CHUNK) {
+      const argv = updates.slice(start, start + COMPARE_AND_SET_CHUNK).flatMap(writeOf);
       written += Number(
         await redis.eval(COMPARE_AND_SET_SCRIPT, 2, hash, keys.alertEpisodes, indexPrefix, ...argv),
       );
@@ -147,16 +149,12 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       await pipeline.exec();
     },
     async saveManyIfUnchanged(updates) {
-      return compareAndSetInChunks(
-        keys.alertStates,
-        '',
-        updates.map(({ previous, next }) => [
-          alertStateKey(next.zoneId, next.hostname),
-          previous ? serializeAlertState(previous) : '',
-          serializeAlertState(next),
-          next.episode?.id ?? '',
-        ]),
-      );
+      return compareAndSetInChunks(keys.alertStates, '', updates, ({ previous, next }) => [
+        alertStateKey(next.zoneId, next.hostname),
+        previous ? serializeAlertState(previous) : '',
+        serializeAlertState(next),
+        next.episode?.id ?? '',
+      ]);
     },
     async findByEpisode(episodeId) {
       const field = await redis.hget(keys.alertEpisodes, episodeId);
@@ -197,16 +195,12 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       await pipeline.exec();
     },
     async saveGroupsIfUnchanged(updates) {
-      return compareAndSetInChunks(
-        keys.alertGroups,
-        GROUP_INDEX_PREFIX,
-        updates.map(({ previous, next }) => [
-          next.id,
-          previous ? serializeGroupState(previous) : '',
-          serializeGroupState(next),
-          next.episode?.id ?? '',
-        ]),
-      );
+      return compareAndSetInChunks(keys.alertGroups, GROUP_INDEX_PREFIX, updates, ({ previous, next }) => [
+        next.id,
+        previous ? serializeGroupState(previous) : '',
+        serializeGroupState(next),
+        next.episode?.id ?? '',
+      ]);
     },
     withNamedLock: (name, fn, options = {}) => withLockNamed(name, fn, options),
     async withLock(zoneId, hostname, fn, options = {}) {

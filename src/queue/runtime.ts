@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
 import { type DiscoveredZone, type ZoneUseReading, zoneCheckDue } from '../domain/discovery.js';
+import { handOffToAlerts } from '../inventory/alert-handoff.js';
 import { handOffToDigest } from '../inventory/digest-handoff.js';
 import { buildZonePlans } from '../inventory/plan.js';
 import { type ConfigRouter, routeNameOf, thresholdsFor, zoneThresholdsFor } from '../inventory/routing.js';
@@ -359,11 +360,11 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     if (!outcome.shared) await recordSnapshot(outcome.result);
     // The snapshot keeps every hostname; a digest is handed its problems and the healthy ones'
     // counts, so the assemble step of a large inventory holds its problems, not its every record.
-    // An alert evaluation still needs each hostname (recoveries, certificate moves).
+    // An alert evaluation still needs each hostname (recoveries, certificate moves), in a lean form.
     const handed =
       job.data.purpose === 'digest'
         ? handOffToDigest(outcome.result, (hostname, zone) => routeNameOf(options.router, hostname, zone))
-        : outcome.result;
+        : handOffToAlerts(outcome.result);
     return JSON.parse(serializeZoneCheck(handed)) as unknown;
   };
 

@@ -34,7 +34,27 @@ export function deserializeZoneCheck(text: string): ZoneCheckResult {
   return JSON.parse(text, reviveDates) as ZoneCheckResult;
 }
 
-/** BullMQ hands back job return values already parsed; revive their Dates the same way. */
+/**
+ * BullMQ hands back job return values already parsed; their Dates are revived the same way, in
+ * place: the value is taken over, not copied. An alert evaluation of 100,000 hostnames collects
+ * about 150 MB of parsed results, and a revived copy beside them would double that.
+ */
 export function reviveZoneCheck(value: unknown): ZoneCheckResult {
-  return deserializeZoneCheck(JSON.stringify(value));
+  return reviveDatesInPlace(value) as ZoneCheckResult;
+}
+
+/** What `JSON.parse(JSON.stringify(value), reviveDates)` gives, made from `value` itself. */
+function reviveDatesInPlace(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) value[index] = reviveDatesInPlace(value[index]);
+    return value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    if (field === undefined) delete record[key];
+    else record[key] = reviveDates(key, reviveDatesInPlace(field));
+  }
+  return record;
 }
