@@ -344,3 +344,35 @@ describe('when nothing needs attention', () => {
     expect(cloudflare.requests).toEqual([]);
   });
 });
+
+describe('a run of more zones than one read of their results', () => {
+  it('collects every zone: 130 zones are all counted and their problems all named', async () => {
+    // The assemble step reads the zones' results a page at a time; a zone left out of a page
+    // would show as not checked.
+    const zones = Array.from({ length: 130 }, (_, index) => ({
+      id: zoneId(1_000 + index),
+      name: `many-${index}.test`,
+    }));
+    for (const zone of zones) {
+      cloudflare.state.addZone({ id: zone.id, name: zone.name });
+      associateOnOneCertificate(cloudflare, zone.id, [`app.${zone.name}`], { expires_on: expiresInDays(3) });
+      associateOnOneCertificate(cloudflare, zone.id, [`www.${zone.name}`], {
+        expires_on: expiresInDays(300),
+      });
+    }
+    const running = await boot(zones);
+
+    const { parent, replies } = await digestNow(running);
+
+    expect(parent.metadata?.event_payload).toMatchObject({
+      hostnames_checked: 260,
+      critical: 130,
+      ok: 130,
+      zones_checked: 130,
+    });
+    const mentioned = new Set(
+      [parent, ...replies].flatMap((message) => messageText(message).match(/app\.many-\d+\.test/g) ?? []),
+    );
+    expect(mentioned.size).toBe(130);
+  }, 120_000);
+});
