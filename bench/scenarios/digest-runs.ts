@@ -21,6 +21,36 @@ export interface DigestShape {
 
 export const REAL_LIMIT_SHAPE: DigestShape = { zones: DIGEST_ZONES, limit: CLOUDFLARE_LIMIT };
 
+/**
+ * Starts the local Cloudflare (enforcing `shape.limit`, answering after the usual latency) and the
+ * local Slack, and seeds `hostnames` spread evenly over `shape.zones` zones with the digest mix of
+ * expiries (or the shares given). Every scenario over a seeded inventory starts this way.
+ */
+export async function startSeededFakes(
+  context: BenchContext,
+  shape: DigestShape,
+  seed: { hostnames: number; criticalPerMille?: number; warningPerMille?: number },
+  seedTimeoutMs = 300_000,
+) {
+  const { fakes } = context;
+  const { baseUrl } = await fakes.call('startCloudflare', {
+    latencyMs: CLOUDFLARE_LATENCY_MS,
+    rateLimit: { ...shape.limit },
+  });
+  const { apiUrl } = await fakes.call('startSlack', {});
+  const { zones } = await fakes.call(
+    'seedDigestInventory',
+    {
+      zones: shape.zones,
+      hostnamesPerZone: Math.round(seed.hostnames / shape.zones),
+      ...(seed.criticalPerMille === undefined ? {} : { criticalPerMille: seed.criticalPerMille }),
+      ...(seed.warningPerMille === undefined ? {} : { warningPerMille: seed.warningPerMille }),
+    },
+    seedTimeoutMs,
+  );
+  return { baseUrl, apiUrl, zones };
+}
+
 export interface DigestRun {
   hostnames: number;
   /** Cloudflare requests the run made (every attempt, 429s included). */
@@ -54,16 +84,7 @@ async function runDigestOnce(
   shape: DigestShape,
 ): Promise<DigestRun> {
   const { fakes } = context;
-  const { baseUrl } = await fakes.call('startCloudflare', {
-    latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...shape.limit },
-  });
-  const { apiUrl } = await fakes.call('startSlack', {});
-  const { zones } = await fakes.call(
-    'seedDigestInventory',
-    { zones: shape.zones, hostnamesPerZone: Math.round(hostnames / shape.zones) },
-    300_000,
-  );
+  const { baseUrl, apiUrl, zones } = await startSeededFakes(context, shape, { hostnames });
   const realLimit =
     shape.limit.requests === CLOUDFLARE_LIMIT.requests && shape.limit.windowMs === CLOUDFLARE_LIMIT.windowMs;
   const bot = await startBot(context, {

@@ -15,7 +15,7 @@ import { type BenchContext, benchFile, type Scenario, startBot } from '../lib/co
 import type { ScenarioReport } from '../lib/report.js';
 import { formatCount, formatMegabytes, formatSeconds, median } from '../lib/stats.js';
 import { digestSize } from './digest.js';
-import { DIGEST_ZONES, requestBudget } from './digest-runs.js';
+import { DIGEST_ZONES, REAL_LIMIT_SHAPE, requestBudget, startSeededFakes } from './digest-runs.js';
 
 const ALERT_CHANNEL = 'C0BENCHALERTS';
 const CRITICAL_PER_MILLE = 1;
@@ -52,19 +52,10 @@ interface EvaluationRun {
 
 async function evaluationRunOnce(context: BenchContext, hostnames: number): Promise<EvaluationRun> {
   const { fakes } = context;
-  const { baseUrl } = await fakes.call('startCloudflare', {
-    latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...CLOUDFLARE_LIMIT },
-  });
-  const { apiUrl } = await fakes.call('startSlack', {});
-  const { zones } = await fakes.call(
-    'seedDigestInventory',
-    {
-      zones: DIGEST_ZONES,
-      hostnamesPerZone: Math.round(hostnames / DIGEST_ZONES),
-      criticalPerMille: CRITICAL_PER_MILLE,
-      warningPerMille: WARNING_PER_MILLE,
-    },
+  const { baseUrl, apiUrl, zones } = await startSeededFakes(
+    context,
+    REAL_LIMIT_SHAPE,
+    { hostnames, criticalPerMille: CRITICAL_PER_MILLE, warningPerMille: WARNING_PER_MILLE },
     120_000,
   );
   const bot = await startBot(context, {

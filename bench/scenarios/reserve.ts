@@ -10,7 +10,7 @@ import { type BenchContext, benchFile, type Scenario, startBot } from '../lib/co
 import { lookupClient } from '../lib/lookup.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { formatCount, formatMs, formatSeconds, summarizeLatencies } from '../lib/stats.js';
-import type { DigestShape } from './digest-runs.js';
+import { type DigestShape, startSeededFakes } from './digest-runs.js';
 
 /** A lookup during the sweep may take this many times the same bot's idle p50 … */
 const SLOWDOWN_ALLOWED = 2;
@@ -60,16 +60,7 @@ export const reserveScenario: Scenario = {
     const sweepLookups = context.quick ? 2 : 5;
     const warmup = 3;
     const { fakes } = context;
-    const { baseUrl } = await fakes.call('startCloudflare', {
-      latencyMs: CLOUDFLARE_LATENCY_MS,
-      rateLimit: { ...shape.limit },
-    });
-    const { apiUrl } = await fakes.call('startSlack', {});
-    const { zones } = await fakes.call(
-      'seedDigestInventory',
-      { zones: shape.zones, hostnamesPerZone: Math.round(shape.hostnames / shape.zones) },
-      300_000,
-    );
+    const { baseUrl, apiUrl, zones } = await startSeededFakes(context, shape, shape);
     const bot = await startBot(context, {
       label: 'reserve',
       cloudflareBaseUrl: baseUrl,

@@ -7,11 +7,17 @@
  * the real figure is given beside it.
  */
 import { backgroundRequestLimit } from '../../src/inventory/budget-plan.js';
-import { CLOUDFLARE_LATENCY_MS, CLOUDFLARE_LIMIT } from '../lib/constants.js';
+import { CLOUDFLARE_LIMIT } from '../lib/constants.js';
 import { type BenchContext, benchFile, type Scenario, startBot } from '../lib/context.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { formatCount, formatMegabytes, formatSeconds } from '../lib/stats.js';
-import { type DigestRun, type DigestShape, digestRuns, requestBudget } from './digest-runs.js';
+import {
+  type DigestRun,
+  type DigestShape,
+  digestRuns,
+  requestBudget,
+  startSeededFakes,
+} from './digest-runs.js';
 
 const MAX_RSS_BYTES = 250 * 1024 * 1024;
 /** The real window is this many times the one the local Cloudflare enforces here. */
@@ -44,21 +50,11 @@ async function evaluateOnce(
   shape: DigestShape & { hostnames: number },
 ): Promise<EvaluationAtScale> {
   const { fakes } = context;
-  const { baseUrl } = await fakes.call('startCloudflare', {
-    latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...shape.limit },
+  const { baseUrl, apiUrl, zones } = await startSeededFakes(context, shape, {
+    hostnames: shape.hostnames,
+    criticalPerMille: 0,
+    warningPerMille: 0,
   });
-  const { apiUrl } = await fakes.call('startSlack', {});
-  const { zones } = await fakes.call(
-    'seedDigestInventory',
-    {
-      zones: shape.zones,
-      hostnamesPerZone: Math.round(shape.hostnames / shape.zones),
-      criticalPerMille: 0,
-      warningPerMille: 0,
-    },
-    300_000,
-  );
   const bot = await startBot(context, {
     label: `scale-evaluation${shape.hostnames}`,
     cloudflareBaseUrl: baseUrl,

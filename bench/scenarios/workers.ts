@@ -8,6 +8,7 @@ import { type BenchContext, benchFile, type RunningBot, type Scenario, startBot 
 import { benchPrefix } from '../lib/redis.js';
 import type { ScenarioReport } from '../lib/report.js';
 import { formatCount, formatSeconds } from '../lib/stats.js';
+import { startSeededFakes } from './digest-runs.js';
 import { sweepShape } from './reserve.js';
 import { lowerBoundMs } from './scale.js';
 
@@ -28,16 +29,7 @@ interface SweepRun {
 async function sweepWith(context: BenchContext, workers: number): Promise<SweepRun> {
   const shape = sweepShape(context);
   const { fakes } = context;
-  const { baseUrl } = await fakes.call('startCloudflare', {
-    latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...shape.limit },
-  });
-  const { apiUrl } = await fakes.call('startSlack', {});
-  const { zones } = await fakes.call(
-    'seedDigestInventory',
-    { zones: shape.zones, hostnamesPerZone: Math.round(shape.hostnames / shape.zones) },
-    300_000,
-  );
+  const { baseUrl, apiUrl, zones } = await startSeededFakes(context, shape, shape);
   const prefix = benchPrefix(`workers${workers}`);
   const common = {
     label: `workers${workers}`,
