@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deserializeGroupState } from '../../../src/alerts/group.js';
 import { redisKeys } from '../../../src/store/keys.js';
+import { readAlertFixture, seedStoredAlerts } from '../../support/alert-fixtures.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
 import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../support/fake-slack.js';
@@ -15,22 +15,7 @@ import { evaluateNow, slackCallsSince } from '../../support/runs.js';
  * e switched off after being on, zone 9a78… not checkable for f and g.
  */
 
-interface Fixture {
-  now: string;
-  states: Record<string, unknown>;
-  episodes: Record<string, string>;
-  messages: {
-    channel: string;
-    ts: string;
-    threadTs: string | null;
-    text: string;
-    metadata: StoredMessage['metadata'] | null;
-  }[];
-}
-
-const FIXTURE = JSON.parse(
-  readFileSync(new URL('../../fixtures/alerts/per-hostname-release.json', import.meta.url), 'utf8'),
-) as Fixture;
+const FIXTURE = readAlertFixture('per-hostname-release');
 const ZONE_A = '023e105f4ecef8ad9ca31a8372d0c353';
 const ZONE_B = '9a7806061c88ada191ed06f989cc3dac';
 const INCIDENT = 'C0INCIDENT';
@@ -61,15 +46,6 @@ function message(ts: string): StoredMessage | undefined {
 
 beforeEach(async () => {
   slack = await startFakeSlack();
-  for (const seeded of FIXTURE.messages) {
-    slack.seedMessage({
-      channel: seeded.channel,
-      ts: seeded.ts,
-      threadTs: seeded.threadTs ?? undefined,
-      text: seeded.text,
-      metadata: seeded.metadata ?? undefined,
-    });
-  }
   cloudflare = await startFakeCloudflare();
   // Zone A as the fixture left it; zone B still unknown to Cloudflare, so it still cannot be checked.
   cloudflare.state.addZone({ id: ZONE_A, name: 'example.com' });
@@ -88,13 +64,7 @@ beforeEach(async () => {
   cloudflare.state.associate(ZONE_A, { hostname: 'e.example.com', cert_id: healthy, enabled: false });
 
   prefix = uniquePrefix('upgrade');
-  const keys = redisKeys(prefix);
-  const redis = connectTestRedis();
-  for (const [field, state] of Object.entries(FIXTURE.states))
-    await redis.hset(keys.alertStates, field, JSON.stringify(state));
-  for (const [episodeId, field] of Object.entries(FIXTURE.episodes))
-    await redis.hset(keys.alertEpisodes, episodeId, field);
-  redis.disconnect();
+  await seedStoredAlerts(FIXTURE, { prefix, slack });
 
   now = new Date(new Date(FIXTURE.now).getTime() + 3_600_000);
   app = await startTestApp({
