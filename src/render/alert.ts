@@ -14,7 +14,7 @@ import type {
   MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type {
   DepartedHostname,
   Episode,

@@ -6,7 +6,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import type { ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { errorClassOf } from '../alerts/group.js';
 import { digestItemEntryCount, groupDigestItems, groupUnfitCertificates } from '../digest/group.js';
 import type {

@@ -6,7 +6,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
 import type { Severity, ZoneRef } from '../domain/types.js';
 import { SEVERITIES } from '../domain/types.js';

@@ -7,7 +7,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import type { KnownBlock } from '@slack/types';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type { ZoneOverviewRow } from '../inventory/zone-overview.js';
 import { fallbackText } from './common.js';
 import { BLOCK_KIT_LIMITS } from './limits.js';

@@ -4,7 +4,7 @@
  * and lateness.
  */
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../../src/queue/names.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
