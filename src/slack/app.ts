@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { AopError } from '../errors.js';
 import type { ProbeResult } from '../http/health.js';
@@ -8,6 +7,7 @@ import { type OpsRoute, startOpsServer } from '../http/ops-server.js';
 import { type Logger, toBoltLogger } from '../observability/logger.js';
 import { registerAlertActions } from './actions/alert-actions.js';
 import { registerLookupActions } from './actions/lookup-actions.js';
+import { App, HTTPReceiver, SocketModeReceiver } from './bolt.js';
 import { registerAopStatusCommand } from './commands/aop-status.js';
 import type { SlackDeps } from './deps.js';
 import { registerAppHome } from './events/app-home.js';
