@@ -18,7 +18,7 @@ import { createDigestRunner } from './digest/run.js';
 import { createZoneDiscovery, type ZoneDiscovery } from './discovery/service.js';
 import { createDiscoveryStore } from './discovery/store.js';
 import { createStoredAlertThreads } from './home/alert-threads.js';
-import { createHomeService } from './home/service.js';
+import { createHomeService, type HomeService } from './home/service.js';
 import type { HealthProbe } from './http/health.js';
 import { createOpsRoutes, withinMs } from './http/ops-routes.js';
 import { startOpsServer } from './http/ops-server.js';
@@ -69,6 +69,8 @@ export interface AopStatus {
   readonly metrics: Metrics;
   readonly cloudflare: CloudflareClient;
   readonly queues: QueueRuntime;
+  /** The App Home overview as it would be shown now, from stored state (the demo and the benchmarks). */
+  readonly home: Pick<HomeService, 'overview'>;
 }
 
 function credentialSecret(account: CloudflareAccount): string {
@@ -613,6 +615,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   return {
     metrics,
     cloudflare,
+    home,
     get queues() {
       return queues;
     },

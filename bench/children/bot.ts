@@ -22,6 +22,7 @@ interface LogLine {
 type LogWaiter = { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void };
 
 let service: AopStatus | null = null;
+let servicePort = 0;
 const waiters = new Set<LogWaiter>();
 /** Warnings and errors the app logged, for the report when something goes wrong. */
 const problems: string[] = [];
@@ -133,6 +134,7 @@ const handlers = {
       logger: createLogger({ level: result.config.logLevel, destination }),
     });
     const { port } = await service.start();
+    servicePort = port;
     return { port, rssBytes: process.memoryUsage.rss() };
   },
 
@@ -273,6 +275,65 @@ const handlers = {
   async cpuMs(_params: Record<string, never>) {
     const usage = process.cpuUsage();
     return { cpuMs: (usage.user + usage.system) / 1000 };
+  },
+
+  /**
+   * One read of the stored zone checks, as each reader does it: every stored check
+   * (`queues.readSnapshots`, what `list` reads), a `GET /metrics` scrape of this process (its
+   * per-hostname series counted), or the App Home overview. Times it and samples RSS and heap
+   * every 5 ms meanwhile.
+   */
+  async readStoredState(params: { reader: 'snapshots' | 'scrape' | 'home' }) {
+    const app = requireService();
+    const baseline = process.memoryUsage();
+    let peakRssBytes = baseline.rss;
+    let peakHeapUsedBytes = baseline.heapUsed;
+    const timer = setInterval(() => {
+      const now = process.memoryUsage();
+      peakRssBytes = Math.max(peakRssBytes, now.rss);
+      peakHeapUsedBytes = Math.max(peakHeapUsedBytes, now.heapUsed);
+    }, 5);
+    const startedMs = performance.now();
+    let found: Record<string, number>;
+    try {
+      if (params.reader === 'snapshots') {
+        const snapshots = await app.queues.readSnapshots();
+        found = {
+          zones: snapshots.length,
+          hostnames: snapshots.reduce((total, snapshot) => total + snapshot.checks.length, 0),
+        };
+      } else if (params.reader === 'home') {
+        const overview = await app.home.overview(null);
+        found = {
+          zones: overview.zonesTotal - overview.zonesNotChecked.length,
+          hostnames: Object.values(overview.hostnames).reduce((total, count) => total + count, 0),
+        };
+      } else {
+        const response = await fetch(`http://127.0.0.1:${servicePort}/metrics`);
+        const text = await response.text();
+        if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+        let expirySeries = 0;
+        let severitySeries = 0;
+        for (const line of text.split('\n')) {
+          if (!line.includes('level="hostname"')) continue;
+          if (line.startsWith('aop_certificate_expiry_timestamp_seconds{')) expirySeries += 1;
+          else if (line.startsWith('aop_hostname_severity{')) severitySeries += 1;
+        }
+        found = { expirySeries, severitySeries, bytes: Buffer.byteLength(text) };
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    const durationMs = performance.now() - startedMs;
+    const after = process.memoryUsage();
+    return {
+      durationMs,
+      found,
+      baselineRssBytes: baseline.rss,
+      peakRssBytes: Math.max(peakRssBytes, after.rss),
+      baselineHeapUsedBytes: baseline.heapUsed,
+      peakHeapUsedBytes: Math.max(peakHeapUsedBytes, after.heapUsed),
+    };
   },
 
   async memory(_params: Record<string, never>) {

@@ -7,6 +7,7 @@ import { evaluationScenario } from './evaluation.js';
 import { growthScenario } from './growth.js';
 import { reserveScenario } from './reserve.js';
 import { scaleScenario } from './scale.js';
+import { storedStateScenario } from './stored-state.js';
 import { workersScenario } from './workers.js';
 
 /** In report order. A new scenario is one `Scenario` added here. */
@@ -20,4 +21,5 @@ export const SCENARIOS: Scenario[] = [
   scaleScenario,
   reserveScenario,
   workersScenario,
+  storedStateScenario,
 ];
