@@ -22,7 +22,9 @@ function typeScriptFiles(directory: string): string[] {
 
 /** Transpiles every source the children need; returns the directory mirroring the repository. */
 export function compileForChildren(repoRoot: string): string {
-  const outDir = path.join(repoRoot, 'node_modules', '.cache', 'aop-status-bench');
+  // One directory per run: node_modules may be shared by several checkouts, and a run that ends
+  // removes its directory while another may still be starting children from its own.
+  const outDir = path.join(repoRoot, 'node_modules', '.cache', `aop-status-bench-${process.pid}`);
   rmSync(outDir, { recursive: true, force: true });
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
