@@ -42,6 +42,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
 import { deserializeZoneCheck } from './queue/serialization.js';
+import { createZoneSummaryReader } from './queue/zone-summaries.js';
 import { createAnswerQueue, DEFAULT_ANSWER_QUEUE } from './slack/answer-queue.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
@@ -181,6 +182,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   });
 
   const watchStore = createWatchStore(commandsRedis, keys);
+  const zoneSummaries = createZoneSummaryReader({
+    redis: commandsRedis,
+    keys,
+    logger: logger.child({ component: 'zone-summaries' }),
+  });
   const discoveryStore = createDiscoveryStore(commandsRedis, keys);
   const discovery: ZoneDiscovery | null = config.discover
     ? createZoneDiscovery({
@@ -214,7 +220,13 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     if (gone.length === 0) return;
     const done = await alerts.endThreadsOfGoneZones(gone.map((zone) => zone.id));
     await discoveryStore.dropGone(done);
-    if (done.length > 0) await commandsRedis.hdel(keys.zoneSnapshots, ...done);
+    if (done.length > 0)
+      await commandsRedis
+        .multi()
+        .hdel(keys.zoneSnapshots, ...done)
+        .hdel(keys.zoneSummaries, ...done)
+        .hdel(keys.zoneGaugeRows, ...done)
+        .exec();
   };
   const poster = createSlackPoster({
     token: config.slack.botToken,
@@ -365,6 +377,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     watchStore,
     zoneResolver,
     readSnapshots: () => queues.readSnapshots(),
+    readZoneSummaries: () => zoneSummaries.readSummaries(),
     checkZonesNow,
     requestDigest: (channel, requestedBy) => queues.requestDigest(channel, requestedBy),
     clock,
@@ -376,7 +389,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const budgets = createBudgetService({
     config,
     planZones: planAllZones,
-    readZoneUse: () => queues.readZoneUse(),
+    // From the zones' summaries: a few numbers per zone, never a zone's every hostname.
+    readZoneUse: async () =>
+      new Map((await zoneSummaries.readSummaries()).map((summary) => [summary.zone.id, summary.use])),
     accountOf: (plan) => plan.account ?? cloudflareAccounts.accountOfZone(plan.zone.id),
     mayOwnInZone: (route, zone) => router.mayOwnInZone(route, zone),
     clock,
@@ -386,7 +401,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     keys,
     timeZone: config.timezone,
     listZones,
-    readSnapshots: () => queues.readSnapshots(),
+    readZoneSummaries: () => zoneSummaries.readSummaries(),
     threads: createStoredAlertThreads(alertStore, listZones),
     // Each token's window as it stands, beside what the schedules need of it.
     cloudflareBudget: async () => {
@@ -498,9 +513,9 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
    * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
    */
   const refreshScrapedGauges = async () => {
-    const [depths, snapshots, plans, budgetPlans] = await Promise.allSettled([
+    const [depths, gaugeRows, plans, budgetPlans] = await Promise.allSettled([
       withinMs(queues.queueDepths(), 1_000),
-      withinMs(queues.readSnapshots(), 1_000),
+      withinMs(zoneSummaries.readGaugeRows(), 1_000),
       withinMs(planAllZones(), 1_000),
       withinMs(budgets.current(), 1_000),
     ]);
@@ -516,10 +531,10 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       }
     }
     if (budgetPlans.status === 'fulfilled') exportBudgetGauges(metrics, budgetPlans.value);
-    if (snapshots.status === 'fulfilled')
+    if (gaugeRows.status === 'fulfilled')
       exportHostnameGauges(
         metrics,
-        snapshots.value,
+        gaugeRows.value,
         (hostname, zone) => routeNameOf(router, hostname, zone),
         accountOf,
       );

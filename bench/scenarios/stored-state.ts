@@ -80,6 +80,7 @@ export const storedStateScenario: Scenario = {
       };
       const snapshotBytes = await storedBytes(`${prefix}:snapshot:zones`);
       const summaryBytes = await storedBytes(`${prefix}:snapshot:zone-summaries`);
+      const gaugeRowBytes = await storedBytes(`${prefix}:snapshot:zone-gauge-rows`);
 
       /** `times` reads by one reader in a fresh web process. */
       const readIn = async (reader: Reader, times: number): Promise<ReadFigures[]> => {
@@ -179,8 +180,8 @@ export const storedStateScenario: Scenario = {
             verdict: 'info',
           },
           {
-            measure: 'Stored in Redis: zone snapshots / zone summaries',
-            figure: `${formatMegabytes(snapshotBytes)} / ${formatMegabytes(summaryBytes)}`,
+            measure: 'Stored in Redis: zone snapshots / their summaries / their gauge rows',
+            figure: `${formatMegabytes(snapshotBytes)} / ${formatMegabytes(summaryBytes)} / ${formatMegabytes(gaugeRowBytes)}`,
             target: '',
             verdict: 'info',
           },

@@ -16,6 +16,7 @@ import { buildZonePlans } from '../inventory/plan.js';
 import { routerFromConfig } from '../inventory/routing.js';
 import { checkZone, mapWithConcurrency } from '../inventory/zone-check.js';
 import { buildZoneOverview } from '../inventory/zone-overview.js';
+import { summarizeZoneCheck } from '../inventory/zone-summary.js';
 import { createLookupService } from '../lookup/lookup-service.js';
 import { createZoneResolver } from '../lookup/zone-resolver.js';
 import { renderDigest } from '../render/digest.js';
@@ -294,10 +295,14 @@ async function runZones(settings: CliSettings, context: CliContext): Promise<Exi
       concurrency: settings.cloudflare.concurrency,
     }),
   );
-  const rows = buildZoneOverview(plans, new Map(results.map((result) => [result.zone.id, result])), {
-    configuredIds: new Set(settings.zones.map((zone) => zone.id)),
-    accountOf: (plan) => plan.account ?? accounts.accountOfZone(plan.zone.id),
-  });
+  const rows = buildZoneOverview(
+    plans,
+    new Map(results.map((result) => [result.zone.id, summarizeZoneCheck(result)])),
+    {
+      configuredIds: new Set(settings.zones.map((zone) => zone.id)),
+      accountOf: (plan) => plan.account ?? accounts.accountOfZone(plan.zone.id),
+    },
+  );
   const messages = renderZoneList(rows, {
     timeZone: settings.timezone,
     idleEvery: null,

@@ -3,10 +3,9 @@
  * already stored (zone checks, alert threads, schedules). Nothing here calls Cloudflare or Slack;
  * `buildHomeOverview` is a pure function of the stored state and the clock.
  */
-import type { HostnameCheck } from '../digest/model.js';
-import { compareSeverity, daysUntil, worstSeverity } from '../domain/severity.js';
+import { compareSeverity, daysUntil } from '../domain/severity.js';
 import { SEVERITIES, type Severity, type ZoneRef } from '../domain/types.js';
-import type { ZoneCheckResult } from '../inventory/zone-check.js';
+import type { ZoneSummary } from '../inventory/zone-summary.js';
 
 /** The four kinds of alert thread, as message metadata names them (`event_payload.kind`). */
 export type AlertThreadKind = 'certificate' | 'association' | 'zone_certificate' | 'cannot_check';
@@ -68,8 +67,8 @@ export interface CloudflareBudgetUse {
 export interface HomeState {
   /** Every zone the inventory holds right now. */
   zones: ZoneRef[];
-  /** The latest stored check of each zone (a zone may have none yet). */
-  snapshots: ZoneCheckResult[];
+  /** The summary of the latest stored check of each zone (a zone may have none yet). */
+  summaries: ZoneSummary[];
   openThreads: Array<OpenAlertThread & { permalink: string | null }>;
   digests: DigestScheduleEntry[];
   cloudflareBudget: CloudflareBudgetUse[] | null;
@@ -108,57 +107,39 @@ function emptyCounts(): Record<Severity, number> {
 }
 
 /**
- * The certificate a check saw, as alert threads name it: serial, else certificate id. Null when
- * the hostname has no association or could not be checked, so it counts as no certificate.
- */
-function certificateOf(check: HostnameCheck): string | null {
-  if (check.observation.kind !== 'association') return null;
-  const { serialNumber, certificateId } = check.observation.association;
-  const serial = serialNumber?.trim() ?? '';
-  if (serial !== '') return `serial:${serial}`;
-  const id = certificateId?.trim() ?? '';
-  return id !== '' ? `id:${id}` : null;
-}
-
-/**
  * The overview from stored state. Counts cover the zones in the inventory only (a snapshot of a
- * zone since removed is ignored); a certificate shared by several hostnames counts once, with the
- * worst severity among them.
+ * zone since removed is ignored); a certificate shared by several hostnames of a zone counts once,
+ * with the worst severity among them (each zone's summary counted them so).
  *
  * @example buildHomeOverview(state, new Date()).hostnames.critical // 3
  */
 export function buildHomeOverview(state: HomeState, now: Date): HomeOverview {
-  const snapshotByZone = new Map(state.snapshots.map((snapshot) => [snapshot.zone.id, snapshot]));
+  const summaryByZone = new Map(state.summaries.map((summary) => [summary.zone.id, summary]));
   const hostnames = emptyCounts();
-  const certificateSeverities = new Map<string, Severity[]>();
+  const certificates = emptyCounts();
   const zonesNotChecked: ZoneNotChecked[] = [];
   let lastSweepAt: Date | null = null;
 
   for (const zone of state.zones) {
-    const snapshot = snapshotByZone.get(zone.id);
-    if (!snapshot) {
+    const summary = summaryByZone.get(zone.id);
+    if (!summary) {
       zonesNotChecked.push({ zone, reason: 'Not checked yet.', errorCode: null, lastCheckedAt: null });
       continue;
     }
-    if (lastSweepAt === null || snapshot.checkedAt > lastSweepAt) lastSweepAt = snapshot.checkedAt;
-    if (snapshot.failure) {
+    if (lastSweepAt === null || summary.checkedAt > lastSweepAt) lastSweepAt = summary.checkedAt;
+    if (summary.failure) {
       zonesNotChecked.push({
         zone,
-        reason: snapshot.failure.errorMessage,
-        errorCode: snapshot.failure.errorCode,
-        lastCheckedAt: snapshot.checkedAt,
+        reason: summary.failure.errorMessage,
+        errorCode: summary.failure.errorCode,
+        lastCheckedAt: summary.checkedAt,
       });
     }
-    for (const check of snapshot.checks) {
-      hostnames[check.assessment.severity] += 1;
-      const certificate = certificateOf(check);
-      if (certificate === null) continue;
-      const key = `${zone.id}/${certificate}`;
-      certificateSeverities.set(key, [...(certificateSeverities.get(key) ?? []), check.assessment.severity]);
+    for (const severity of SEVERITIES) {
+      hostnames[severity] += summary.hostnames[severity];
+      certificates[severity] += summary.certificates[severity];
     }
   }
-  const certificates = emptyCounts();
-  for (const severities of certificateSeverities.values()) certificates[worstSeverity(severities)] += 1;
 
   const openThreads = state.openThreads
     .map((thread) => ({

@@ -8,7 +8,7 @@ import type { HomeView } from '@slack/types';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import type { ZoneRef } from '../domain/types.js';
-import type { ZoneCheckResult } from '../inventory/zone-check.js';
+import type { ZoneSummary } from '../inventory/zone-summary.js';
 import type { Logger } from '../observability/logger.js';
 import { renderHomeView } from '../render/home.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -32,7 +32,8 @@ export interface HomeServiceOptions {
   timeZone: string;
   /** Every zone the inventory holds (configured, watched, discovered). */
   listZones(): Promise<ZoneRef[]>;
-  readSnapshots(): Promise<ZoneCheckResult[]>;
+  /** The summary of each zone's latest stored check (src/queue/zone-summaries.ts). */
+  readZoneSummaries(): Promise<ZoneSummary[]>;
   threads: OpenAlertThreadSource;
   /** The next digest of each route; the whole inventory's while there are no per-route digests. */
   digestSchedules(now: Date): Promise<DigestScheduleEntry[]>;
@@ -111,9 +112,9 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
 
   const overview = async (slack: Pick<HomeSlackApi, 'permalink'> | null): Promise<HomeOverview> => {
     const now = options.clock();
-    const [zones, snapshots, threads, digests, budget] = await Promise.all([
+    const [zones, summaries, threads, digests, budget] = await Promise.all([
       options.listZones(),
-      options.readSnapshots(),
+      options.readZoneSummaries(),
       options.threads.listOpenThreads(),
       options.digestSchedules(now),
       // Context: without it the section is left out, the rest of the tab still shown.
@@ -126,7 +127,7 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
     return buildHomeOverview(
       {
         zones,
-        snapshots,
+        summaries,
         openThreads: threads.map((thread, index) => ({ ...thread, permalink: links[index] ?? null })),
         digests,
         cloudflareBudget: budget,

@@ -12,14 +12,17 @@ import { type ConfigRouter, sliceForRoute } from './routing.js';
 import type { WatchStore } from './watch-store.js';
 import type { ZoneCheckResult, ZonePlan } from './zone-check.js';
 import { buildZoneOverview } from './zone-overview.js';
+import type { ZoneSummary } from './zone-summary.js';
 
 export interface InventoryCommandOptions {
   config: AppConfig;
   router: ConfigRouter;
   watchStore: WatchStore;
   zoneResolver: ZoneResolver;
-  /** The latest stored zone results (from the digest and the alert evaluations). */
+  /** The latest stored zone results (from the digest and the alert evaluations), every hostname's check. */
   readSnapshots: () => Promise<ZoneCheckResult[]>;
+  /** The summary of each zone's latest stored result: what `zones` shows. */
+  readZoneSummaries: () => Promise<ZoneSummary[]>;
   /** Checks zones that have no stored result yet, live. */
   checkZonesNow: (zoneIds: string[]) => Promise<ZoneCheckResult[]>;
   requestDigest: (channel: string, requestedBy: string) => Promise<{ queued: boolean }>;
@@ -81,9 +84,9 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
 
   /** Every watched zone from the stored last checks: nothing is checked live for this view. */
   const zones = async (): Promise<SlackMessage[]> => {
-    const [plans, snapshots] = await Promise.all([planZones(), options.readSnapshots()]);
+    const [plans, summaries] = await Promise.all([planZones(), options.readZoneSummaries()]);
     const firstAccount = options.config.cloudflare.accounts[0]?.name ?? 'default';
-    const rows = buildZoneOverview(plans, new Map(snapshots.map((result) => [result.zone.id, result])), {
+    const rows = buildZoneOverview(plans, new Map(summaries.map((summary) => [summary.zone.id, summary])), {
       configuredIds: new Set(options.config.zones.map((zone) => zone.id)),
       accountOf: options.accountOf ?? ((plan) => plan.account ?? firstAccount),
     });

@@ -2,10 +2,11 @@
  * `/aop-status zones` and `npm run cli -- zones`: one row per watched zone (configured, discovered,
  * or the zone of a hostname added with `watch`), from the plans and the zones' last checks. Pure.
  */
-import { isIdleZone, type ZoneUseReading } from '../domain/discovery.js';
+import { isIdleZone } from '../domain/discovery.js';
 import { HOSTNAME_CERTIFICATES_PER_ZONE } from '../domain/quota.js';
 import type { ZoneRef } from '../domain/types.js';
-import { type ZoneCheckResult, type ZonePlan, zoneUseOf } from './zone-check.js';
+import type { ZonePlan } from './zone-check.js';
+import type { ZoneSummary } from './zone-summary.js';
 
 export type ZoneSource = 'configured' | 'discovered' | 'watched';
 
@@ -29,16 +30,16 @@ export interface ZoneOverviewRow {
 /**
  * The rows, zones with something to watch first, then by name.
  *
- * @example buildZoneOverview(plans, snapshotsById, { configuredIds, accountOf }) // [{ zone, source: 'discovered', account: 'prod', … }]
+ * @example buildZoneOverview(plans, summariesById, { configuredIds, accountOf }) // [{ zone, source: 'discovered', account: 'prod', … }]
  */
 export function buildZoneOverview(
   plans: readonly ZonePlan[],
-  lastChecks: ReadonlyMap<string, ZoneCheckResult>,
+  /** The summary of each zone's last check, by zone id. */
+  lastChecks: ReadonlyMap<string, ZoneSummary>,
   options: { configuredIds: ReadonlySet<string>; accountOf: (plan: ZonePlan) => string },
 ): ZoneOverviewRow[] {
   const rows = plans.map((plan): ZoneOverviewRow => {
     const last = lastChecks.get(plan.zone.id);
-    const reading: ZoneUseReading | null = last ? zoneUseOf(last) : null;
     return {
       zone: { id: plan.zone.id, name: plan.zone.name ?? last?.zone.name ?? null },
       source: options.configuredIds.has(plan.zone.id)
@@ -47,13 +48,13 @@ export function buildZoneOverview(
           ? 'discovered'
           : 'watched',
       account: options.accountOf(plan),
-      hostnamesWatched: last && !last.failure ? last.checks.length : plan.hostnames.length,
+      hostnamesWatched: last && !last.failure ? last.use.hostnames : plan.hostnames.length,
       hostnameCertificatesUsed: last?.quota?.certificatesUsed ?? null,
       hostnameCertificatesLimit: last?.quota?.certificatesLimit ?? HOSTNAME_CERTIFICATES_PER_ZONE,
       lastCheckedAt: last?.checkedAt ?? null,
       failureCode: last?.failure?.errorCode ?? null,
       idle:
-        plan.discovered === true && plan.hostnames.length === 0 && reading !== null && isIdleZone(reading),
+        plan.discovered === true && plan.hostnames.length === 0 && last !== undefined && isIdleZone(last.use),
     };
   });
   const label = (row: ZoneOverviewRow) => row.zone.name ?? row.zone.id;

@@ -44,6 +44,7 @@ import {
 } from './schedule.js';
 import { deserializeZoneCheck, reviveZoneCheck, serializeZoneCheck } from './serialization.js';
 import { createSharedZoneChecks, type ZoneCheckOutcome, zoneCheckShareKey } from './shared-zone-checks.js';
+import { writeZoneSummary } from './zone-summaries.js';
 
 /** Zone-check results read per Redis call when a run is assembled. */
 const COLLECT_PAGE_ZONES = 50;
@@ -376,13 +377,15 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       const writes = options.redis
         .multi()
         .hset(keys.zoneSnapshots, result.zone.id, serializeZoneCheck(result));
+      // Its summary in the same transaction: what /metrics, App Home and `zones` read instead.
+      writeZoneSummary(writes, keys, result);
       if (!result.failure) writes.set(keys.lastCloudflareSuccess, result.checkedAt.toISOString());
       await writes.exec();
     } catch (error) {
       logger.warn({ err: error }, 'could not store the zone snapshot');
     }
-    // The per-hostname gauges are exported from these snapshots when /metrics is scraped, so every
-    // process reports the same, current values (src/observability/hostname-gauges.ts).
+    // The per-hostname gauges are exported from these snapshots' summaries when /metrics is scraped,
+    // so every process reports the same, current values (src/observability/hostname-gauges.ts).
   };
 
   const collect = async (job: Job<AssemblePayload>): Promise<ZoneCheckResult[]> => {

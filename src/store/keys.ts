@@ -19,6 +19,14 @@ export function redisKeys(prefix: string) {
     sharedZoneCheck: (shareKey: string) => `${prefix}:digest:zone-check:${shareKey}`,
     /** Hash: zone id → JSON ZoneSnapshot (the last bulk check of that zone). */
     zoneSnapshots: `${prefix}:snapshot:zones`,
+    /**
+     * Hash: zone id → JSON ZoneSummary of that zone's snapshot, written with it: what App Home,
+     * `zones` and the budget planner read. Snapshots stored before it have none (their readers
+     * summarise the snapshot and store the summary).
+     */
+    zoneSummaries: `${prefix}:snapshot:zone-summaries`,
+    /** Hash: zone id → JSON ZoneGaugeRows of that zone's snapshot, written with it: what /metrics reads. */
+    zoneGaugeRows: `${prefix}:snapshot:zone-gauge-rows`,
     /** String: JSON StoredDiscovery, the last good list of discovered zones and each account's listing. */
     discoveredZones: `${prefix}:discover:zones`,
     /** List: JSON ZoneListNotice, zones that joined or left the list, until a digest has told them. */

@@ -6,6 +6,13 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  gaugeRowsOf,
+  parseZoneGaugeRows,
+  parseZoneSummary,
+  summarizeZoneCheck,
+} from '../../../src/inventory/zone-summary.js';
+import { deserializeZoneCheck } from '../../../src/queue/serialization.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../../support/fake-cloudflare.js';
@@ -161,6 +168,15 @@ describe('watch, unwatch and list', () => {
     await slash(app, slack, 'digest', { channelId: DIGEST_CHANNEL });
     await waitForCompleteDigest(slack, DIGEST_CHANNEL);
     expect(listedHostnames((await slash(app, slack, 'list')).responses)).toEqual(['app.example.com']);
+    // Beside the snapshot, its summary: what /metrics, App Home and `zones` read.
+    const keys = redisKeys(app.prefix);
+    const snapshot = await redis.hget(keys.zoneSnapshots, ZONE.id);
+    const stored = deserializeZoneCheck(snapshot ?? '');
+    const summary = await redis.hget(keys.zoneSummaries, ZONE.id);
+    expect(parseZoneSummary(summary ?? '')).toEqual(summarizeZoneCheck(stored));
+    expect(parseZoneGaugeRows((await redis.hget(keys.zoneGaugeRows, ZONE.id)) ?? '')).toEqual(
+      gaugeRowsOf(stored),
+    );
 
     await slash(app, slack, 'watch api.example.com');
 
@@ -188,6 +204,13 @@ describe('state stored by the previous release', () => {
       `aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route="",account="default"} 4`,
     );
     expect(metrics).not.toMatch(/^aop_[a-z_]+\{[^}]*level="zone"/m);
+    // The scrape stored the summary the previous release did not write; the next one reads it alone.
+    expect(await redis.hexists(redisKeys(app.prefix).zoneGaugeRows, ZONE.id)).toBe(1);
+    const again = await (await fetch(`${app.url}/metrics`)).text();
+    const perCertificate = (text: string) =>
+      text.split('\n').filter((line) => /^aop_(certificate_expiry|hostname_severity)/.test(line));
+    expect(perCertificate(again)).toEqual(perCertificate(metrics));
+    expect(perCertificate(again)).toHaveLength(2);
   });
 });
 

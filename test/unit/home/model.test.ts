@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostnameCheck } from '../../../src/digest/model.js';
 import { buildHomeOverview, type HomeState } from '../../../src/home/model.js';
 import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
+import { summarizeZoneCheck, type ZoneSummary } from '../../../src/inventory/zone-summary.js';
 import {
   associationCheck,
   noAssociationCheck,
@@ -27,25 +28,26 @@ function onCertificate(check: HostnameCheck, serial: string): HostnameCheck {
   };
 }
 
+/** The summary of a zone check, as stored beside its snapshot and read by the Home tab. */
 function snapshot(
   zone = ZONE_A,
   checks: HostnameCheck[] = [],
   options: Partial<ZoneCheckResult> = {},
-): ZoneCheckResult {
-  return {
+): ZoneSummary {
+  return summarizeZoneCheck({
     zone,
     checkedAt: new Date(NOW.getTime() - 3_600_000),
     checks,
     failure: null,
     requests: 2,
     ...options,
-  };
+  });
 }
 
 function state(overrides: Partial<HomeState> = {}): HomeState {
   return {
     zones: [ZONE_A],
-    snapshots: [],
+    summaries: [],
     openThreads: [],
     digests: [],
     cloudflareBudget: null,
@@ -57,7 +59,7 @@ describe('buildHomeOverview', () => {
   it('counts hostnames by severity, and each certificate once with the worst severity of its hostnames', () => {
     const overview = buildHomeOverview(
       state({
-        snapshots: [
+        summaries: [
           snapshot(ZONE_A, [
             onCertificate(associationCheck('a.example', 'critical'), 'aa'),
             onCertificate(associationCheck('b.example', 'warning'), 'aa'),
@@ -77,7 +79,7 @@ describe('buildHomeOverview', () => {
     const overview = buildHomeOverview(
       state({
         zones: [ZONE_A, ZONE_B, { id: 'zone-c-id', name: null }],
-        snapshots: [
+        summaries: [
           snapshot(ZONE_A, [associationCheck('a.example', 'ok')]),
           snapshot(ZONE_B, [], { failure: zoneFailure(ZONE_B), checkedAt: new Date(NOW.getTime() - 60_000) }),
           snapshot(

@@ -7,6 +7,7 @@ import { createInventoryCommands, snapshotCovers } from '../../../src/inventory/
 import { routerFromConfig } from '../../../src/inventory/routing.js';
 import type { WatchEntry, WatchStore } from '../../../src/inventory/watch-store.js';
 import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
+import { summarizeZoneCheck } from '../../../src/inventory/zone-summary.js';
 import type { ZoneResolver } from '../../../src/lookup/zone-resolver.js';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -110,6 +111,7 @@ describe('list', () => {
       ]),
       zoneResolver: resolver,
       readSnapshots: async () => [snapshot(['app.a.example'])],
+      readZoneSummaries: async () => [snapshot(['app.a.example'])].map(summarizeZoneCheck),
       checkZonesNow: async (zoneIds) => {
         checkedLive.push(zoneIds);
         return [snapshot(['app.a.example', 'api.a.example'])];
@@ -139,6 +141,7 @@ describe('list', () => {
         },
       },
       readSnapshots: async () => [],
+      readZoneSummaries: async () => [].map(summarizeZoneCheck),
       checkZonesNow: async () => [],
       requestDigest: async () => ({ queued: true }),
       clock: () => NOW,
@@ -163,6 +166,7 @@ describe('list', () => {
       watchStore: memoryWatchStore(),
       zoneResolver: resolver,
       readSnapshots: async () => [snapshot(['app.a.example'])],
+      readZoneSummaries: async () => [snapshot(['app.a.example'])].map(summarizeZoneCheck),
       checkZonesNow: async (zoneIds) => {
         checkedLive.push(zoneIds);
         return [];
@@ -193,6 +197,8 @@ describe('list', () => {
       watchStore: memoryWatchStore(),
       zoneResolver: resolver,
       readSnapshots: async () => [snapshot(['app.a.example', 'unlisted.a.example'])],
+      readZoneSummaries: async () =>
+        [snapshot(['app.a.example', 'unlisted.a.example'])].map(summarizeZoneCheck),
       checkZonesNow: async (zoneIds) => {
         checkedLive.push(zoneIds);
         return [];
@@ -239,6 +245,7 @@ describe('routes', () => {
       ),
       zoneResolver: resolver,
       readSnapshots: async () => [snapshot(['app.a.example', ...hostnames])],
+      readZoneSummaries: async () => [snapshot(['app.a.example', ...hostnames])].map(summarizeZoneCheck),
       checkZonesNow: async () => [],
       requestDigest: async () => ({ queued: true }),
       clock: () => NOW,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digestInputFromRun } from '../../../src/digest/input.js';
 import type { RunPayload } from '../../../src/inventory/run.js';
+import { gaugeRowsOf } from '../../../src/inventory/zone-summary.js';
 import { exportHostnameGauges } from '../../../src/observability/hostname-gauges.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import {
@@ -61,7 +62,7 @@ describe('state stored before zone-level certificates were checked', () => {
 
   it('exports its hostname gauges at hostname level', async () => {
     const metrics = createMetrics({ collectProcessMetrics: false });
-    exportHostnameGauges(metrics, [deserializeZoneCheck(OLD_SNAPSHOT)]);
+    exportHostnameGauges(metrics, [gaugeRowsOf(deserializeZoneCheck(OLD_SNAPSHOT))]);
     const exported = await metrics.registry.getSingleMetricAsString('aop_hostname_severity');
     expect(exported).toContain(
       'aop_hostname_severity{zone="example.com",hostname="app.example.com",level="hostname",certificate_id="2458ce5a-0c35-4c7f-82c7-8e9487d3ff60",route="",account="default"} 4',
@@ -111,7 +112,7 @@ describe('per-certificate gauges', () => {
     const old = deserializeZoneCheck(OLD_SNAPSHOT);
     const metrics = createMetrics({ collectProcessMetrics: false });
     exportHostnameGauges(metrics, [
-      {
+      gaugeRowsOf({
         ...old,
         zoneLevel: {
           state: 'checked',
@@ -140,7 +141,7 @@ describe('per-certificate gauges', () => {
             },
           ],
         },
-      },
+      }),
     ]);
     const expiry = await metrics.registry.getSingleMetricAsString('aop_certificate_expiry_timestamp_seconds');
     expect(expiry).toContain(

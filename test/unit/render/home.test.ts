@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHomeOverview, type HomeState } from '../../../src/home/model.js';
+import { summarizeZoneCheck } from '../../../src/inventory/zone-summary.js';
 import { renderHomeView } from '../../../src/render/home.js';
 import { BLOCK_KIT_LIMITS } from '../../../src/render/limits.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
@@ -25,9 +26,15 @@ function openThreads(count: number): HomeState['openThreads'] {
 function render(overrides: Partial<HomeState>) {
   const state: HomeState = {
     zones: [ZONE_A, ZONE_B],
-    snapshots: [
-      { zone: ZONE_A, checkedAt: NOW, checks: [], failure: null, requests: 2 },
-      { zone: ZONE_B, checkedAt: NOW, checks: [], failure: zoneFailure(ZONE_B), requests: 1 },
+    summaries: [
+      summarizeZoneCheck({ zone: ZONE_A, checkedAt: NOW, checks: [], failure: null, requests: 2 }),
+      summarizeZoneCheck({
+        zone: ZONE_B,
+        checkedAt: NOW,
+        checks: [],
+        failure: zoneFailure(ZONE_B),
+        requests: 1,
+      }),
     ],
     openThreads: [],
     digests: [{ route: null, channels: ['C0DIGEST'], nextAt: new Date(NOW.getTime() + DAY_MS) }],
