@@ -53,6 +53,31 @@ function certificateExpiringIn(hostname: string, days: number) {
   return certificateFields(generateSelfSignedCertificate({ hostname, notAfter, notBefore }));
 }
 
+/** A local Cloudflare whose outcomes are counted as they are decided, with the counts at zero. */
+async function startCountedCloudflare(params: {
+  latencyMs: number;
+  rateLimit?: FakeRateLimit;
+}): Promise<FakeCloudflare> {
+  const api = await startFakeCloudflare({
+    latencyMs: params.latencyMs,
+    ...(params.rateLimit ? { rateLimit: params.rateLimit } : {}),
+  });
+  cloudflareCounts = freshCounts();
+  // The request log itself would keep every header object: count, then drop it.
+  const handle = api.handle.bind(api);
+  api.handle = (request) => {
+    const outcome = handle(request);
+    const route = api.requests.at(-1)?.route ?? 'unknown';
+    cloudflareCounts.requests += 1;
+    cloudflareCounts.lastAtMs = Date.now();
+    cloudflareCounts.byRoute[route] = (cloudflareCounts.byRoute[route] ?? 0) + 1;
+    if (outcome.kind === 'respond' && outcome.status === 429) cloudflareCounts.rateLimited += 1;
+    api.requests.length = 0;
+    return outcome;
+  };
+  return api;
+}
+
 export interface SeededZone {
   id: string;
   name: string;
@@ -61,25 +86,23 @@ export interface SeededZone {
 const handlers = {
   async startCloudflare(params: { latencyMs: number; rateLimit?: FakeRateLimit }) {
     await cloudflare?.close();
-    cloudflare = await startFakeCloudflare({
-      latencyMs: params.latencyMs,
-      ...(params.rateLimit ? { rateLimit: params.rateLimit } : {}),
-    });
-    cloudflareCounts = freshCounts();
-    // Count outcomes as they are decided; the request log itself would keep every header object.
-    const api = cloudflare;
-    const handle = api.handle.bind(api);
-    api.handle = (request) => {
-      const outcome = handle(request);
-      const route = api.requests.at(-1)?.route ?? 'unknown';
-      cloudflareCounts.requests += 1;
-      cloudflareCounts.lastAtMs = Date.now();
-      cloudflareCounts.byRoute[route] = (cloudflareCounts.byRoute[route] ?? 0) + 1;
-      if (outcome.kind === 'respond' && outcome.status === 429) cloudflareCounts.rateLimited += 1;
-      api.requests.length = 0;
-      return outcome;
-    };
+    cloudflare = await startCountedCloudflare(params);
     return { baseUrl: cloudflare.baseUrl };
+  },
+
+  /**
+   * A new local Cloudflare serving the zones already seeded: a new server with no request counted
+   * and an empty rate-limit window, so that several runs over one large inventory each start
+   * fresh without seeding it again. The bot only reads the inventory, so each run sees the same.
+   */
+  async restartCloudflare(params: { latencyMs: number; rateLimit?: FakeRateLimit }) {
+    const previous = requireCloudflare();
+    await previous.close();
+    const fresh = await startCountedCloudflare(params);
+    for (const [id, zone] of previous.state.zones) fresh.state.zones.set(id, zone);
+    for (const [id, account] of previous.state.accounts) fresh.state.accounts.set(id, account);
+    cloudflare = fresh;
+    return { baseUrl: fresh.baseUrl };
   },
 
   /** One zone of `count` hostnames (`app-00000.<name>` …) on one certificate, for lookups. */

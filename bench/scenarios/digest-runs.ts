@@ -33,10 +33,7 @@ export async function startSeededFakes(
   seedTimeoutMs = 300_000,
 ) {
   const { fakes } = context;
-  const { baseUrl } = await fakes.call('startCloudflare', {
-    latencyMs: CLOUDFLARE_LATENCY_MS,
-    rateLimit: { ...shape.limit },
-  });
+  const { baseUrl } = await fakes.call('startCloudflare', localCloudflareOf(shape));
   const { apiUrl } = await fakes.call('startSlack', {});
   const { zones } = await fakes.call(
     'seedDigestInventory',
@@ -49,6 +46,20 @@ export async function startSeededFakes(
     seedTimeoutMs,
   );
   return { baseUrl, apiUrl, zones };
+}
+
+/**
+ * Restarts the local Cloudflare over the inventory `startSeededFakes` seeded: no request counted, an
+ * empty rate-limit window, the same zones: several runs over one inventory, each against a fresh
+ * Cloudflare, seed it once. Returns the new server's base URL.
+ */
+export async function restartSeededCloudflare(context: BenchContext, shape: DigestShape): Promise<string> {
+  const { baseUrl } = await context.fakes.call('restartCloudflare', localCloudflareOf(shape));
+  return baseUrl;
+}
+
+function localCloudflareOf(shape: DigestShape) {
+  return { latencyMs: CLOUDFLARE_LATENCY_MS, rateLimit: { ...shape.limit } };
 }
 
 export interface DigestRun {
