@@ -44,7 +44,7 @@ import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue
 import { deserializeZoneCheck } from './queue/serialization.js';
 import { createZoneSummaryReader } from './queue/zone-summaries.js';
 import { createAnswerQueue, DEFAULT_ANSWER_QUEUE } from './slack/answer-queue.js';
-import { createSlackApp, type SlackApp } from './slack/app.js';
+import type { SlackApp } from './slack/app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
 import { createReplayCache } from './slack/replay-cache.js';
@@ -645,6 +645,8 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
       let port: number;
       try {
         if (runSlack) {
+          // Loaded only by a process that serves Slack: a worker never carries Bolt and its receivers.
+          const { createSlackApp } = await import('./slack/app.js');
           const starting = createSlackApp({
             deps: slackDeps,
             customRoutes: opsRoutes,
