@@ -8,7 +8,8 @@ import { assessSeverity } from '../domain/severity.js';
 import type { HostnameObservation, ZoneRef } from '../domain/types.js';
 import { SlackPlatformError } from '../errors.js';
 import { type ConfigRouter, routeNameOf, thresholdsFor } from '../inventory/routing.js';
-import { type AssembledRun, isFinalAttempt } from '../inventory/run.js';
+import { type AssembledRun, isFinalAttempt, resultPagesOf } from '../inventory/run.js';
+import type { ZoneCheckResult } from '../inventory/zone-check.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { renderAlertAction, renderEpisodeHostnames } from '../render/alert.js';
@@ -16,11 +17,12 @@ import { alertStateChanged, type HostnameAlertState, initialAlertState } from '.
 import {
   type AccountAccessReading,
   blindZoneOwners,
+  createGroupObserver,
   decideGroupTransition,
   errorClassOf,
   type GroupAlertState,
+  type GroupingInput,
   initialGroupState,
-  observeGroups,
   serializeGroupState,
 } from './group.js';
 import { planMigration } from './migration.js';
@@ -74,6 +76,9 @@ export class AlertDeliveryError extends Error {
     super(`${failures} alert post(s) failed; the evaluation will be retried and resumes where it stopped`);
   }
 }
+
+/** One hostname as an evaluation sees it. */
+type EvaluatedHostname = GroupingInput['evaluations'][number];
 
 type ApplyOutcome<S> =
   | { kind: 'done'; state: S; calls: number }
@@ -337,12 +342,16 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
     return owners;
   };
 
-  const evaluationsFromRun = (
-    run: AssembledRun,
-    states: Map<string, HostnameAlertState>,
-    refusedZoneIds: ReadonlySet<string> = new Set(),
-  ) => {
-    const evaluations: { zoneId: string; hostname: string; evaluation: AlertEvaluation }[] = [];
+  /**
+   * The evaluated hostnames of some zones' results: each check, and for a zone that could not be
+   * listed every hostname known in it (configured, or remembered by a stored state in `retained`).
+   */
+  const evaluationsOf = (
+    results: readonly ZoneCheckResult[],
+    retained: ReadonlyMap<string, HostnameAlertState>,
+    refusedZoneIds: ReadonlySet<string>,
+  ): EvaluatedHostname[] => {
+    const evaluations: EvaluatedHostname[] = [];
     const now = options.clock();
     const push = (check: HostnameCheck) =>
       evaluations.push({
@@ -350,12 +359,12 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         hostname: check.hostname,
         evaluation: { observation: check.observation, assessment: check.assessment },
       });
-    for (const result of run.results) {
+    for (const result of results) {
       for (const check of result.checks) push(check);
       if (!result.failure || refusedZoneIds.has(result.zone.id)) continue;
       // A zone that could not be listed: every hostname we know in it could not be checked.
       const known = new Set(result.failure.hostnames);
-      for (const state of states.values()) if (state.zoneId === result.zone.id) known.add(state.hostname);
+      for (const state of retained.values()) if (state.zoneId === result.zone.id) known.add(state.hostname);
       for (const hostname of known) {
         const observation: HostnameObservation = {
           kind: 'unreachable',
@@ -377,6 +386,22 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       }
     }
     return evaluations;
+  };
+
+  /**
+   * Hands `handle` the run's evaluated hostnames a page of zones at a time, each page with the stored
+   * states of its hostnames, so 100,000 hostnames are never all held at once.
+   */
+  const forEachEvaluationPage = async (
+    run: AssembledRun,
+    retained: ReadonlyMap<string, HostnameAlertState>,
+    refusedZoneIds: ReadonlySet<string>,
+    handle: (page: EvaluatedHostname[], states: ReadonlyMap<string, HostnameAlertState>) => Promise<void>,
+  ): Promise<void> => {
+    for await (const results of resultPagesOf(run)) {
+      const page = evaluationsOf(results, retained, refusedZoneIds);
+      if (page.length > 0) await handle(page, await store.loadMany(page));
+    }
   };
 
   return {
@@ -406,13 +431,19 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         return zone === undefined ? undefined : (router.zoneOwnerOf(zone)?.name ?? null);
       };
       const hasChannel = (route: string | null) => deliveryOf(route).channel !== null;
-      const states = await store.loadAll();
+      // Only the stored states needed beside the page being evaluated: open per-hostname episodes
+      // (written before grouping, or in per-hostname mode) and those of zones that could not be
+      // listed (their hostnames are known from them). The rest are read with their page.
+      const failedZoneIds = new Set(
+        run.results.flatMap((result) => (result.failure ? [result.zone.id] : [])),
+      );
+      const states = await store.loadWhere(
+        (state) => state.episode !== null || failedZoneIds.has(state.zoneId),
+      );
       const accountAccess = accountAccessOf(run);
       const refusedZoneIds = new Set(
         accountAccess.flatMap((reading) => reading.refusedZones.map((zone) => zone.id)),
       );
-      const evaluations = evaluationsFromRun(run, states, refusedZoneIds);
-      summary.hostnames = evaluations.length;
       const refusedZoneOwners = blindOwnersOfRefusedZones(run, states, refusedZoneIds);
       const refusedOwnersByName = new Map(
         accountAccess.flatMap((reading) =>
@@ -460,7 +491,6 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         }
       };
 
-      const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
       if (grouped) {
         const stored = await store.loadGroups();
         // Routes changed since the episode opened: its new owner's group takes it over first.
@@ -478,9 +508,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           if (move.adoption !== null && (await adoptGroup(move.adoption, groups)))
             movedHere.add(move.adoption.id);
         }
-        const { observations, hostnameUpdates } = observeGroups({
-          evaluations,
-          hostnameStates: states,
+        const observer = createGroupObserver({
           groups,
           cannotCheckAfterEvaluations: config.alerts.cannotCheckAfterEvaluations,
           routeOf: (zoneId, hostname) => ownerOf(zoneId, hostname) ?? null,
@@ -501,9 +529,20 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
               }
             : {}),
         });
-        // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
-        await store.saveManyIfUnchanged(hostnameUpdates);
+        // Per-hostname threads written before grouping: the upgrade below needs what is seen of them.
         const legacy = [...states.values()].filter((state) => state.episode !== null);
+        const legacyFields = new Set(legacy.map((state) => alertStateKey(state.zoneId, state.hostname)));
+        const legacyEvaluations = new Map<string, AlertEvaluation>();
+        await forEachEvaluationPage(run, states, refusedZoneIds, async (page, pageStates) => {
+          summary.hostnames += page.length;
+          // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
+          await store.saveManyIfUnchanged(observer.add(page, pageStates));
+          for (const { zoneId, hostname, evaluation } of page) {
+            const field = alertStateKey(zoneId, hostname);
+            if (legacyFields.has(field)) legacyEvaluations.set(field, evaluation);
+          }
+        });
+        const observations = observer.finish();
         const migration =
           legacy.length === 0
             ? null
@@ -511,9 +550,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
                 legacy,
                 observations,
                 groups,
-                evaluations: new Map(
-                  evaluations.map((entry) => [alertStateKey(entry.zoneId, entry.hostname), entry.evaluation]),
-                ),
+                evaluations: legacyEvaluations,
                 context: contextAt(now),
               });
         for (const adoption of migration?.adoptions ?? []) await adoptGroup(adoption, groups);
@@ -592,23 +629,27 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           }
         }
       } else {
-        for (const { zoneId, hostname, evaluation } of evaluations) {
-          const route = ownerOf(zoneId, hostname) ?? null;
-          // Alert threads are off for its owner. A thread opened in another channel before the
-          // routes changed stays there: `channel` only says where new parents go.
-          if (!hasChannel(route)) continue;
-          const stored = states.get(alertStateKey(zoneId, hostname)) ?? null;
-          const previous = stored ?? initialAlertState(zoneId, hostname);
-          const decide = (state: HostnameAlertState) =>
-            decideAlertTransition(state, evaluation, contextAt(now, {}, route));
-          const transition = decide(previous);
-          if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname, route), decide);
-          // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
-          else if (alertStateChanged(previous, transition.next))
-            quietUpdates.push({ previous: stored, next: transition.next });
-        }
+        await forEachEvaluationPage(run, states, refusedZoneIds, async (page, pageStates) => {
+          summary.hostnames += page.length;
+          const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
+          for (const { zoneId, hostname, evaluation } of page) {
+            const route = ownerOf(zoneId, hostname) ?? null;
+            // Alert threads are off for its owner. A thread opened in another channel before the
+            // routes changed stays there: `channel` only says where new parents go.
+            if (!hasChannel(route)) continue;
+            const stored = pageStates.get(alertStateKey(zoneId, hostname)) ?? null;
+            const previous = stored ?? initialAlertState(zoneId, hostname);
+            const decide = (state: HostnameAlertState) =>
+              decideAlertTransition(state, evaluation, contextAt(now, {}, route));
+            const transition = decide(previous);
+            if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname, route), decide);
+            // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
+            else if (alertStateChanged(previous, transition.next))
+              quietUpdates.push({ previous: stored, next: transition.next });
+          }
+          await store.saveManyIfUnchanged(quietUpdates);
+        });
       }
-      await store.saveManyIfUnchanged(quietUpdates);
       log.info(summary, 'alert evaluation done');
       if (summary.failed > 0) throw new AlertDeliveryError(summary.failed);
       return summary;
@@ -647,9 +688,9 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
       for (const group of (await store.loadGroups()).values()) {
         if (gone.has(group.zoneId) && open(group.episode)) await end(groupThread(group), group.zoneId);
       }
-      for (const state of (await store.loadAll()).values()) {
-        if (gone.has(state.zoneId) && open(state.episode))
-          await end(hostnameThread(state.zoneId, state.hostname), state.zoneId);
+      const ofGoneZones = await store.loadWhere((state) => gone.has(state.zoneId) && open(state.episode));
+      for (const state of ofGoneZones.values()) {
+        await end(hostnameThread(state.zoneId, state.hostname), state.zoneId);
       }
       return zoneIds.filter((zoneId) => !unfinished.has(zoneId));
     },

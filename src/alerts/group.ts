@@ -432,14 +432,46 @@ function byHostname<T extends { hostname: string }>(entries: Iterable<T>): T[] {
  * // one certificate expiring for 30 hostnames → one observation with 30 hostnames
  */
 export function observeGroups(input: GroupingInput): GroupingResult {
+  const { evaluations, hostnameStates, ...rest } = input;
+  const observer = createGroupObserver(rest);
+  const hostnameUpdates = observer.add(evaluations, hostnameStates);
+  return { observations: observer.finish(), hostnameUpdates };
+}
+
+/** What the observer needs before the first hostname: everything but the evaluations and their states. */
+export type GroupObserverInput = Omit<GroupingInput, 'evaluations' | 'hostnameStates'>;
+
+/** Sees an evaluation's hostnames a page at a time (`add`), then every group at once (`finish`). */
+export interface GroupObserver {
+  /**
+   * Classifies one page of evaluated hostnames, given their stored states (keyed by
+   * `alertStateKey`; a hostname without one has none yet), and returns the page's bookkeeping that
+   * changed. Only the hostnames of problems, and those of open groups, are kept past the call.
+   */
+  add(
+    evaluations: GroupingInput['evaluations'],
+    hostnameStates: ReadonlyMap<string, HostnameAlertState>,
+  ): GroupingResult['hostnameUpdates'];
+  /** Every group with members now, and every open group (possibly with none left). */
+  finish(): Map<string, GroupObservation>;
+}
+
+/**
+ * `observeGroups` a page at a time, so an evaluation of 100,000 hostnames holds one page of them
+ * and its problems rather than every hostname's check at once.
+ */
+export function createGroupObserver(input: GroupObserverInput): GroupObserver {
   const openGroups = [...input.groups.values()].filter(
     (group) => group.episode !== null && group.episode.resolvedAt === null && group.episode.group !== null,
   );
   const openProblemsOf = new Map<string, Map<string, string>>();
   const lastKeyOf = new Map<string, string>();
+  /** Hostnames an open group lists: what is seen of them now decides whether they moved or left. */
+  const covered = new Set<string>();
   for (const group of openGroups) {
     for (const hostname of group.episode?.group?.hostnames ?? []) {
       const field = alertStateKey(group.zoneId, hostname);
+      covered.add(field);
       if (group.key.certificateKey !== null && group.key.certificateKey !== 'none')
         lastKeyOf.set(field, group.key.certificateKey);
       if (group.key.kind !== 'association' || group.key.problem === null) continue;
@@ -451,46 +483,58 @@ export function observeGroups(input: GroupingInput): GroupingResult {
 
   const members = new Map<string, { key: GroupKey; facts: Map<string, MemberFacts> }>();
   const seen = new Map<string, AlertEvaluation>();
-  const hostnameUpdates: GroupingResult['hostnameUpdates'] = [];
-  for (const { zoneId, hostname, evaluation } of input.evaluations) {
-    const field = alertStateKey(zoneId, hostname);
-    seen.set(field, evaluation);
-    const stored = input.hostnameStates.get(field) ?? null;
-    const previous = stored ?? initialAlertState(zoneId, hostname);
-    const observation = evaluation.observation;
-    const failures = observation.kind === 'unreachable' ? previous.consecutiveCheckFailures + 1 : 0;
-    const seenSwitch = observation.kind === 'association' ? observation.association.aopSwitch : 'unreported';
-    const next: HostnameAlertState = {
-      ...previous,
-      consecutiveCheckFailures: failures,
-      lastSeenSwitch: seenSwitch === 'unreported' ? previous.lastSeenSwitch : seenSwitch,
-    };
-    if (
-      next.consecutiveCheckFailures !== previous.consecutiveCheckFailures ||
-      next.lastSeenSwitch !== previous.lastSeenSwitch ||
-      stored === null
-    ) {
-      hostnameUpdates.push({ previous: stored, next });
+  const add: GroupObserver['add'] = (evaluations, hostnameStates) => {
+    const hostnameUpdates: GroupingResult['hostnameUpdates'] = [];
+    for (const { zoneId, hostname, evaluation } of evaluations) {
+      const field = alertStateKey(zoneId, hostname);
+      if (covered.has(field)) seen.set(field, evaluation);
+      const stored = hostnameStates.get(field) ?? null;
+      const previous = stored ?? initialAlertState(zoneId, hostname);
+      const observation = evaluation.observation;
+      const failures = observation.kind === 'unreachable' ? previous.consecutiveCheckFailures + 1 : 0;
+      const seenSwitch =
+        observation.kind === 'association' ? observation.association.aopSwitch : 'unreported';
+      const next: HostnameAlertState = {
+        ...previous,
+        consecutiveCheckFailures: failures,
+        lastSeenSwitch: seenSwitch === 'unreported' ? previous.lastSeenSwitch : seenSwitch,
+      };
+      if (
+        next.consecutiveCheckFailures !== previous.consecutiveCheckFailures ||
+        next.lastSeenSwitch !== previous.lastSeenSwitch ||
+        stored === null
+      ) {
+        hostnameUpdates.push({ previous: stored, next });
+      }
+      const contributions = classifyHostname({
+        zoneId,
+        hostname,
+        evaluation,
+        previous,
+        failures,
+        openAssociationProblems: openProblemsOf.get(field) ?? new Map(),
+        lastKnownCertificateKey: lastKeyOf.get(field) ?? null,
+        cannotCheckAfterEvaluations: input.cannotCheckAfterEvaluations,
+        route: input.routeOf?.(zoneId, hostname) ?? null,
+      });
+      for (const { key, facts } of contributions) {
+        const id = groupIdOf(key);
+        const entry = members.get(id) ?? { key, facts: new Map<string, MemberFacts>() };
+        entry.facts.set(hostname, facts);
+        members.set(id, entry);
+      }
     }
-    const contributions = classifyHostname({
-      zoneId,
-      hostname,
-      evaluation,
-      previous,
-      failures,
-      openAssociationProblems: openProblemsOf.get(field) ?? new Map(),
-      lastKnownCertificateKey: lastKeyOf.get(field) ?? null,
-      cannotCheckAfterEvaluations: input.cannotCheckAfterEvaluations,
-      route: input.routeOf?.(zoneId, hostname) ?? null,
-    });
-    for (const { key, facts } of contributions) {
-      const id = groupIdOf(key);
-      const entry = members.get(id) ?? { key, facts: new Map<string, MemberFacts>() };
-      entry.facts.set(hostname, facts);
-      members.set(id, entry);
-    }
-  }
+    return hostnameUpdates;
+  };
+  return { add, finish: () => finishObservations(input, openGroups, members, seen) };
+}
 
+function finishObservations(
+  input: GroupObserverInput,
+  openGroups: readonly GroupAlertState[],
+  members: ReadonlyMap<string, { key: GroupKey; facts: Map<string, MemberFacts> }>,
+  seen: ReadonlyMap<string, AlertEvaluation>,
+): Map<string, GroupObservation> {
   const openIds = new Set(openGroups.map((group) => group.id));
   const observations = new Map<string, GroupObservation>();
   for (const [id, entry] of members) {
@@ -557,7 +601,7 @@ export function observeGroups(input: GroupingInput): GroupingResult {
   if (input.hostnameCertificates !== undefined && input.now !== undefined)
     observeRenewals(input.hostnameCertificates, input.groups, observations, input.now);
   observeAccountAccess(input.accountAccess ?? [], input.groups, observations, input.accountZoneOwnersOf);
-  return { observations, hostnameUpdates };
+  return observations;
 }
 
 /**

@@ -22,6 +22,16 @@ export type EpisodeOwner =
 
 export interface AlertStore {
   loadAll(): Promise<Map<string, HostnameAlertState>>;
+  /**
+   * The stored states that `keep` accepts, read a slice of the hash at a time: an evaluation of a
+   * large inventory needs only a few of them at once (open per-hostname episodes, the zones that
+   * could not be checked), not 100,000 parsed states.
+   */
+  loadWhere(keep: (state: HostnameAlertState) => boolean): Promise<Map<string, HostnameAlertState>>;
+  /** The states of these hostnames (keyed by `alertStateKey`); a hostname without one is left out. */
+  loadMany(
+    hostnames: readonly { zoneId: string; hostname: string }[],
+  ): Promise<Map<string, HostnameAlertState>>;
   load(zoneId: string, hostname: string): Promise<HostnameAlertState | null>;
   /** Persists one state and indexes its episode so a button click can find it. */
   save(state: HostnameAlertState): Promise<void>;
@@ -80,6 +90,9 @@ end
 return written
 `;
 
+/** States read per HSCAN or HMGET call. */
+const STATE_SCAN_COUNT = 1_000;
+
 /** States written per script call (four arguments each). */
 const COMPARE_AND_SET_CHUNK = 500;
 
@@ -133,6 +146,35 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
       for (const [field, json] of Object.entries(all)) {
         const state = parse(field, json);
         if (state) states.set(field, state);
+      }
+      return states;
+    },
+    async loadWhere(keep) {
+      const kept = new Map<string, HostnameAlertState>();
+      let cursor = '0';
+      do {
+        const [next, flat] = await redis.hscan(keys.alertStates, cursor, 'COUNT', STATE_SCAN_COUNT);
+        cursor = next;
+        for (let index = 0; index + 1 < flat.length; index += 2) {
+          const field = flat[index] as string;
+          const state = parse(field, flat[index + 1] as string);
+          if (state && keep(state)) kept.set(field, state);
+        }
+      } while (cursor !== '0');
+      return kept;
+    },
+    async loadMany(hostnames) {
+      const states = new Map<string, HostnameAlertState>();
+      for (let start = 0; start < hostnames.length; start += STATE_SCAN_COUNT) {
+        const fields = hostnames
+          .slice(start, start + STATE_SCAN_COUNT)
+          .map(({ zoneId, hostname }) => alertStateKey(zoneId, hostname));
+        const values = await redis.hmget(keys.alertStates, ...fields);
+        values.forEach((json, index) => {
+          const field = fields[index] as string;
+          const state = json === null ? null : parse(field, json);
+          if (state) states.set(field, state);
+        });
       }
       return states;
     },

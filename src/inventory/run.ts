@@ -44,8 +44,29 @@ export interface RunAttempt {
 /** What the step after the zone checks receives: every zone's result, failed zones included. */
 export interface AssembledRun {
   payload: RunPayload;
+  /** Every zone's result; without hostname checks when `readResultPages` is given. */
   results: ZoneCheckResult[];
   attempt: RunAttempt;
+  /**
+   * The same results with their hostname checks, read again a page of zones at a time. An alert
+   * evaluation of 100,000 hostnames then holds one page of checks at once instead of all of them
+   * (`results` holds the zone-level readings it needs throughout). Absent: `results` has the checks.
+   */
+  readResultPages?: () => AsyncIterable<ZoneCheckResult[]>;
+}
+
+/**
+ * The run's results with their hostname checks, a page of zones at a time.
+ *
+ * @example for await (const page of resultPagesOf(run)) evaluate(page)
+ */
+export async function* resultPagesOf(run: AssembledRun, pageZones = 50): AsyncIterable<ZoneCheckResult[]> {
+  if (run.readResultPages) {
+    yield* run.readResultPages();
+    return;
+  }
+  for (let start = 0; start < run.results.length; start += pageZones)
+    yield run.results.slice(start, start + pageZones);
 }
 
 /**

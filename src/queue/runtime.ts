@@ -388,20 +388,40 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
     // so every process reports the same, current values (src/observability/hostname-gauges.ts).
   };
 
-  const collect = async (job: Job<AssemblePayload>): Promise<ZoneCheckResult[]> => {
-    const failures = await job.getIgnoredChildrenFailures();
-    const byZone = new Map<string, ZoneCheckResult>();
+  /** The zone checks' results, a page of zones at a time, each zone once and only the run's planned zones. */
+  async function* readResults(job: Job<AssemblePayload>): AsyncIterable<ZoneCheckResult[]> {
+    const planned = new Set(job.data.plans.map((plan) => plan.zone.id));
+    const read = new Set<string>();
     // A page of zones at a time: the results of 1,000 zones of 100 hostnames are one 150 MB reply
     // when read at once, held as a buffer, as strings and parsed, all at the same time.
     let cursor = 0;
     do {
       const page = await job.getDependencies({ processed: { cursor, count: COLLECT_PAGE_ZONES } });
+      const results: ZoneCheckResult[] = [];
       for (const value of Object.values(page.processed ?? {})) {
         const result = reviveZoneCheck(value);
-        byZone.set(result.zone.id, result);
+        if (!planned.has(result.zone.id) || read.has(result.zone.id)) continue;
+        read.add(result.zone.id);
+        results.push(result);
       }
+      yield results;
       cursor = page.nextProcessedCursor ?? 0;
     } while (cursor !== 0);
+  }
+
+  /**
+   * Every planned zone's result, a zone whose check gave up reported as not checked. `withChecks`
+   * false leaves each zone's hostname checks out (an alert run reads them again page by page).
+   */
+  const collect = async (
+    job: Job<AssemblePayload>,
+    { withChecks }: { withChecks: boolean },
+  ): Promise<ZoneCheckResult[]> => {
+    const failures = await job.getIgnoredChildrenFailures();
+    const byZone = new Map<string, ZoneCheckResult>();
+    for await (const page of readResults(job)) {
+      for (const result of page) byZone.set(result.zone.id, withChecks ? result : { ...result, checks: [] });
+    }
     const failureFor = (zoneId: string) =>
       Object.entries(failures).find(([key]) => key.endsWith(safeJobId('zone', job.data.slotId, zoneId)))?.[1];
     return job.data.plans.map((plan) => {
@@ -422,6 +442,18 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
       };
     });
   };
+
+  /** The collected results again, with their checks, a page at a time (the zones that gave up last). */
+  const resultPagesOf = (job: Job<AssemblePayload>, collected: readonly ZoneCheckResult[]) =>
+    async function* (): AsyncIterable<ZoneCheckResult[]> {
+      const read = new Set<string>();
+      for await (const page of readResults(job)) {
+        for (const result of page) read.add(result.zone.id);
+        yield page;
+      }
+      const rest = collected.filter((result) => !read.has(result.zone.id));
+      if (rest.length > 0) yield rest;
+    };
 
   /**
    * A slot that fires while the schedule's previous run is still going is not started beside it
@@ -483,7 +515,10 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
 
   const assemble = async (job: Job<AssemblePayload>) => {
     const startedMs = Date.now();
-    const results = await collect(job);
+    // An alert evaluation looks at every hostname: it reads them a page at a time rather than
+    // holding 100,000 checks at once. A digest is handed only problems and counts (digest-handoff).
+    const paged = job.data.purpose === 'alerts';
+    const results = await collect(job, { withChecks: !paged });
     const run: AssembledRun = {
       payload: job.data,
       results,
@@ -492,6 +527,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         attemptsMade: job.attemptsMade,
         attemptsAllowed: job.opts.attempts ?? 1,
       },
+      ...(paged ? { readResultPages: resultPagesOf(job, results) } : {}),
     };
     if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
     else await options.onAlertsAssembled(run);

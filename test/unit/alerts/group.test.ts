@@ -3,6 +3,7 @@ import type { HostnameAlertState } from '../../../src/alerts/episode.js';
 import {
   accountScopeZoneId,
   blindZoneOwners,
+  createGroupObserver,
   decideGroupTransition,
   type GroupAlertState,
   groupIdOf,
@@ -31,6 +32,7 @@ import {
   SERIAL,
   statusReason,
   TIME_ZONE,
+  unreachable,
   whenDaysLeft,
   ZONE_ID,
 } from './builders.js';
@@ -269,6 +271,36 @@ describe('grouped episodes', () => {
       [CERT]: ['post_reply:snooze_summary', 'update_parent'],
     });
     expect(texts[0]).not.toContain('<!subteam');
+  });
+});
+
+describe('observing an evaluation a page at a time', () => {
+  it('gives the same observations and bookkeeping as observing every hostname at once', () => {
+    // An open episode on the old certificate, then two of its hostnames move and one goes blind.
+    const state = world();
+    step(state, whenDaysLeft(29), onOld);
+    const now = whenDaysLeft(20);
+    const observe: Observed = (hostname, at) =>
+      hostname === 'c.example.com'
+        ? unreachable()
+        : movedTo(['a.example.com', 'b.example.com'])(hostname, at);
+    const evaluations = [...HOSTS, 'e.example.com'].map((hostname) => ({
+      zoneId: ZONE_ID,
+      hostname,
+      evaluation: observe(hostname, now),
+    }));
+    const common = { groups: state.groups, cannotCheckAfterEvaluations: 3 };
+    const whole = observeGroups({ ...common, evaluations, hostnameStates: state.hostnames });
+    const observer = createGroupObserver(common);
+    const updates = [
+      ...observer.add(evaluations.slice(0, 2), state.hostnames),
+      ...observer.add(evaluations.slice(2), state.hostnames),
+    ];
+    expect(observer.finish()).toEqual(whole.observations);
+    expect(updates).toEqual(whole.hostnameUpdates);
+    const group = whole.observations.get(CERTIFICATE_GROUP);
+    expect(group?.moved.map((entry) => entry.hostname)).toEqual(['a.example.com', 'b.example.com']);
+    expect(group?.hostnames).toContain('c.example.com');
   });
 });
 
