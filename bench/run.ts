@@ -39,6 +39,7 @@ import {
   type ScenarioReport,
 } from './lib/report.js';
 import { killAllChildren, startChild, useCompiledChildren } from './lib/rpc.js';
+import { startHeapFlags } from './lib/start-flags.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 const REPO_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -173,6 +174,12 @@ async function main(): Promise<number> {
   }
   redis.disconnect();
 
+  const heapFlags = startHeapFlags(REPO_ROOT);
+  // V8 sizes its heap from the host's memory unless told: the bot is measured as it is deployed.
+  const heapFlagsNote =
+    heapFlags.length === 0
+      ? ''
+      : ` and with its heap flag${heapFlags.length > 1 ? 's' : ''} (\`${heapFlags.join(' ')}\`; the bare Bolt app gets the same)`;
   const markdown = renderBenchmarks({
     machine,
     loadAverage: { start: loadAtStart, end: os.loadavg() },
@@ -183,7 +190,8 @@ async function main(): Promise<number> {
       `Each app under test runs in a process of its own (${
         useTsx
           ? 'under tsx, because BENCH_TSX=1 was set: its RSS includes about 60 MB of tsx loader'
-          : 'as plain JavaScript, transpiled from the sources at the start of the run, as `npm start` runs it'
+          : 'as plain JavaScript, transpiled from the sources at the start of the run, as `npm start` runs it' +
+            heapFlagsNote
       }), the load generator in another and the local Cloudflare and Slack servers in a third, all on 127.0.0.1; a ` +
         "process's peak RSS is its own and no side's work runs on another side's event loop.",
       'Latencies are percentiles of many samples; counts, times and memory are the median of several runs, each ' +

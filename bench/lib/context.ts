@@ -9,7 +9,8 @@ import type { FakesHandlers } from '../children/fakes.js';
 import { BENCH_SIGNING_SECRET } from './constants.js';
 import { benchPrefix, deleteKeysWithPrefix } from './redis.js';
 import type { ScenarioReport } from './report.js';
-import { type ChildHandle, startChild } from './rpc.js';
+import { type ChildHandle, REPO_ROOT, startChild } from './rpc.js';
+import { startHeapFlags } from './start-flags.js';
 
 export interface BenchContext {
   redisUrl: string;
@@ -61,10 +62,14 @@ export async function startBot(
     /** Another process's prefix, to join its queues and rate limit; a fresh one by default. */
     prefix?: string;
     role?: 'all' | 'web' | 'worker';
+    /** Start node as it starts by default instead of with `npm start`'s heap flags (for comparison). */
+    nodeDefaultHeap?: boolean;
   },
 ): Promise<RunningBot> {
   const prefix = options.prefix ?? benchPrefix(options.label);
-  const handle = await startChild<BotHandlers>('bot');
+  const handle = await startChild<BotHandlers>('bot', {
+    nodeFlags: options.nodeDefaultHeap ? [] : startHeapFlags(REPO_ROOT),
+  });
   try {
     const { port } = await handle.call('start', {
       cloudflareBaseUrl: options.cloudflareBaseUrl,
@@ -97,7 +102,8 @@ export interface RunningBareBolt {
 }
 
 export async function startBareBolt(options: { slackApiUrl: string }): Promise<RunningBareBolt> {
-  const handle = await startChild<BareBoltHandlers>('bare-bolt');
+  // The same runtime as the bot, so the comparison is of what each does per request.
+  const handle = await startChild<BareBoltHandlers>('bare-bolt', { nodeFlags: startHeapFlags(REPO_ROOT) });
   const { port } = await handle.call('start', {
     signingSecret: BENCH_SIGNING_SECRET,
     slackApiUrl: options.slackApiUrl,

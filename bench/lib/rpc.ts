@@ -129,7 +129,7 @@ export interface ChildHandle<H extends RpcHandlers> {
   stop(graceMs?: number): Promise<void>;
 }
 
-const REPO_ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+export const REPO_ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 const live = new Set<ChildProcess>();
 /** Where compiled children live (see compile.ts); null runs the TypeScript sources under tsx. */
 let compiledRoot: string | null = null;
@@ -154,13 +154,20 @@ export function killAllChildren(): void {
  */
 export async function startChild<H extends RpcHandlers>(
   name: string,
-  options: { readyTimeoutMs?: number } = {},
+  options: {
+    readyTimeoutMs?: number;
+    /** Node flags the process starts with (an app under test gets those of `npm start`). */
+    nodeFlags?: readonly string[];
+  } = {},
 ): Promise<ChildHandle<H>> {
   const script = compiledRoot
     ? path.join(compiledRoot, 'bench', 'children', `${name}.js`)
     : path.join(REPO_ROOT, 'bench', 'children', `${name}.ts`);
   // BENCH_CHILD_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is for investigating a figure.
-  const extra = process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+  const extra = [
+    ...(options.nodeFlags ?? []),
+    ...(process.env.BENCH_CHILD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = fork(script, [], {
     cwd: REPO_ROOT,
     execArgv: compiledRoot ? extra : ['--import', 'tsx', ...extra],

@@ -93,6 +93,7 @@ async function runDigestOnce(
   context: BenchContext,
   hostnames: number,
   shape: DigestShape,
+  nodeDefaultHeap: boolean,
 ): Promise<DigestRun> {
   const { fakes } = context;
   const { baseUrl, apiUrl, zones } = await startSeededFakes(context, shape, { hostnames });
@@ -100,6 +101,7 @@ async function runDigestOnce(
     shape.limit.requests === CLOUDFLARE_LIMIT.requests && shape.limit.windowMs === CLOUDFLARE_LIMIT.windowMs;
   const bot = await startBot(context, {
     label: `digest${hostnames}`,
+    nodeDefaultHeap,
     cloudflareBaseUrl: baseUrl,
     slackApiUrl: apiUrl,
     // Zones without a hostname list: every association is discovered from the bulk list, as a
@@ -157,12 +159,14 @@ export function digestRuns(
   hostnames: number,
   runs: number,
   shape: DigestShape = REAL_LIMIT_SHAPE,
+  /** Start the bot without `npm start`'s heap flags, as node sizes its heap by default (for comparison). */
+  { nodeDefaultHeap = false }: { nodeDefaultHeap?: boolean } = {},
 ): Promise<DigestRun[]> {
   const shapeKey = `${shape.zones}:${shape.limit.requests}/${shape.limit.windowMs}`;
-  return context.memo(`digest:${hostnames}:${runs}:${shapeKey}`, async () => {
+  return context.memo(`digest:${hostnames}:${runs}:${shapeKey}:${nodeDefaultHeap}`, async () => {
     const results: DigestRun[] = [];
     for (let index = 0; index < runs; index += 1) {
-      const run = await runDigestOnce(context, hostnames, shape);
+      const run = await runDigestOnce(context, hostnames, shape, nodeDefaultHeap);
       context.log(
         `digest ${hostnames.toLocaleString('en-US')} hostnames in ${shape.zones} zones, run ${index + 1}/${runs}: ${run.requests} requests, ` +
           `${(run.durationMs / 1000).toFixed(1)} s, max RSS ${(run.maxRssBytes / 1048576).toFixed(0)} MB, ${run.posted} messages`,

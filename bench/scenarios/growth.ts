@@ -2,8 +2,11 @@
  * 5. Growth: the digest at 1,000, 10,000 and 100,000 hostnames in 100 zones, each run in a fresh
  * process so that each size's peak memory is its own.
  */
+import os from 'node:os';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import type { ScenarioReport } from '../lib/report.js';
+import { REPO_ROOT } from '../lib/rpc.js';
+import { startHeapFlags } from '../lib/start-flags.js';
 import { formatCount, formatMegabytes, formatRatio, formatSeconds, median } from '../lib/stats.js';
 import { digestSize } from './digest.js';
 import { DIGEST_ZONES, type DigestRun, digestRuns, requestBudget } from './digest-runs.js';
@@ -64,6 +67,12 @@ export const growthScenario: Scenario = {
       figures.push(figuresOf(hostnames, await digestRuns(context, hostnames, runsOf(hostnames))));
     }
     const [small, medium, large] = figures as [SizeFigures, SizeFigures, SizeFigures];
+    // The largest size once more with the heap node picks by itself on this host, for comparison.
+    const defaultHeap = figuresOf(
+      large.hostnames,
+      await digestRuns(context, large.hostnames, 1, undefined, { nodeDefaultHeap: true }),
+    );
+    const heapFlags = startHeapFlags(REPO_ROOT);
     const firstStep = megabytesPerThousand(small, medium);
     const secondStep = megabytesPerThousand(medium, large);
     const overall = megabytesPerThousand(small, large);
@@ -108,6 +117,12 @@ export const growthScenario: Scenario = {
           measure: `Peak RSS during the ${formatCount(large.hostnames)}-hostname digest (${formatCount(large.hostnames / DIGEST_ZONES)} hostnames a zone)`,
           figure: formatMegabytes(large.peakRssBytes),
           target: `${formatMegabytes(MAX_RSS_BYTES)} is scenario 7's target (100 hostnames a zone)`,
+          verdict: 'info',
+        },
+        {
+          measure: `Peak RSS during the ${formatCount(large.hostnames)}-hostname digest without \`${heapFlags.join(' ')}\` (node's default heap on this ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB host), one run`,
+          figure: formatMegabytes(defaultHeap.peakRssBytes),
+          target: '',
           verdict: 'info',
         },
         {

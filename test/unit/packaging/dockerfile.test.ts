@@ -98,8 +98,12 @@ describe('Dockerfile', () => {
     );
   });
 
-  it('starts the compiled entry point with source maps, in /app where the config is mounted', () => {
-    expect(argsOf(runtimeStage, 'CMD')).toEqual(['["node", "--enable-source-maps", "dist/main.js"]']);
+  it('starts the compiled entry point with source maps and the heap `npm start` gives, in /app where the config is mounted', () => {
+    expect(argsOf(runtimeStage, 'CMD')).toEqual([
+      '["node", "--max-old-space-size=512", "--enable-source-maps", "dist/main.js"]',
+    ]);
+    const manifest = JSON.parse(readRepoFile('package.json')) as { scripts: { start: string } };
+    expect(manifest.scripts.start.split(' ')).toContain('--max-old-space-size=512');
     expect(argsOf(runtimeStage, 'WORKDIR')).toEqual(['/app']);
     expect(argsOf(runtimeStage, 'EXPOSE')).toEqual(['3000']);
   });
