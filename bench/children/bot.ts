@@ -22,7 +22,6 @@ interface LogLine {
 type LogWaiter = { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void };
 
 let service: AopStatus | null = null;
-let servicePort = 0;
 const waiters = new Set<LogWaiter>();
 /** Warnings and errors the app logged, for the report when something goes wrong. */
 const problems: string[] = [];
@@ -98,6 +97,33 @@ function startMemorySampler(intervalMs: number) {
   };
 }
 
+/** RSS and heap before a read, and their peaks during it (sampled every 5 ms). */
+function startReadSampler() {
+  const baseline = process.memoryUsage();
+  let peakRssBytes = baseline.rss;
+  let peakHeapUsedBytes = baseline.heapUsed;
+  const sample = () => {
+    const now = process.memoryUsage();
+    peakRssBytes = Math.max(peakRssBytes, now.rss);
+    peakHeapUsedBytes = Math.max(peakHeapUsedBytes, now.heapUsed);
+  };
+  const timer = setInterval(sample, 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return {
+        baselineRssBytes: baseline.rss,
+        peakRssBytes,
+        baselineHeapUsedBytes: baseline.heapUsed,
+        peakHeapUsedBytes,
+      };
+    },
+  };
+}
+
+let readSampler: ReturnType<typeof startReadSampler> | null = null;
+
 const handlers = {
   async start(params: {
     cloudflareBaseUrl: string;
@@ -134,7 +160,6 @@ const handlers = {
       logger: createLogger({ level: result.config.logLevel, destination }),
     });
     const { port } = await service.start();
-    servicePort = port;
     return { port, rssBytes: process.memoryUsage.rss() };
   },
 
@@ -278,21 +303,13 @@ const handlers = {
   },
 
   /**
-   * One read of the stored zone checks, as each reader does it: every stored check
-   * (`queues.readSnapshots`, what `list` reads), a `GET /metrics` scrape of this process (its
-   * per-hostname series counted), or the App Home overview. Times it and samples RSS and heap
-   * every 5 ms meanwhile.
+   * One read of the stored zone checks in this process: every stored check
+   * (`queues.readSnapshots`, what `list` reads) or the App Home overview. Timed, with RSS and heap
+   * sampled every 5 ms meanwhile.
    */
-  async readStoredState(params: { reader: 'snapshots' | 'scrape' | 'home' }) {
+  async readStoredState(params: { reader: 'snapshots' | 'home' }) {
     const app = requireService();
-    const baseline = process.memoryUsage();
-    let peakRssBytes = baseline.rss;
-    let peakHeapUsedBytes = baseline.heapUsed;
-    const timer = setInterval(() => {
-      const now = process.memoryUsage();
-      peakRssBytes = Math.max(peakRssBytes, now.rss);
-      peakHeapUsedBytes = Math.max(peakHeapUsedBytes, now.heapUsed);
-    }, 5);
+    const sampler = startReadSampler();
     const startedMs = performance.now();
     let found: Record<string, number>;
     try {
@@ -302,38 +319,31 @@ const handlers = {
           zones: snapshots.length,
           hostnames: snapshots.reduce((total, snapshot) => total + snapshot.checks.length, 0),
         };
-      } else if (params.reader === 'home') {
+      } else {
         const overview = await app.home.overview(null);
         found = {
           zones: overview.zonesTotal - overview.zonesNotChecked.length,
           hostnames: Object.values(overview.hostnames).reduce((total, count) => total + count, 0),
         };
-      } else {
-        const response = await fetch(`http://127.0.0.1:${servicePort}/metrics`);
-        const text = await response.text();
-        if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
-        let expirySeries = 0;
-        let severitySeries = 0;
-        for (const line of text.split('\n')) {
-          if (!line.includes('level="hostname"')) continue;
-          if (line.startsWith('aop_certificate_expiry_timestamp_seconds{')) expirySeries += 1;
-          else if (line.startsWith('aop_hostname_severity{')) severitySeries += 1;
-        }
-        found = { expirySeries, severitySeries, bytes: Buffer.byteLength(text) };
       }
-    } finally {
-      clearInterval(timer);
+    } catch (error) {
+      sampler.stop();
+      throw error;
     }
-    const durationMs = performance.now() - startedMs;
-    const after = process.memoryUsage();
-    return {
-      durationMs,
-      found,
-      baselineRssBytes: baseline.rss,
-      peakRssBytes: Math.max(peakRssBytes, after.rss),
-      baselineHeapUsedBytes: baseline.heapUsed,
-      peakHeapUsedBytes: Math.max(peakHeapUsedBytes, after.heapUsed),
-    };
+    return { durationMs: performance.now() - startedMs, found, ...sampler.stop() };
+  },
+
+  /** Starts sampling RSS and heap every 5 ms, for a request the benchmark sends from outside (a scrape). */
+  async startReadSampling(_params: Record<string, never>) {
+    readSampler = startReadSampler();
+    return null;
+  },
+
+  async stopReadSampling(_params: Record<string, never>) {
+    if (!readSampler) throw new Error('startReadSampling first');
+    const figures = readSampler.stop();
+    readSampler = null;
+    return figures;
   },
 
   async memory(_params: Record<string, never>) {
