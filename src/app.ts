@@ -34,10 +34,11 @@ import { buildZonePlans } from './inventory/plan.js';
 import { routeNameOf, routerFromConfig, thresholdsFor, zoneThresholdsFor } from './inventory/routing.js';
 import { createWatchStore } from './inventory/watch-store.js';
 import { checkZone, mapWithConcurrency, type ZonePlan } from './inventory/zone-check.js';
+import type { ZoneGaugeRows } from './inventory/zone-summary.js';
 import { createLookupService } from './lookup/lookup-service.js';
 import { createZoneResolver } from './lookup/zone-resolver.js';
 import { exportBudgetGauges } from './observability/budget-gauges.js';
-import { exportHostnameGauges } from './observability/hostname-gauges.js';
+import { type CertificateGaugeLabels, certificateGaugeExposition } from './observability/hostname-gauges.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
@@ -509,6 +510,15 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   };
 
   /**
+   * The per-certificate gauges as last read: a scrape that cannot read them (Redis away or slow)
+   * exports these, as the registry kept its gauges' last values.
+   */
+  let certificateGauges: { zones: ZoneGaugeRows[]; labels: CertificateGaugeLabels } = {
+    zones: [],
+    labels: {},
+  };
+
+  /**
    * Gauges read from Redis at scrape time, each bounded: with Redis away, /metrics still answers
    * promptly with what this process knows (Prometheus loses nothing exactly when it matters).
    */
@@ -532,12 +542,10 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     }
     if (budgetPlans.status === 'fulfilled') exportBudgetGauges(metrics, budgetPlans.value);
     if (gaugeRows.status === 'fulfilled')
-      exportHostnameGauges(
-        metrics,
-        gaugeRows.value,
-        (hostname, zone) => routeNameOf(router, hostname, zone),
-        accountOf,
-      );
+      certificateGauges = {
+        zones: gaugeRows.value,
+        labels: { routeOf: (hostname, zone) => routeNameOf(router, hostname, zone), accountOf },
+      };
   };
 
   /** Says at start what the schedules cost each token, loudly when they do not fit. */
@@ -566,7 +574,13 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     }
   };
 
-  const opsRoutes = createOpsRoutes({ probes, metrics, logger, beforeScrape: refreshScrapedGauges });
+  const opsRoutes = createOpsRoutes({
+    probes,
+    metrics,
+    logger,
+    beforeScrape: refreshScrapedGauges,
+    streamedSeries: () => certificateGaugeExposition(certificateGauges.zones, certificateGauges.labels),
+  });
 
   const answers = createAnswerQueue(DEFAULT_ANSWER_QUEUE);
   const slackDeps: SlackDeps = {

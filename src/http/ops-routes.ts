@@ -9,6 +9,19 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
+/** Resolves once `response` may take more, or is closed. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
 /**
  * `GET /healthz` (200, or 503 with the failing probes) and `GET /metrics` (Prometheus text,
  * after `beforeScrape` refreshes the gauges read from Redis). Served on PORT in every role.
@@ -18,6 +31,11 @@ export function createOpsRoutes(options: {
   metrics: Metrics;
   logger: Logger;
   beforeScrape: () => Promise<void>;
+  /**
+   * Series written after the registry's, piece by piece as they are made (the per-certificate
+   * gauges: one series per hostname, too many to hold in the registry).
+   */
+  streamedSeries?: () => Iterable<string>;
 }): OpsRoute[] {
   const { metrics, logger } = options;
   return [
@@ -34,20 +52,27 @@ export function createOpsRoutes(options: {
       path: '/metrics',
       method: 'GET',
       handler: (_request, response) => {
-        void options
-          .beforeScrape()
-          .then(() => metrics.registry.metrics())
-          .then(
-            (text) => {
-              response.writeHead(200, { 'content-type': metrics.registry.contentType });
-              response.end(text);
-            },
-            (error: unknown) => {
-              logger.error({ err: error }, '/metrics failed');
-              response.writeHead(500);
-              response.end();
-            },
-          );
+        const scrape = async () => {
+          await options.beforeScrape();
+          const registered = await metrics.registry.metrics();
+          response.writeHead(200, { 'content-type': metrics.registry.contentType });
+          response.write(registered);
+          for (const piece of options.streamedSeries?.() ?? []) {
+            if (response.destroyed) return;
+            if (!response.write(piece)) await drained(response);
+          }
+          response.end();
+        };
+        scrape().catch((error: unknown) => {
+          logger.error({ err: error }, '/metrics failed');
+          if (response.headersSent) {
+            // Half an answer must not pass for a whole one: Prometheus sees the scrape fail.
+            response.destroy();
+            return;
+          }
+          response.writeHead(500);
+          response.end();
+        });
       },
     },
   ];

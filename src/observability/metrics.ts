@@ -51,19 +51,6 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
-    certificateExpiry: new Gauge({
-      name: 'aop_certificate_expiry_timestamp_seconds',
-      help: 'Expiry of each certificate as a Unix time: the one behind each watched hostname (level="hostname") and each zone-level certificate (level="zone", hostname empty)',
-      // `route`: the owning route's name; "" for hostnames no route owns and for zone-level certificates.
-      labelNames: ['zone', 'hostname', 'level', 'certificate_id', 'route', 'account'] as const,
-      registers: [registry],
-    }),
-    hostnameSeverity: new Gauge({
-      name: 'aop_hostname_severity',
-      help: 'Severity of each watched hostname (level="hostname") and zone-level certificate (level="zone"): 0 ok, 1 info, 2 unknown, 3 warning, 4 critical',
-      labelNames: ['zone', 'hostname', 'level', 'certificate_id', 'route', 'account'] as const,
-      registers: [registry],
-    }),
     jobDuration: new Histogram({
       name: 'aop_run_duration_seconds',
       help: 'Digest and evaluation duration, by run (digest or alerts)',

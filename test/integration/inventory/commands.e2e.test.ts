@@ -211,6 +211,12 @@ describe('state stored by the previous release', () => {
       text.split('\n').filter((line) => /^aop_(certificate_expiry|hostname_severity)/.test(line));
     expect(perCertificate(again)).toEqual(perCertificate(metrics));
     expect(perCertificate(again)).toHaveLength(2);
+    // Each gauge once, after the registry's metrics, and the answer ends as the text format wants.
+    expect(again.match(/^# TYPE aop_hostname_severity gauge$/gm)).toHaveLength(1);
+    expect(again.match(/^# TYPE aop_certificate_expiry_timestamp_seconds gauge$/gm)).toHaveLength(1);
+    expect(again).toMatch(
+      /\n\n# HELP aop_hostname_severity [^\n]+\n# TYPE aop_hostname_severity gauge\naop_hostname_severity\{[^\n]+\n$/,
+    );
   });
 });
 

@@ -19,8 +19,7 @@ import {
   type ZoneGaugeRows,
   type ZoneSummary,
 } from '../../../src/inventory/zone-summary.js';
-import { exportHostnameGauges } from '../../../src/observability/hostname-gauges.js';
-import { createMetrics } from '../../../src/observability/metrics.js';
+import { certificateGaugeExposition } from '../../../src/observability/hostname-gauges.js';
 import { deserializeZoneCheck } from '../../../src/queue/serialization.js';
 
 const fixture = (name: string) =>
@@ -65,20 +64,42 @@ function storedGaugeRows(): ZoneGaugeRows[] {
   });
 }
 
-async function exportedGauges(rows: ZoneGaugeRows[]): Promise<string> {
-  const metrics = createMetrics({ collectProcessMetrics: false });
-  exportHostnameGauges(
-    metrics,
-    rows,
-    (hostname) => (hostname.startsWith('pay.') ? 'payments' : null),
-    (zoneId) => (zoneId === ZONE_A.id ? 'prod' : 'default'),
-  );
-  return `${await metrics.registry.getSingleMetricAsString('aop_certificate_expiry_timestamp_seconds')}\n${await metrics.registry.getSingleMetricAsString('aop_hostname_severity')}\n`;
+function exportedGauges(rows: ZoneGaugeRows[]): string {
+  return [
+    ...certificateGaugeExposition(rows, {
+      routeOf: (hostname) => (hostname.startsWith('pay.') ? 'payments' : null),
+      accountOf: (zoneId) => (zoneId === ZONE_A.id ? 'prod' : 'default'),
+    }),
+  ].join('');
+}
+
+/** The two gauges as the registry wrote them after its other metrics: each after a blank line. */
+function asWrittenAfterTheRegistry(gauges: string): string {
+  const severity = gauges.indexOf('# HELP aop_hostname_severity');
+  return `\n${gauges.slice(0, severity)}\n${gauges.slice(severity)}`;
 }
 
 describe('zone summaries', () => {
-  it('export every per-certificate series with the labels and values the full snapshots gave', async () => {
-    expect(await exportedGauges(storedGaugeRows())).toBe(GAUGES_BEFORE);
+  it('export every per-certificate series with the labels and values the full snapshots gave', () => {
+    expect(exportedGauges(storedGaugeRows())).toBe(asWrittenAfterTheRegistry(GAUGES_BEFORE));
+  });
+
+  it('export a hostname found twice in a zone once, where it first appeared, with its last value', () => {
+    const [zone] = storedGaugeRows();
+    if (!zone) throw new Error('fixture has a zone');
+    const first = zone.hostnames[0];
+    if (!first) throw new Error('fixture zone has hostnames');
+    const twice = { ...zone, hostnames: [...zone.hostnames, [first[0], first[1], 42, 'ok'] as const] };
+    const text = exportedGauges([twice]);
+    const lines = text.split('\n').filter((line) => line.includes(`hostname="${first[0]}"`));
+    expect(lines).toEqual([expect.stringMatching(/ 42$/), expect.stringMatching(/ 0$/)]);
+  });
+
+  it('escape label values as the text format requires', () => {
+    const text = exportedGauges([
+      { zone: { id: 'z', name: 'a"b\\c\nd' }, hostnames: [['h.example', 'id', 1, 'ok']], zoneLevel: [] },
+    ]);
+    expect(text).toContain('zone="a\\"b\\\\c\\nd"');
   });
 
   it('give the App Home overview the full snapshots gave', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULTS, loadConfig } from '../../../src/config/load.js';
 import { fileConfigSchema, validateFileConfig } from '../../../src/config/schema.js';
+import { CERTIFICATE_GAUGES } from '../../../src/observability/hostname-gauges.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { list, mapping, readRepoFile, readRepoYaml } from './repo-files.js';
 
@@ -274,10 +275,13 @@ describe('aop-status.example.yml', () => {
 
 describe('README operations', () => {
   it('documents exactly the metrics the bot exports', () => {
-    const exported = createMetrics({ collectProcessMetrics: false })
-      .registry.getMetricsAsArray()
-      .map((metric) => metric.name)
-      .sort();
+    const exported = [
+      ...createMetrics({ collectProcessMetrics: false })
+        .registry.getMetricsAsArray()
+        .map((metric) => metric.name),
+      // Written after the registry's metrics (one series per hostname).
+      ...Object.values(CERTIFICATE_GAUGES).map((gauge) => gauge.name),
+    ].sort();
     const documented = tableRows('### Metrics')
       .map((row) => withoutBackticks(row[0] ?? ''))
       .filter((name) => name.startsWith('aop_'))
