@@ -1,4 +1,4 @@
-import { FlowProducer, type Job, type JobsOptions, Queue, QueueEvents, Worker } from 'bullmq';
+import type { Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
@@ -20,6 +20,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RedisKeys } from '../store/keys.js';
 import { connectRedisForQueues } from '../store/redis.js';
+import { FlowProducer, Queue, QueueEvents, Worker } from './bullmq.js';
 import {
   type AssemblePayload,
   type DiscoverPayload,

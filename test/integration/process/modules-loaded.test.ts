@@ -11,16 +11,13 @@ import { describe, expect, it } from 'vitest';
  */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-async function packagesLoadedBy(modules: string[]): Promise<string[]> {
+/** Every file under node_modules that loading `modules` loaded, as `package/path/in/it.js`. */
+async function filesLoadedBy(modules: string[]): Promise<string[]> {
   const script = `
     import { createRequire } from 'node:module';
     for (const file of ${JSON.stringify(modules)}) await import(file);
     const loaded = Object.keys(createRequire(import.meta.url).cache);
-    const names = loaded.flatMap((file) => {
-      const match = /.*\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file);
-      return match ? [match[1]] : [];
-    });
-    process.stdout.write(JSON.stringify([...new Set(names)]));
+    process.stdout.write(JSON.stringify(loaded.flatMap((file) => file.split('/node_modules/').slice(-1))));
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -28,6 +25,11 @@ async function packagesLoadedBy(modules: string[]): Promise<string[]> {
     { cwd: REPO_ROOT, timeout: 60_000 },
   );
   return JSON.parse(stdout) as string[];
+}
+
+async function packagesLoadedBy(modules: string[]): Promise<string[]> {
+  const files = await filesLoadedBy(modules);
+  return [...new Set(files.map((file) => /^((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1] ?? file))];
 }
 
 describe('packages each part of the bot loads', () => {
@@ -42,5 +44,11 @@ describe('packages each part of the bot loads', () => {
     const loaded = await packagesLoadedBy(['./src/app.ts', './src/slack/app.ts']);
     expect(loaded).toContain('@slack/bolt');
     expect(loaded).not.toContain('express');
+  });
+
+  it("the queues load BullMQ's Redis classes but not its PostgreSQL backend", async () => {
+    const files = await filesLoadedBy(['./src/app.ts']);
+    expect(files).toContain('bullmq/dist/cjs/classes/worker.js');
+    expect(files.filter((file) => file.startsWith('bullmq/dist/cjs/postgres/'))).toEqual([]);
   });
 });
