@@ -43,10 +43,11 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
 import { deserializeZoneCheck } from './queue/serialization.js';
+import { readStoredSnapshots } from './queue/stored-snapshots.js';
 import { createZoneSummaryReader } from './queue/zone-summaries.js';
 import { createAnswerQueue, DEFAULT_ANSWER_QUEUE } from './slack/answer-queue.js';
 import type { SlackApp } from './slack/app.js';
-import type { SlackDeps } from './slack/deps.js';
+import type { InventoryCommands, SlackDeps } from './slack/deps.js';
 import { createSlackPoster } from './slack/poster.js';
 import { createReplayCache } from './slack/replay-cache.js';
 import { redisKeys } from './store/keys.js';
@@ -73,6 +74,8 @@ export interface AopStatus {
   readonly queues: QueueRuntime;
   /** The App Home overview as it would be shown now, from stored state (the demo and the benchmarks). */
   readonly home: Pick<HomeService, 'overview'>;
+  /** `list`, `zones`, `watch` and the rest as the slash command runs them (the benchmarks). */
+  readonly inventory: InventoryCommands;
 }
 
 function credentialSecret(account: CloudflareAccount): string {
@@ -377,7 +380,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     router,
     watchStore,
     zoneResolver,
-    readSnapshots: () => queues.readSnapshots(),
+    readSnapshots: (zoneIds) => readStoredSnapshots(commandsRedis, keys, zoneIds),
     readZoneSummaries: () => zoneSummaries.readSummaries(),
     checkZonesNow,
     requestDigest: (channel, requestedBy) => queues.requestDigest(channel, requestedBy),
@@ -645,6 +648,7 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     metrics,
     cloudflare,
     home,
+    inventory,
     get queues() {
       return queues;
     },

@@ -1,10 +1,11 @@
 import type { AppConfig } from '../config/types.js';
 import type { HostnameCheck, ZoneFailure } from '../digest/model.js';
 import type { Command } from '../domain/command.js';
+import type { ZoneRef } from '../domain/types.js';
 import type { ZoneResolver } from '../lookup/zone-resolver.js';
 import { escapeMrkdwn, literal } from '../render/mrkdwn.js';
 import { renderRouteExplanation } from '../render/routing.js';
-import { renderWatchList } from '../render/watch-list.js';
+import { renderWatchEntries, type WatchEntry, watchEntriesOf } from '../render/watch-list.js';
 import { renderZoneList } from '../render/zone-list.js';
 import type { InventoryCommands, SlackMessage } from '../slack/deps.js';
 import { buildZonePlans } from './plan.js';
@@ -19,8 +20,15 @@ export interface InventoryCommandOptions {
   router: ConfigRouter;
   watchStore: WatchStore;
   zoneResolver: ZoneResolver;
-  /** The latest stored zone results (from the digest and the alert evaluations), every hostname's check. */
-  readSnapshots: () => Promise<ZoneCheckResult[]>;
+  /**
+   * The latest stored result (from the digest and the alert evaluations) of each of `zoneIds` that
+   * has one, in any order, each with every hostname's check. An async iterable is read one result
+   * at a time, and `list` keeps only a short entry per listed hostname of each, so it never holds
+   * every stored check at once; an array is taken as it is.
+   */
+  readSnapshots: (
+    zoneIds: readonly string[],
+  ) => AsyncIterable<ZoneCheckResult> | Promise<readonly ZoneCheckResult[]>;
   /** The summary of each zone's latest stored result: what `zones` shows. */
   readZoneSummaries: () => Promise<ZoneSummary[]>;
   /** Checks zones that have no stored result yet, live. */
@@ -31,6 +39,14 @@ export interface InventoryCommandOptions {
   planZones?: () => Promise<ZonePlan[]>;
   /** The account whose token reads a zone, for `zones`; default: the plan's, else the first account. */
   accountOf?: (plan: ZonePlan) => string;
+}
+
+/** What `list` keeps of one zone's result. */
+interface ZoneListing {
+  /** The result answers for every hostname the plan lists (`snapshotCovers`). */
+  covers: boolean;
+  entries: WatchEntry[];
+  failure: ZoneFailure | null;
 }
 
 /** True when a stored zone result answers for every listed hostname (a failed zone answers for all). */
@@ -94,54 +110,82 @@ export function createInventoryCommands(options: InventoryCommandOptions): Inven
     return renderZoneList(rows, { timeZone: options.config.timezone, idleEvery: every });
   };
 
+  /**
+   * What `list` shows of one zone from its stored or live result: the entries of the hostnames the
+   * plan lists (and of the route asked for), or the zone's failure. The result itself is not kept.
+   */
+  const listingOf = (plan: ZonePlan, result: ZoneCheckResult, routeName: string | null): ZoneListing => {
+    if (result.failure)
+      return { covers: true, entries: [], failure: { ...result.failure, hostnames: plan.hostnames } };
+    const wanted = new Set(plan.hostnames);
+    const ignoredSet = new Set(plan.ignored);
+    const listed = result.checks.filter(
+      (check) => wanted.has(check.hostname) || (plan.discoverAll && !ignoredSet.has(check.hostname)),
+    );
+    const shown =
+      routeName === null
+        ? listed
+        : sliceForRoute(options.router, routeName, { checks: listed, zoneFailures: [] }).checks;
+    // Entries share the result's zone where a check names the same one, not a copy per check.
+    const zoneOf = (check: HostnameCheck): ZoneRef =>
+      check.zone.id === result.zone.id && (check.zone.name ?? null) === (result.zone.name ?? null)
+        ? result.zone
+        : check.zone;
+    return {
+      covers: snapshotCovers(result, plan.hostnames),
+      entries: watchEntriesOf(shown, zoneOf),
+      failure: null,
+    };
+  };
+
   const list = async (routeName: string | null): Promise<SlackMessage[]> => {
     if (routeName !== null && !options.router.named(routeName)) return [unknownRoute(routeName)];
     const plans = await planZones();
-    const snapshots = new Map((await options.readSnapshots()).map((result) => [result.zone.id, result]));
+    const plansOfZone = new Map<string, number[]>();
+    plans.forEach((plan, index) => {
+      plansOfZone.set(plan.zone.id, [...(plansOfZone.get(plan.zone.id) ?? []), index]);
+    });
+    const listings: (ZoneListing | undefined)[] = plans.map(() => undefined);
+    const take = (result: ZoneCheckResult) => {
+      for (const index of plansOfZone.get(result.zone.id) ?? []) {
+        const plan = plans[index];
+        if (plan) listings[index] = listingOf(plan, result, routeName);
+      }
+    };
+    const stored = options.readSnapshots([...plansOfZone.keys()]);
+    for await (const result of Symbol.asyncIterator in stored ? stored : await stored) take(result);
     // A zone is checked live when no run has stored it yet, or when its stored result predates a
     // hostname added since (`watch`): the list promises every watched hostname. A discovered zone
     // promises none until a run has read it (a new account's hundreds of zones are not read live).
     const missing = plans
-      .filter((plan) => !(plan.discovered === true && plan.hostnames.length === 0))
-      .filter((plan) => !snapshotCovers(snapshots.get(plan.zone.id), plan.hostnames))
+      .filter(
+        (plan, index) =>
+          !(plan.discovered === true && plan.hostnames.length === 0) && !listings[index]?.covers,
+      )
       .map((plan) => plan.zone.id);
-    if (missing.length > 0)
-      for (const result of await options.checkZonesNow(missing)) snapshots.set(result.zone.id, result);
-    const checks: HostnameCheck[] = [];
-    const failures: ZoneFailure[] = [];
-    for (const plan of plans) {
-      const result = snapshots.get(plan.zone.id);
-      if (!result) continue;
-      if (result.failure) {
-        failures.push({ ...result.failure, hostnames: plan.hostnames });
-        continue;
-      }
-      const wanted = new Set(plan.hostnames);
-      const ignoredSet = new Set(plan.ignored);
-      for (const check of result.checks) {
-        const listed = wanted.has(check.hostname);
-        if (listed || (plan.discoverAll && !ignoredSet.has(check.hostname))) checks.push(check);
-      }
-    }
+    if (missing.length > 0) for (const result of await options.checkZonesNow(missing)) take(result);
+
+    const entries = listings.flatMap((listing) => listing?.entries ?? []);
+    const failures = listings.flatMap((listing) => (listing?.failure ? [listing.failure] : []));
     if (routeName === null) {
-      return renderWatchList(checks, {
+      return renderWatchEntries(entries, {
         timeZone: options.config.timezone,
         now: options.clock(),
         zoneFailures: failures,
       });
     }
-    const slice = sliceForRoute(options.router, routeName, { checks, zoneFailures: failures });
-    if (slice.checks.length === 0 && slice.zoneFailures.length === 0) {
+    const { zoneFailures } = sliceForRoute(options.router, routeName, { checks: [], zoneFailures: failures });
+    if (entries.length === 0 && zoneFailures.length === 0) {
       return [
         reply(
           `Route \`${literal(routeName)}\` owns none of the watched hostnames. \`/aop-status route <hostname>\` tells which route owns a hostname and why.`,
         ),
       ];
     }
-    return renderWatchList(slice.checks, {
+    return renderWatchEntries(entries, {
       timeZone: options.config.timezone,
       now: options.clock(),
-      zoneFailures: slice.zoneFailures,
+      zoneFailures,
       routeName,
     });
   };

@@ -42,8 +42,11 @@ const MAX_LINE_CHARS = 1000;
 const MESSAGE_RESERVE_CHARS = 600;
 const DAY_MS = 86_400_000;
 
-/** One row of the list, before it is written in the full or the compact form. */
-interface WatchEntry {
+/**
+ * One row of the list, before it is written in the full or the compact form: all the list keeps of
+ * a hostname's check, so a caller reading stored checks a page at a time holds these, not checks.
+ */
+export interface WatchEntry {
   severity: Severity;
   /** Null for a zone whose hostnames were to be discovered but could not be listed. */
   hostname: string | null;
@@ -61,12 +64,23 @@ interface WatchEntry {
  * for (const message of messages) await respond({ response_type: 'ephemeral', ...message });
  */
 export function renderWatchList(
-  checks: HostnameCheck[],
+  checks: readonly HostnameCheck[],
   options: RenderWatchListOptions,
 ): WatchListMessage[] {
-  if (checks.length === 0 && options.zoneFailures.length === 0) return [emptyInventoryMessage()];
+  return renderWatchEntries(watchEntriesOf(checks), options);
+}
 
-  const entries = watchEntries(checks, options.zoneFailures);
+/**
+ * `renderWatchList` from the entries of the checks (`watchEntriesOf`), in any order: the same
+ * messages, whether the entries were made all at once or a page of checks at a time.
+ */
+export function renderWatchEntries(
+  checkEntries: readonly WatchEntry[],
+  options: RenderWatchListOptions,
+): WatchListMessage[] {
+  if (checkEntries.length === 0 && options.zoneFailures.length === 0) return [emptyInventoryMessage()];
+
+  const entries = withZoneFailures(checkEntries, options.zoneFailures);
   const maxMessages = Math.max(1, Math.floor(options.maxMessages ?? WATCH_LIST_MAX_MESSAGES));
   const budgetChars =
     Math.min(
@@ -76,16 +90,27 @@ export function renderWatchList(
         options.maxTextCharsPerMessage ?? BLOCK_KIT_LIMITS.messageTextBudgetChars,
       ),
     ) - MESSAGE_RESERVE_CHARS;
-  const summary = summarySection(entries, checks, options.zoneFailures, options.routeName ?? null);
+  const summary = summarySection(entries, options.routeName ?? null);
 
-  const fullLines = entries.map((entry) => fullLine(entry, options));
-  const full = packLines(fullLines, budgetChars, summary.length, maxMessages);
-  if (full.placed === fullLines.length) return finishMessages(full.messages, summary, entries, null);
+  // Lines are written as they are packed: at 100,000 hostnames only the few thousand that fit are.
+  const full = packLines(
+    entries,
+    (entry) => fullLine(entry, options),
+    budgetChars,
+    summary.length,
+    maxMessages,
+  );
+  if (full.placed === entries.length) return finishMessages(full.messages, summary, entries, null);
 
-  const compactLines = entries.map((entry) => compactLine(entry, options));
-  const compact = packLines(compactLines, budgetChars, summary.length, maxMessages);
+  const compact = packLines(
+    entries,
+    (entry) => compactLine(entry, options),
+    budgetChars,
+    summary.length,
+    maxMessages,
+  );
   const compactNote = `_Shown in compact form (severity, hostname, expiry) because the full list needs more than ${plural(maxMessages, 'message')}._`;
-  if (compact.placed === compactLines.length) {
+  if (compact.placed === entries.length) {
     return finishMessages(compact.messages, summary, entries, { first: compactNote, last: null });
   }
 
@@ -107,15 +132,27 @@ function emptyInventoryMessage(): WatchListMessage {
   return { text, blocks: [section(text)] };
 }
 
-function watchEntries(checks: HostnameCheck[], zoneFailures: ZoneFailure[]): WatchEntry[] {
-  const entries: WatchEntry[] = checks.map((check) => ({
+/**
+ * The list's row of each check, in the checks' order. `zoneOf` may hand back an equal zone that is
+ * shared by many entries (a zone's every check carries its own copy when read from JSON).
+ */
+export function watchEntriesOf(
+  checks: readonly HostnameCheck[],
+  zoneOf: (check: HostnameCheck) => ZoneRef = (check) => check.zone,
+): WatchEntry[] {
+  return checks.map((check) => ({
     severity: check.assessment.severity,
     hostname: check.hostname,
-    zone: check.zone,
+    zone: zoneOf(check),
     expiresOn: check.assessment.effectiveExpiry,
     reasonText: check.assessment.reasons[0]?.text ?? check.assessment.severity,
     errorCode: null,
   }));
+}
+
+/** The checks' entries and those of the zones that could not be listed, sorted worst first. */
+function withZoneFailures(checkEntries: readonly WatchEntry[], zoneFailures: ZoneFailure[]): WatchEntry[] {
+  const entries = [...checkEntries];
   for (const failure of zoneFailures) {
     const notChecked = `Not checked: the zone could not be listed. ${failure.errorMessage}`;
     if (failure.hostnames.length === 0) {
@@ -187,16 +224,9 @@ function expiryText(expiresOn: Date, options: RenderWatchListOptions): string {
   return `expired ${date} (${days === 0 ? 'less than a day ago' : `${plural(days, 'day')} ago`})`;
 }
 
-function summarySection(
-  entries: WatchEntry[],
-  checks: HostnameCheck[],
-  zoneFailures: ZoneFailure[],
-  routeName: string | null,
-): string {
-  const zoneIds = new Set([
-    ...checks.map((check) => check.zone.id),
-    ...zoneFailures.map((failure) => failure.zone.id),
-  ]);
+function summarySection(entries: WatchEntry[], routeName: string | null): string {
+  // Every check and every zone failure has at least one entry, in its own zone.
+  const zoneIds = new Set(entries.map((entry) => entry.zone.id));
   const hostnames = entries.filter((entry) => entry.hostname !== null).length;
   const counts = countBySeverity(entries);
   const countLine = SEVERITIES.map(
@@ -227,24 +257,26 @@ interface PackResult {
 }
 
 /**
- * Fills up to `maxMessages` messages with whole lines, in order. The first message also carries the
- * summary, so it starts with that much of its budget used.
+ * Fills up to `maxMessages` messages with whole lines, the entries' in order. The first message also
+ * carries the summary, so it starts with that much of its budget used.
  */
 function packLines(
-  lines: string[],
+  entries: readonly WatchEntry[],
+  lineOf: (entry: WatchEntry) => string,
   budgetChars: number,
   summaryChars: number,
   maxMessages: number,
 ): PackResult {
   const messages: string[][] = [];
   let placed = 0;
-  while (placed < lines.length && messages.length < maxMessages) {
+  while (placed < entries.length && messages.length < maxMessages) {
     // First: summary, compact note, omitted note. Others: part label, omitted note.
     const reservedBlocks = messages.length === 0 ? 3 : 2;
     let chars = messages.length === 0 ? summaryChars : 0;
     const sections: string[] = [];
-    while (placed < lines.length) {
-      const line = lines[placed] ?? '';
+    while (placed < entries.length) {
+      const entry = entries[placed];
+      const line = entry === undefined ? '' : lineOf(entry);
       const last = sections.at(-1);
       if (last !== undefined && last.length + 1 + line.length <= BLOCK_KIT_LIMITS.sectionTextChars) {
         if (chars + 1 + line.length > budgetChars) break;

@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import type { AppConfig } from '../../../src/config/types.js';
-import type { HostnameCheck } from '../../../src/digest/model.js';
-import { createInventoryCommands, snapshotCovers } from '../../../src/inventory/commands.js';
-import { routerFromConfig } from '../../../src/inventory/routing.js';
+import type { HostnameCheck, ZoneFailure } from '../../../src/digest/model.js';
+import {
+  createInventoryCommands,
+  type InventoryCommandOptions,
+  snapshotCovers,
+} from '../../../src/inventory/commands.js';
+import { routerFromConfig, sliceForRoute } from '../../../src/inventory/routing.js';
 import type { WatchEntry, WatchStore } from '../../../src/inventory/watch-store.js';
-import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
+import type { ZoneCheckResult, ZonePlan } from '../../../src/inventory/zone-check.js';
 import { summarizeZoneCheck } from '../../../src/inventory/zone-summary.js';
 import type { ZoneResolver } from '../../../src/lookup/zone-resolver.js';
+import { renderWatchList } from '../../../src/render/watch-list.js';
+import { associationCheck } from '../digest/builders.js';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const ZONE_ID = '0123456789abcdef0123456789abcdef';
@@ -296,5 +302,107 @@ describe('routes', () => {
     );
     expect(JSON.stringify(unowned?.blocks)).toContain('belongs to no route');
     expect(JSON.stringify(unowned?.blocks)).toContain('<#C0INCIDENT>');
+  });
+});
+
+describe('list, read a zone at a time', () => {
+  const ROUTED = loadTestConfig({
+    routes: [{ name: 'payments', match: { zones: [ZONE.name], hostnames: ['*.pay.a.example'] } }],
+  });
+  const ZONE_B = { id: 'b'.repeat(32), name: 'b.example' };
+  const ZONE_C = { id: 'c'.repeat(32), name: 'c.example' };
+  const SEVERITIES = ['critical', 'warning', 'unknown', 'info', 'ok'] as const;
+
+  /** Each check with its own copy of the zone, as checks read back from JSON have. */
+  const check = (hostname: string, index: number, zone: { id: string; name: string }) =>
+    associationCheck(hostname, SEVERITIES[index % SEVERITIES.length] ?? 'ok', {
+      zone: { ...zone },
+      expiresOn: new Date(NOW.getTime() + ((index % 45) - 5) * 86_400_000),
+    });
+  const hostnamesA = Array.from({ length: 3000 }, (_, index) =>
+    index % 3 === 0 ? `h${index}.pay.a.example` : `h${index}.a.example`,
+  );
+  const hostnamesC = Array.from({ length: 20 }, (_, index) => `c${index}.c.example`);
+  const storedA: ZoneCheckResult = {
+    zone: ZONE,
+    checkedAt: NOW,
+    checks: [...hostnamesA, 'unlisted.a.example'].map((hostname, index) => check(hostname, index, ZONE)),
+    failure: null,
+    requests: 2,
+  };
+  const storedB: ZoneCheckResult = {
+    zone: ZONE_B,
+    checkedAt: NOW,
+    checks: [],
+    failure: { zone: ZONE_B, errorCode: 'cloudflare_forbidden', errorMessage: 'refused', hostnames: [] },
+    requests: 1,
+  };
+  const liveC: ZoneCheckResult = {
+    zone: ZONE_C,
+    checkedAt: NOW,
+    checks: hostnamesC.map((hostname, index) => check(hostname, index, ZONE_C)),
+    failure: null,
+    requests: 2,
+  };
+  const plans: ZonePlan[] = [
+    { zone: ZONE, discoverAll: false, hostnames: hostnamesA, ignored: [] },
+    { zone: ZONE_B, discoverAll: false, hostnames: ['one.b.example', 'two.b.example'], ignored: [] },
+    { zone: ZONE_C, discoverAll: false, hostnames: hostnamesC, ignored: [] },
+  ];
+
+  function commandsReading(readSnapshots: InventoryCommandOptions['readSnapshots']) {
+    const checkedLive: string[][] = [];
+    const commands = createInventoryCommands({
+      config: ROUTED,
+      router: routerFromConfig(ROUTED),
+      watchStore: memoryWatchStore(),
+      zoneResolver: resolver,
+      readSnapshots,
+      readZoneSummaries: async () => [],
+      checkZonesNow: async (zoneIds) => {
+        checkedLive.push(zoneIds);
+        return [liveC];
+      },
+      requestDigest: async () => ({ queued: true }),
+      clock: () => NOW,
+      planZones: async () => plans,
+    });
+    return { commands, checkedLive };
+  }
+
+  it('answers with the same messages as when every stored check is collected at once', async () => {
+    const asked: string[][] = [];
+    const paged = commandsReading(async function* (zoneIds) {
+      asked.push([...zoneIds]);
+      // Another order than the plans': what is shown must not depend on it.
+      for (const result of [storedB, storedA]) if (zoneIds.includes(result.zone.id)) yield result;
+    });
+    const whole = commandsReading(async () => [storedA, storedB]);
+    // What `list` answered when it collected every check of every zone before rendering.
+    const checks = [...storedA.checks.filter((c) => c.hostname !== 'unlisted.a.example'), ...liveC.checks];
+    const zoneFailures = [{ ...storedB.failure, hostnames: plans[1]?.hostnames ?? [] } as ZoneFailure];
+    const options = { timeZone: ROUTED.timezone, now: NOW };
+    const router = routerFromConfig(ROUTED);
+    const slice = sliceForRoute(router, 'payments', { checks, zoneFailures });
+    const expected = {
+      all: renderWatchList(checks, { ...options, zoneFailures }),
+      payments: renderWatchList(slice.checks, {
+        ...options,
+        zoneFailures: slice.zoneFailures,
+        routeName: 'payments',
+      }),
+    };
+    // The whole list does not fit: the compact form and the note of what was left out are compared too.
+    expect(JSON.stringify(expected.all)).toContain('more hostnames not shown here');
+    expect(slice.checks.length).toBe(1000);
+
+    for (const [route, messages] of Object.entries(expected)) {
+      const command = { kind: 'list' as const, route: route === 'all' ? null : route };
+      expect(await paged.commands.handle(command, { userId: 'U1', channelId: 'C1' })).toEqual(messages);
+      expect(await whole.commands.handle(command, { userId: 'U1', channelId: 'C1' })).toEqual(messages);
+    }
+    // Only the planned zones are read; the zone no run has stored is checked live.
+    expect(asked[0]).toEqual([ZONE.id, ZONE_B.id, ZONE_C.id]);
+    expect(paged.checkedLive).toEqual([[ZONE_C.id], [ZONE_C.id]]);
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HostnameCheck } from '../../../src/digest/model.js';
 import type { Severity } from '../../../src/domain/types.js';
-import { renderWatchList, type WatchListMessage } from '../../../src/render/watch-list.js';
+import {
+  renderWatchEntries,
+  renderWatchList,
+  type WatchListMessage,
+  watchEntriesOf,
+} from '../../../src/render/watch-list.js';
 import { allBlockTexts, assertWithinBlockKitLimits } from '../../support/block-kit-limits.js';
 import {
   associationCheck,
@@ -189,6 +194,30 @@ describe('renderWatchList', () => {
         'Run `/aop-status digest` to post everything that needs attention into this channel.',
     );
     expect(new Set(shown).size).toBe(shown.length);
+  });
+
+  it('renders the same messages from entries made a page of checks at a time, in any order', () => {
+    const zoneFailures = [
+      zoneFailure({ id: 'zone-c', name: 'c.example' }, ['cfg-0001.c.example']),
+      zoneFailure({ id: 'zone-d', name: 'd.example' }),
+    ];
+    // Full form in several messages, compact form, and compact with what did not fit left out.
+    for (const [size, maxMessages] of [
+      [250, 5],
+      [600, 5],
+      [3000, 2],
+    ] as const) {
+      const checks = inventory(size);
+      const options = { ...OPTIONS, zoneFailures, maxMessages };
+      const pages = Array.from({ length: Math.ceil(size / 64) }, (_, page) =>
+        watchEntriesOf(checks.slice(page * 64, (page + 1) * 64)),
+      );
+
+      const fromPages = renderWatchEntries(pages.reverse().flat(), options);
+
+      expect(fromPages).toEqual(renderWatchList(checks, options));
+      expect(fromPages.length).toBeGreaterThan(1);
+    }
   });
 
   it('explains how to watch hostnames when nothing is watched', () => {
