@@ -42,7 +42,6 @@ import { type CertificateGaugeLabels, certificateGaugeExposition } from './obser
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createQueueRuntime, type QueueRuntime, type QueueTuning } from './queue/runtime.js';
-import { deserializeZoneCheck } from './queue/serialization.js';
 import { readStoredSnapshots } from './queue/stored-snapshots.js';
 import { createZoneSummaryReader } from './queue/zone-summaries.js';
 import { createAnswerQueue, DEFAULT_ANSWER_QUEUE } from './slack/answer-queue.js';
@@ -170,6 +169,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
   const router = routerFromConfig(config);
   const hostnameThresholds = thresholdsFor(router, config.thresholds);
   const zoneThresholds = zoneThresholdsFor(router, config.thresholds);
+  const zoneSummaries = createZoneSummaryReader({
+    redis: commandsRedis,
+    keys,
+    logger: logger.child({ component: 'zone-summaries' }),
+  });
   const lookup = createLookupService({
     cloudflare,
     zoneResolver,
@@ -177,20 +181,11 @@ export function createAopStatus(options: AopStatusOptions): AopStatus {
     thresholdsFor: hostnameThresholds,
     timeZone: config.timezone,
     clock,
-    readZoneQuota: async (zoneId) => {
-      const stored = await commandsRedis.hget(keys.zoneSnapshots, zoneId);
-      if (stored === null) return null;
-      const check = deserializeZoneCheck(stored);
-      return check.quota ? { quota: check.quota, checkedAt: check.checkedAt } : null;
-    },
+    // From the zone's summary: its last check's quota, without parsing its every hostname.
+    readZoneQuota: (zoneId) => zoneSummaries.readZoneQuota(zoneId),
   });
 
   const watchStore = createWatchStore(commandsRedis, keys);
-  const zoneSummaries = createZoneSummaryReader({
-    redis: commandsRedis,
-    keys,
-    logger: logger.child({ component: 'zone-summaries' }),
-  });
   const discoveryStore = createDiscoveryStore(commandsRedis, keys);
   const discovery: ZoneDiscovery | null = config.discover
     ? createZoneDiscovery({

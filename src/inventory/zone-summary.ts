@@ -34,8 +34,11 @@ export interface ZoneSummary {
   failure: { errorCode: string; errorMessage: string } | null;
   /** What `zoneUseOf` reads from the full check: hostnames, certificates uploaded, zone level. */
   use: ZoneUseReading;
-  /** Certificates uploaded and the zone's limit; null when the lists were not read. */
-  quota: Pick<ZoneQuota, 'certificatesUsed' | 'certificatesLimit'> | null;
+  /**
+   * The zone's use of both quotas, as the lookup card shows it; null when the lists were not read.
+   * Summaries stored by the release that introduced them hold the certificate counts only.
+   */
+  quota: (Pick<ZoneQuota, 'certificatesUsed' | 'certificatesLimit'> & Partial<ZoneQuota>) | null;
   /** Hostnames by severity. */
   hostnames: Record<Severity, number>;
   /** Distinct certificates (serial, else id) by the worst severity among their hostnames. */
@@ -107,10 +110,42 @@ export function summarizeZoneCheck(result: ZoneCheckResult): ZoneSummary {
       : null,
     use: zoneUseOf(result),
     quota: result.quota
-      ? { certificatesUsed: result.quota.certificatesUsed, certificatesLimit: result.quota.certificatesLimit }
+      ? {
+          certificatesUsed: result.quota.certificatesUsed,
+          certificatesLimit: result.quota.certificatesLimit,
+          largestAssociationCount: result.quota.largestAssociationCount,
+          largestAssociationCertificateId: result.quota.largestAssociationCertificateId,
+          associationsLimit: result.quota.associationsLimit,
+        }
       : null,
     hostnames,
     certificates,
+  };
+}
+
+/**
+ * The quota of the summary's zone as its last check counted it: null when that check did not read
+ * the lists; undefined when the summary was stored without the association figures (by the release
+ * that introduced summaries), so the zone's full result has to be read for them.
+ *
+ * @example zoneQuotaOf(summary)?.largestAssociationCount // 30
+ */
+export function zoneQuotaOf(summary: ZoneSummary): ZoneQuota | null | undefined {
+  const quota = summary.quota;
+  if (quota === null) return null;
+  const { largestAssociationCount, largestAssociationCertificateId, associationsLimit } = quota;
+  if (
+    typeof largestAssociationCount !== 'number' ||
+    largestAssociationCertificateId === undefined ||
+    typeof associationsLimit !== 'number'
+  )
+    return undefined;
+  return {
+    certificatesUsed: quota.certificatesUsed,
+    certificatesLimit: quota.certificatesLimit,
+    largestAssociationCount,
+    largestAssociationCertificateId,
+    associationsLimit,
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * The zone summaries and gauge rows stored beside the zone snapshots (see
  * src/inventory/zone-summary.ts): written in the same transaction as a snapshot, read by App Home,
- * `zones`, the budget planner and `/metrics` instead of every hostname's full record.
+ * `zones`, the budget planner, `/metrics` and the lookup card's quota line instead of every
+ * hostname's full record.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { ZoneQuotaSnapshot } from '../domain/lookup.js';
 import type { ZoneCheckResult } from '../inventory/zone-check.js';
 import {
   gaugeRowsOf,
@@ -14,6 +16,7 @@ import {
   summarizeZoneCheck,
   type ZoneGaugeRows,
   type ZoneSummary,
+  zoneQuotaOf,
 } from '../inventory/zone-summary.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -36,6 +39,8 @@ export interface ZoneSummaryReader {
   readSummaries(): Promise<ZoneSummary[]>;
   /** The gauge rows of every stored zone snapshot, in no particular order. */
   readGaugeRows(): Promise<ZoneGaugeRows[]>;
+  /** The quota one zone's last check counted (the lookup card); null when none was stored or counted. */
+  readZoneQuota(zoneId: string): Promise<ZoneQuotaSnapshot | null>;
 }
 
 /**
@@ -72,26 +77,47 @@ export function createZoneSummaryReader(options: {
     for (let start = 0; start < missing.length; start += SNAPSHOT_BATCH_ZONES) {
       const batch = missing.slice(start, start + SNAPSHOT_BATCH_ZONES);
       const snapshots = await redis.hmget(keys.zoneSnapshots, ...batch);
-      // HSETNX: what a zone check wrote since the snapshot was read is newer; it stays.
-      const writes = redis.multi();
-      batch.forEach((zoneId, index) => {
-        const text = snapshots[index];
-        if (!text) return;
+      const results: ZoneCheckResult[] = [];
+      for (const text of snapshots) {
+        if (!text) continue;
         const result = deserializeZoneCheck(text);
         found.push(make(result));
-        writes
-          .hsetnx(keys.zoneSummaries, zoneId, serializeZoneSummary(summarizeZoneCheck(result)))
-          .hsetnx(keys.zoneGaugeRows, zoneId, serializeZoneGaugeRows(gaugeRowsOf(result)));
-      });
-      await writes.exec().catch((error: unknown) => {
-        logger.warn({ err: error }, 'could not store the summaries of zones stored before them');
-      });
+        results.push(result);
+      }
+      await storeMissing(results);
     }
     return found;
+  };
+
+  /** Stores the summary and gauge rows of zones read from their snapshot, for the next read. */
+  const storeMissing = async (results: readonly ZoneCheckResult[]) => {
+    if (results.length === 0) return;
+    // HSETNX: what a zone check wrote since the snapshot was read is newer; it stays.
+    const writes = redis.multi();
+    for (const result of results)
+      writes
+        .hsetnx(keys.zoneSummaries, result.zone.id, serializeZoneSummary(summarizeZoneCheck(result)))
+        .hsetnx(keys.zoneGaugeRows, result.zone.id, serializeZoneGaugeRows(gaugeRowsOf(result)));
+    await writes.exec().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not store the summaries of zones stored before them');
+    });
   };
 
   return {
     readSummaries: () => readAll(keys.zoneSummaries, parseZoneSummary, summarizeZoneCheck),
     readGaugeRows: () => readAll(keys.zoneGaugeRows, parseZoneGaugeRows, gaugeRowsOf),
+    async readZoneQuota(zoneId) {
+      const text = await redis.hget(keys.zoneSummaries, zoneId);
+      const summary = text ? parseZoneSummary(text) : null;
+      const quota = summary ? zoneQuotaOf(summary) : undefined;
+      if (summary && quota !== undefined) return quota ? { quota, checkedAt: summary.checkedAt } : null;
+      // No summary (stored before them, or of another version), or one without the association
+      // figures: the zone's full result has them. A zone of thousands of hostnames is a megabyte.
+      const stored = await redis.hget(keys.zoneSnapshots, zoneId);
+      if (stored === null) return null;
+      const result = deserializeZoneCheck(stored);
+      if (summary === null) await storeMissing([result]);
+      return result.quota ? { quota: result.quota, checkedAt: result.checkedAt } : null;
+    },
   };
 }

@@ -27,6 +27,13 @@ const STORED_BEFORE = (
   ) as unknown[]
 ).map((snapshot) => JSON.stringify(snapshot));
 
+/** Summaries as the release that introduced them stored them for those snapshots. */
+const SUMMARIES_FIRST_RELEASE = (
+  JSON.parse(
+    readFileSync(new URL('../../fixtures/state/zone-summaries-first-release.json', import.meta.url), 'utf8'),
+  ) as unknown[]
+).map((summary) => JSON.stringify(summary));
+
 const logger = createLogger({
   level: 'silent',
   destination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
@@ -100,6 +107,49 @@ describe('zone summaries in Redis', () => {
       ]);
       // The other version's summary is left for the release that wrote it; the next check replaces it.
       expect(await redis.hget(keys.zoneSummaries, first.zone.id)).toContain('"version":99');
+    });
+  });
+
+  it("give a lookup its zone's quota from the summary, and from the snapshot for zones stored earlier", async () => {
+    const prefix = uniquePrefix('zone-summaries');
+    const keys = redisKeys(prefix);
+    await withRedis(prefix, async (redis) => {
+      const results = STORED_BEFORE.map(deserializeZoneCheck);
+      const counted = results.filter((result) => result.quota);
+      const [checked, stored] = counted;
+      const uncounted = results.find((result) => !result.quota);
+      if (!checked || !stored || !uncounted) throw new Error('fixture zones are missing');
+      const quotaOf = (result: (typeof results)[number]) => ({
+        quota: result.quota,
+        checkedAt: result.checkedAt,
+      });
+      const reader = createZoneSummaryReader({ redis, keys, logger });
+
+      // Checked by this release: the summary answers, the snapshot is not parsed.
+      for (const result of [checked, uncounted]) {
+        const writes = redis.multi().hset(keys.zoneSnapshots, result.zone.id, 'not json');
+        writeZoneSummary(writes, keys, result);
+        await writes.exec();
+      }
+      expect(await reader.readZoneQuota(checked.zone.id)).toEqual(quotaOf(checked));
+      expect(await reader.readZoneQuota(uncounted.zone.id)).toBeNull();
+
+      // Stored before summaries: the snapshot answers, and the summary is stored for the next read.
+      await redis.hset(keys.zoneSnapshots, stored.zone.id, serializeZoneCheck(stored));
+      expect(await reader.readZoneQuota(stored.zone.id)).toEqual(quotaOf(stored));
+      expect(parseZoneSummary((await redis.hget(keys.zoneSummaries, stored.zone.id)) ?? '')).toEqual(
+        summarizeZoneCheck(stored),
+      );
+
+      // A summary of the release that introduced them has no association figures: the snapshot has.
+      const old = checked;
+      const firstRelease = SUMMARIES_FIRST_RELEASE.find((text) => text.includes(old.zone.id));
+      if (!firstRelease) throw new Error('fixture summary is missing');
+      await redis.hset(keys.zoneSnapshots, old.zone.id, serializeZoneCheck(old));
+      await redis.hset(keys.zoneSummaries, old.zone.id, firstRelease);
+      expect(await reader.readZoneQuota(old.zone.id)).toEqual(quotaOf(old));
+
+      expect(await reader.readZoneQuota('zone-never-checked')).toBeNull();
     });
   });
 });

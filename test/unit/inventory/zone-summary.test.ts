@@ -18,6 +18,7 @@ import {
   summarizeZoneCheck,
   type ZoneGaugeRows,
   type ZoneSummary,
+  zoneQuotaOf,
 } from '../../../src/inventory/zone-summary.js';
 import { certificateGaugeExposition } from '../../../src/observability/hostname-gauges.js';
 import { deserializeZoneCheck } from '../../../src/queue/serialization.js';
@@ -27,6 +28,10 @@ const fixture = (name: string) =>
 
 const STORED = (JSON.parse(fixture('zone-snapshots-before-summaries.json')) as unknown[]).map((snapshot) =>
   JSON.stringify(snapshot),
+);
+/** The summaries the release that introduced them stored for those snapshots (certificate counts only in `quota`). */
+const SUMMARIES_FIRST_RELEASE = (JSON.parse(fixture('zone-summaries-first-release.json')) as unknown[]).map(
+  (summary) => JSON.stringify(summary),
 );
 const GAUGES_BEFORE = fixture('hostname-gauges-before-summaries.prom');
 const READERS_BEFORE = JSON.parse(fixture('stored-state-readers-before-summaries.json')) as {
@@ -127,6 +132,33 @@ describe('zone summaries', () => {
       },
     );
     expect(JSON.parse(JSON.stringify(rows))).toEqual(READERS_BEFORE.zoneRows);
+  });
+
+  it('give `zones` the same rows when stored by the release that introduced them', () => {
+    const plans: ZonePlan[] = ZONES.map((zone) => ({ zone, discoverAll: true, hostnames: [], ignored: [] }));
+    const rowsOf = (summaries: ZoneSummary[]) =>
+      buildZoneOverview(plans, new Map(summaries.map((summary) => [summary.zone.id, summary])), {
+        configuredIds: new Set([ZONE_A.id, ZONE_B.id]),
+        accountOf: () => 'default',
+      });
+    const firstRelease = SUMMARIES_FIRST_RELEASE.map(parseZoneSummary);
+    expect(firstRelease.every((summary) => summary !== null)).toBe(true);
+    expect(rowsOf(firstRelease as ZoneSummary[])).toEqual(rowsOf(storedSummaries()));
+  });
+
+  it("hold the zone's quota as the lookup card shows it, and say when one stored earlier lacks it", () => {
+    const results = STORED.map(deserializeZoneCheck);
+    expect(results.some((result) => result.quota)).toBe(true);
+    expect(results.some((result) => !result.quota)).toBe(true);
+    storedSummaries().forEach((summary, index) => {
+      expect(zoneQuotaOf(summary)).toEqual(results[index]?.quota ?? null);
+    });
+    SUMMARIES_FIRST_RELEASE.forEach((text, index) => {
+      const summary = parseZoneSummary(text);
+      if (!summary) throw new Error('a summary of the first release could not be read');
+      // No quota counted stays none; a counted one lacks the association figures: read the snapshot.
+      expect(zoneQuotaOf(summary)).toBe(results[index]?.quota ? undefined : null);
+    });
   });
 
   it('round-trip through their stored form, dates included', () => {
