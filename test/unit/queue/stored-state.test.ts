@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digestInputFromRun } from '../../../src/digest/input.js';
 import type { RunPayload } from '../../../src/inventory/run.js';
+import type { ZoneCheckResult } from '../../../src/inventory/zone-check.js';
 import { gaugeRowsOf } from '../../../src/inventory/zone-summary.js';
 import { certificateGaugeExposition } from '../../../src/observability/hostname-gauges.js';
 import {
@@ -33,6 +34,43 @@ function payload(): RunPayload {
     channel: 'C1',
     zonesTotal: 1,
     plans: [],
+  };
+}
+
+/** The old snapshot with one zone-level certificate in use, as a current check would store it. */
+function withZoneCertificate(
+  old: ZoneCheckResult,
+  { uploadedOn, severity }: { uploadedOn: Date | null; severity: 'critical' | 'warning' },
+): ZoneCheckResult {
+  return {
+    ...old,
+    zoneLevel: {
+      state: 'checked',
+      zoneLevelAop: true,
+      certificates: [
+        {
+          zone: old.zone,
+          certificate: {
+            zoneId: old.zone.id,
+            certificateId: 'zone-1',
+            status: 'active',
+            zoneAopEnabled: true,
+            expiresOn: new Date('2026-11-23T00:00:00.000Z'),
+            issuer: null,
+            signature: null,
+            certificatePem: null,
+            uploadedOn,
+          },
+          inUse: true,
+          assessment: {
+            severity,
+            reasons: [],
+            effectiveExpiry: new Date('2026-11-23T00:00:00.000Z'),
+            daysUntilExpiry: 2,
+          },
+        },
+      ],
+    },
   };
 }
 
@@ -71,36 +109,7 @@ describe('state stored before zone-level certificates were checked', () => {
   it('round-trips a new snapshot with zone-level certificates, their upload time revived', () => {
     const old = deserializeZoneCheck(OLD_SNAPSHOT);
     const uploadedOn = new Date('2026-06-01T00:00:00.000Z');
-    const withZoneLevel = {
-      ...old,
-      zoneLevel: {
-        state: 'checked' as const,
-        zoneLevelAop: true,
-        certificates: [
-          {
-            zone: old.zone,
-            certificate: {
-              zoneId: old.zone.id,
-              certificateId: 'zone-1',
-              status: 'active',
-              zoneAopEnabled: true,
-              expiresOn: new Date('2026-11-23T00:00:00.000Z'),
-              issuer: null,
-              signature: null,
-              certificatePem: null,
-              uploadedOn,
-            },
-            inUse: true,
-            assessment: {
-              severity: 'critical' as const,
-              reasons: [],
-              effectiveExpiry: new Date('2026-11-23T00:00:00.000Z'),
-              daysUntilExpiry: 2,
-            },
-          },
-        ],
-      },
-    };
+    const withZoneLevel = withZoneCertificate(old, { uploadedOn, severity: 'critical' });
     const read = deserializeZoneCheck(serializeZoneCheck(withZoneLevel));
     expect(read).toEqual(withZoneLevel);
   });
@@ -111,36 +120,7 @@ describe('per-certificate gauges', () => {
     const old = deserializeZoneCheck(OLD_SNAPSHOT);
     const exported = [
       ...certificateGaugeExposition([
-        gaugeRowsOf({
-          ...old,
-          zoneLevel: {
-            state: 'checked',
-            zoneLevelAop: true,
-            certificates: [
-              {
-                zone: old.zone,
-                certificate: {
-                  zoneId: old.zone.id,
-                  certificateId: 'zone-1',
-                  status: 'active',
-                  zoneAopEnabled: true,
-                  expiresOn: new Date('2026-11-23T00:00:00.000Z'),
-                  issuer: null,
-                  signature: null,
-                  certificatePem: null,
-                  uploadedOn: null,
-                },
-                inUse: true,
-                assessment: {
-                  severity: 'warning',
-                  reasons: [],
-                  effectiveExpiry: new Date('2026-11-23T00:00:00.000Z'),
-                  daysUntilExpiry: 2,
-                },
-              },
-            ],
-          },
-        }),
+        gaugeRowsOf(withZoneCertificate(old, { uploadedOn: null, severity: 'warning' })),
       ]),
     ].join('');
     expect(exported).toContain(
