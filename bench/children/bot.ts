@@ -303,21 +303,30 @@ const handlers = {
   },
 
   /**
-   * One read of the stored zone checks in this process: every stored check
-   * (`queues.readSnapshots`, what `list` reads) or the App Home overview. Timed, with RSS and heap
+   * One read of the stored zone checks in this process: `/aop-status list` as the slash command
+   * answers it (every messages' blocks built), or the App Home overview. Timed, with RSS and heap
    * sampled every 5 ms meanwhile.
    */
-  async readStoredState(params: { reader: 'snapshots' | 'home' }) {
+  async readStoredState(params: { reader: 'list' | 'home' }) {
     const app = requireService();
     const sampler = startReadSampler();
     const startedMs = performance.now();
     let found: Record<string, number>;
     try {
-      if (params.reader === 'snapshots') {
-        const snapshots = await app.queues.readSnapshots();
+      if (params.reader === 'list') {
+        const messages = await app.inventory.handle(
+          { kind: 'list', route: null },
+          { userId: 'U0BENCH', channelId: 'C0BENCH' },
+        );
+        // The first message opens with "*Watched hostnames: 100,000 in 1,000 zones*".
+        const opening = JSON.stringify(messages[0]?.blocks[0] ?? '');
+        const counted = /Watched hostnames: ([\d,]+) in ([\d,]+) zones?/.exec(opening);
+        const number = (text: string | undefined) => Number((text ?? '').replace(/,/g, ''));
         found = {
-          zones: snapshots.length,
-          hostnames: snapshots.reduce((total, snapshot) => total + snapshot.checks.length, 0),
+          hostnames: number(counted?.[1]),
+          zones: number(counted?.[2]),
+          messages: messages.length,
+          bytes: Buffer.byteLength(JSON.stringify(messages)),
         };
       } else {
         const overview = await app.home.overview(null);
