@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { ZoneCheckResult } from '../inventory/zone-check.js';
 import type { RedisKeys } from '../store/keys.js';
-import { deserializeZoneCheck } from './serialization.js';
+import { reviveZoneCheck } from './serialization.js';
 
 /** Zones read per Redis call: a zone of 100 hostnames is about 90 kB stored, one of thousands a megabyte. */
 export const SNAPSHOT_PAGE_ZONES = 20;
@@ -29,7 +29,8 @@ export async function* readStoredSnapshots(
       const text = stored[index];
       // Let go of each zone's text once it is parsed, not when the page ends.
       stored[index] = null;
-      if (text) yield deserializeZoneCheck(text);
+      // Revived in place: several times faster than a reviver called for every key of 90 MB.
+      if (text) yield reviveZoneCheck(JSON.parse(text));
     }
   }
 }
