@@ -2,7 +2,7 @@ import type { Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CloudflareClient } from '../cloudflare/types.js';
 import type { AppConfig } from '../config/types.js';
-import { type DiscoveredZone, type ZoneUseReading, zoneCheckDue } from '../domain/discovery.js';
+import { type DiscoveredZone, zoneCheckDue } from '../domain/discovery.js';
 import { handOffToAlerts } from '../inventory/alert-handoff.js';
 import { handOffToDigest } from '../inventory/digest-handoff.js';
 import { buildZonePlans } from '../inventory/plan.js';
@@ -126,13 +126,6 @@ export interface QueueRuntime {
   requestDigest(channel: string, requestedBy: string): Promise<{ queued: boolean }>;
   /** Runs an alert evaluation now (tests, the demo, Refresh of everything). */
   requestEvaluation(): Promise<void>;
-  /** Every known zone check result from the latest runs, for `list`. */
-  readSnapshots(): Promise<ZoneCheckResult[]>;
-  /**
-   * What each zone's latest check found, by zone id, in a few numbers (see `zoneUseOf`): read four
-   * zones at a time, so every stored hostname is never held at once.
-   */
-  readZoneUse(): Promise<Map<string, ZoneUseReading>>;
   queueDepths(): Promise<Record<string, Record<string, number>>>;
   workersRunning(): boolean;
   nextRunAt(purpose: RunPurpose, after: Date): Date | null;
@@ -141,9 +134,6 @@ export interface QueueRuntime {
   /** Lists the zones now (the discovery job, on demand); resolves once the list is stored. */
   requestDiscovery(): Promise<void>;
 }
-
-/** Zone snapshots read at once when only their use is wanted (see `readZoneUse`). */
-const ZONE_USE_BATCH = 4;
 
 const KEEP_JOBS = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 
@@ -736,24 +726,6 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         await events.waitUntilReady();
       }
       await job.waitUntilFinished(events);
-    },
-    async readSnapshots() {
-      const values = await options.redis.hvals(keys.zoneSnapshots);
-      return values.map((value) => reviveZoneCheck(JSON.parse(value)));
-    },
-    async readZoneUse() {
-      const readings = new Map<string, ZoneUseReading>();
-      // A few zones at a time: a zone of thousands of hostnames is a megabyte of JSON.
-      const zoneIds = await options.redis.hkeys(keys.zoneSnapshots);
-      for (let start = 0; start < zoneIds.length; start += ZONE_USE_BATCH) {
-        const batch = zoneIds.slice(start, start + ZONE_USE_BATCH);
-        const stored = await options.redis.hmget(keys.zoneSnapshots, ...batch);
-        batch.forEach((zoneId, index) => {
-          const text = stored[index];
-          if (text) readings.set(zoneId, zoneUseOf(deserializeZoneCheck(text)));
-        });
-      }
-      return readings;
     },
     async queueDepths() {
       const depths: Record<string, Record<string, number>> = {};

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import { createZoneSummaryReader } from '../../src/queue/zone-summaries.js';
+import { redisKeys } from '../../src/store/keys.js';
 import { startTestApp, type TestApp } from '../support/app-harness.js';
 import { type FakeCloudflare, startFakeCloudflare } from '../support/fake-cloudflare.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
@@ -100,11 +103,23 @@ describe('a Cloudflare budget the schedules do not fit', () => {
     );
   });
 
-  it("plans from each zone's stored check read as a few numbers: the hostnames it reported", async () => {
-    // The digest above stored every zone's check.
-    const readings = await app.service.queues.readZoneUse();
-    expect([...readings.keys()].sort()).toEqual([...ZONE_IDS].sort());
-    expect(readings.get(ZONE_IDS[0] as string)).toMatchObject({ failed: false, hostnames: 1 });
-    expect(readings.get(ZONE_IDS[1] as string)).toMatchObject({ failed: false, hostnames: 0 });
+  it("plans from each zone's stored summary, a few numbers: the hostnames its check reported", async () => {
+    // The digest above stored every zone's check, and its summary beside it.
+    const redis = connectTestRedis();
+    try {
+      const reader = createZoneSummaryReader({
+        redis,
+        keys: redisKeys(app.prefix),
+        logger: createLogger({ level: 'silent' }),
+      });
+      const readings = new Map(
+        (await reader.readSummaries()).map((summary) => [summary.zone.id, summary.use]),
+      );
+      expect([...readings.keys()].sort()).toEqual([...ZONE_IDS].sort());
+      expect(readings.get(ZONE_IDS[0] as string)).toMatchObject({ failed: false, hostnames: 1 });
+      expect(readings.get(ZONE_IDS[1] as string)).toMatchObject({ failed: false, hostnames: 0 });
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -2,22 +2,15 @@
  * `list`'s reader of the stored zone snapshots: a page of zones per Redis call, each parsed when
  * it is reached, from snapshots as the previous release stored them.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deserializeZoneCheck, serializeZoneCheck } from '../../../src/queue/serialization.js';
 import { readStoredSnapshots } from '../../../src/queue/stored-snapshots.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { uniquePrefix, withRedis } from '../../support/redis.js';
+import { readStoredStrings } from '../../support/state-fixtures.js';
 
 /** Zone snapshots exactly as the previous release stored them. */
-const STORED_BEFORE = (
-  JSON.parse(
-    readFileSync(
-      new URL('../../fixtures/state/zone-snapshots-before-summaries.json', import.meta.url),
-      'utf8',
-    ),
-  ) as unknown[]
-).map((snapshot) => JSON.stringify(snapshot));
+const STORED_BEFORE = readStoredStrings('zone-snapshots-before-summaries.json');
 
 describe('stored zone snapshots read a page at a time', () => {
   it('gives the stored result of each zone asked for, in that order, leaving out zones with none', async () => {

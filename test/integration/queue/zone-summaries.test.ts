@@ -16,16 +16,10 @@ import { deserializeZoneCheck, serializeZoneCheck } from '../../../src/queue/ser
 import { createZoneSummaryReader, writeZoneSummary } from '../../../src/queue/zone-summaries.js';
 import { redisKeys } from '../../../src/store/keys.js';
 import { uniquePrefix, withRedis } from '../../support/redis.js';
+import { readStoredStrings } from '../../support/state-fixtures.js';
 
 /** Zone snapshots exactly as the previous release stored them: no summary beside them. */
-const STORED_BEFORE = (
-  JSON.parse(
-    readFileSync(
-      new URL('../../fixtures/state/zone-snapshots-before-summaries.json', import.meta.url),
-      'utf8',
-    ),
-  ) as unknown[]
-).map((snapshot) => JSON.stringify(snapshot));
+const STORED_BEFORE = readStoredStrings('zone-snapshots-before-summaries.json');
 
 /** Summaries as the release that introduced them stored them for those snapshots. */
 const SUMMARIES_FIRST_RELEASE = (
