@@ -233,7 +233,14 @@ export async function startChild<H extends RpcHandlers>(
           reject(error);
         },
       });
-      child.send({ id, method, params } satisfies RpcRequest);
+      // With a callback a closed channel (the child exited, or was stopped when the run's time ran
+      // out) rejects this call instead of being thrown as an unhandled 'error' event.
+      child.send({ id, method, params } satisfies RpcRequest, (error) => {
+        if (!error) return;
+        pending.delete(id);
+        clearTimeout(timer);
+        reject(new Error(`${name}.${method} could not be sent: ${error.message}`));
+      });
     });
   };
 
