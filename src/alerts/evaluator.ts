@@ -390,18 +390,22 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
 
   /**
    * Hands `handle` the run's evaluated hostnames a page of zones at a time, each page with the stored
-   * states of its hostnames, so 100,000 hostnames are never all held at once.
+   * states of its hostnames, so 100,000 hostnames are never all held at once. Returns how many
+   * hostnames were evaluated.
    */
   const forEachEvaluationPage = async (
     run: AssembledRun,
     retained: ReadonlyMap<string, HostnameAlertState>,
     refusedZoneIds: ReadonlySet<string>,
     handle: (page: EvaluatedHostname[], states: ReadonlyMap<string, HostnameAlertState>) => Promise<void>,
-  ): Promise<void> => {
+  ): Promise<number> => {
+    let evaluated = 0;
     for await (const results of resultPagesOf(run)) {
       const page = evaluationsOf(results, retained, refusedZoneIds);
+      evaluated += page.length;
       if (page.length > 0) await handle(page, await store.loadMany(page));
     }
+    return evaluated;
   };
 
   return {
@@ -533,15 +537,19 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
         const legacy = [...states.values()].filter((state) => state.episode !== null);
         const legacyFields = new Set(legacy.map((state) => alertStateKey(state.zoneId, state.hostname)));
         const legacyEvaluations = new Map<string, AlertEvaluation>();
-        await forEachEvaluationPage(run, states, refusedZoneIds, async (page, pageStates) => {
-          summary.hostnames += page.length;
-          // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
-          await store.saveManyIfUnchanged(observer.add(page, pageStates));
-          for (const { zoneId, hostname, evaluation } of page) {
-            const field = alertStateKey(zoneId, hostname);
-            if (legacyFields.has(field)) legacyEvaluations.set(field, evaluation);
-          }
-        });
+        summary.hostnames = await forEachEvaluationPage(
+          run,
+          states,
+          refusedZoneIds,
+          async (page, pageStates) => {
+            // Bookkeeping first: the upgrade steps below re-read hostname states under their locks.
+            await store.saveManyIfUnchanged(observer.add(page, pageStates));
+            for (const { zoneId, hostname, evaluation } of page) {
+              const field = alertStateKey(zoneId, hostname);
+              if (legacyFields.has(field)) legacyEvaluations.set(field, evaluation);
+            }
+          },
+        );
         const observations = observer.finish();
         const migration =
           legacy.length === 0
@@ -629,26 +637,31 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions) {
           }
         }
       } else {
-        await forEachEvaluationPage(run, states, refusedZoneIds, async (page, pageStates) => {
-          summary.hostnames += page.length;
-          const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
-          for (const { zoneId, hostname, evaluation } of page) {
-            const route = ownerOf(zoneId, hostname) ?? null;
-            // Alert threads are off for its owner. A thread opened in another channel before the
-            // routes changed stays there: `channel` only says where new parents go.
-            if (!hasChannel(route)) continue;
-            const stored = pageStates.get(alertStateKey(zoneId, hostname)) ?? null;
-            const previous = stored ?? initialAlertState(zoneId, hostname);
-            const decide = (state: HostnameAlertState) =>
-              decideAlertTransition(state, evaluation, contextAt(now, {}, route));
-            const transition = decide(previous);
-            if (transition.actions.length > 0) await settle(hostnameThread(zoneId, hostname, route), decide);
-            // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
-            else if (alertStateChanged(previous, transition.next))
-              quietUpdates.push({ previous: stored, next: transition.next });
-          }
-          await store.saveManyIfUnchanged(quietUpdates);
-        });
+        summary.hostnames = await forEachEvaluationPage(
+          run,
+          states,
+          refusedZoneIds,
+          async (page, pageStates) => {
+            const quietUpdates: { previous: HostnameAlertState | null; next: HostnameAlertState }[] = [];
+            for (const { zoneId, hostname, evaluation } of page) {
+              const route = ownerOf(zoneId, hostname) ?? null;
+              // Alert threads are off for its owner. A thread opened in another channel before the
+              // routes changed stays there: `channel` only says where new parents go.
+              if (!hasChannel(route)) continue;
+              const stored = pageStates.get(alertStateKey(zoneId, hostname)) ?? null;
+              const previous = stored ?? initialAlertState(zoneId, hostname);
+              const decide = (state: HostnameAlertState) =>
+                decideAlertTransition(state, evaluation, contextAt(now, {}, route));
+              const transition = decide(previous);
+              if (transition.actions.length > 0)
+                await settle(hostnameThread(zoneId, hostname, route), decide);
+              // The common case: nothing to say. Bookkeeping (failure counters, switch memory) is batched.
+              else if (alertStateChanged(previous, transition.next))
+                quietUpdates.push({ previous: stored, next: transition.next });
+            }
+            await store.saveManyIfUnchanged(quietUpdates);
+          },
+        );
       }
       log.info(summary, 'alert evaluation done');
       if (summary.failed > 0) throw new AlertDeliveryError(summary.failed);

@@ -21,7 +21,6 @@ export type EpisodeOwner =
   | { kind: 'group'; state: GroupAlertState };
 
 export interface AlertStore {
-  loadAll(): Promise<Map<string, HostnameAlertState>>;
   /**
    * The stored states that `keep` accepts, read a slice of the hash at a time: an evaluation of a
    * large inventory needs only a few of them at once (open per-hostname episodes, the zones that
@@ -140,15 +139,6 @@ export function createAlertStore(redis: Redis, keys: RedisKeys, logger: Logger):
   };
 
   return {
-    async loadAll() {
-      const all = await redis.hgetall(keys.alertStates);
-      const states = new Map<string, HostnameAlertState>();
-      for (const [field, json] of Object.entries(all)) {
-        const state = parse(field, json);
-        if (state) states.set(field, state);
-      }
-      return states;
-    },
     async loadWhere(keep) {
       const kept = new Map<string, HostnameAlertState>();
       let cursor = '0';

@@ -13,18 +13,30 @@ function accountLabel(zoneId: string): string | null {
   return account === null ? null : `account ${account}`;
 }
 
+/** An episode whose parent Slack confirmed and which is not resolved yet. */
+function isOpenThread<E extends { parent: unknown; resolvedAt: unknown }>(
+  episode: E | null,
+): episode is E & { parent: NonNullable<E['parent']> } {
+  return episode !== null && Boolean(episode.parent) && episode.resolvedAt === null;
+}
+
 export function createStoredAlertThreads(
-  store: Pick<AlertStore, 'loadAll' | 'loadGroups'>,
+  store: Pick<AlertStore, 'loadWhere' | 'loadGroups'>,
   zones: () => Promise<ZoneRef[]>,
 ): OpenAlertThreadSource {
   return {
     async listOpenThreads() {
-      const [states, groups, knownZones] = await Promise.all([store.loadAll(), store.loadGroups(), zones()]);
+      // Only the open per-hostname threads are kept: a large inventory stores a state per hostname.
+      const [states, groups, knownZones] = await Promise.all([
+        store.loadWhere((state) => isOpenThread(state.episode)),
+        store.loadGroups(),
+        zones(),
+      ]);
       const zoneNames = new Map(knownZones.map((zone) => [zone.id, zone.name]));
       const threads: OpenAlertThread[] = [];
       for (const state of states.values()) {
         const episode = state.episode;
-        if (!episode?.parent || episode.resolvedAt !== null) continue;
+        if (!isOpenThread(episode)) continue;
         threads.push({
           episodeId: episode.id,
           kind: episode.kind,
@@ -41,7 +53,7 @@ export function createStoredAlertThreads(
       // Grouped threads (`alerts.group_by: certificate`): one per thing to fix, with all its hostnames.
       for (const group of groups.values()) {
         const episode = group.episode;
-        if (!episode?.parent || episode.resolvedAt !== null) continue;
+        if (!isOpenThread(episode)) continue;
         threads.push({
           episodeId: episode.id,
           kind: episode.kind,

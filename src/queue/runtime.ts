@@ -435,7 +435,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
   };
 
   /** The collected results again, with their checks, a page at a time (the zones that gave up last). */
-  const resultPagesOf = (job: Job<AssemblePayload>, collected: readonly ZoneCheckResult[]) =>
+  const rereadResultPages = (job: Job<AssemblePayload>, collected: readonly ZoneCheckResult[]) =>
     async function* (): AsyncIterable<ZoneCheckResult[]> {
       const read = new Set<string>();
       for await (const page of readResults(job)) {
@@ -518,7 +518,7 @@ export function createQueueRuntime(options: QueueRuntimeOptions): QueueRuntime {
         attemptsMade: job.attemptsMade,
         attemptsAllowed: job.opts.attempts ?? 1,
       },
-      ...(paged ? { readResultPages: resultPagesOf(job, results) } : {}),
+      ...(paged ? { readResultPages: rereadResultPages(job, results) } : {}),
     };
     if (job.data.purpose === 'digest') await options.onDigestAssembled(run);
     else await options.onAlertsAssembled(run);

@@ -38,7 +38,7 @@ describe('open alert threads on the Home tab', () => {
       groups.set(id, state);
     }
     const source = createStoredAlertThreads(
-      { loadAll: async () => new Map(), loadGroups: async () => groups },
+      { loadWhere: async () => new Map(), loadGroups: async () => groups },
       async () => [],
     );
     const [thread] = await source.listOpenThreads();
