@@ -2,10 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Checks every request to `/slack/events` before Bolt sees it. Bolt verifies the signature and
- * rejects timestamps more than five minutes old, but it accepts timestamps in the future and a
- * captured request replayed within the window. This guard rejects both, with 401 and no side
- * effect, and hands Bolt the buffered body so nothing is read twice.
+ * Checks every request to `/slack/events` before Bolt sees it: the signature, a timestamp within
+ * five minutes either way (Bolt's own check accepts timestamps in the future), and a captured
+ * request replayed within the window. A request that fails gets 401 and has no side effect. Bolt
+ * gets the buffered body, so nothing is read twice, and does not check the signature again.
  */
 
 /** Slack's documented window for `X-Slack-Request-Timestamp`, in both directions. */
@@ -86,24 +86,28 @@ export function createSlackRequestGuard(options: {
     const body = await readBody(request, MAX_BODY_BYTES);
     if (body === null) return reject(response, 413, 'body too large');
     const rawBody = body.toString('utf8');
-    // Slack's unsigned SSL check carries nothing else; Bolt answers it and strips anything smuggled.
-    const isSslCheck = /(^|&)ssl_check=1(&|$)/.test(rawBody) && !header(request, 'x-slack-signature');
-    if (!isSslCheck) {
-      const verdict = verifySlackSignature({
-        signingSecret: options.signingSecret,
-        rawBody,
-        signature: header(request, 'x-slack-signature'),
-        timestamp: header(request, 'x-slack-request-timestamp'),
-        nowSeconds: nowSeconds(),
-      });
-      if (!verdict.ok) return reject(response, verdict.status, verdict.reason);
-      const fresh = await options.replayCache.remember(
-        header(request, 'x-slack-signature') ?? '',
-        (SIGNATURE_WINDOW_SECONDS * 2 + 60) * 1000,
-      );
-      if (!fresh) return reject(response, 401, 'replayed request');
+    // Slack's SSL check is unsigned and needs only a 200. It is answered here and never reaches
+    // Bolt, so nothing smuggled beside `ssl_check=1` can run.
+    if (/(^|&)ssl_check=1(&|$)/.test(rawBody) && !header(request, 'x-slack-signature')) {
+      response.writeHead(200);
+      response.end();
+      return;
     }
-    // Bolt reads `rawBody` when present instead of the (already consumed) stream.
+    const verdict = verifySlackSignature({
+      signingSecret: options.signingSecret,
+      rawBody,
+      signature: header(request, 'x-slack-signature'),
+      timestamp: header(request, 'x-slack-request-timestamp'),
+      nowSeconds: nowSeconds(),
+    });
+    if (!verdict.ok) return reject(response, verdict.status, verdict.reason);
+    const fresh = await options.replayCache.remember(
+      header(request, 'x-slack-signature') ?? '',
+      (SIGNATURE_WINDOW_SECONDS * 2 + 60) * 1000,
+    );
+    if (!fresh) return reject(response, 401, 'replayed request');
+    // Only a request signed, fresh and seen once gets here, so Bolt's receiver is built without
+    // its own signature check. It reads `rawBody` when present instead of the consumed stream.
     (request as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     options.next(request, response);
   };

@@ -224,9 +224,14 @@ describe('forged and replayed requests', () => {
     }
   });
 
-  it('answers an unsigned ssl_check without running anything smuggled into it', async () => {
+  // The second shape repeats the key: a parser that reads it as a list would not see `'1'`, and
+  // must still neither skip the signature check nor run the command.
+  it.each([
+    ['ssl_check=1&', 'beside a command'],
+    ['ssl_check=1&ssl_check=0&', 'beside a second ssl_check and a command'],
+  ])('answers an unsigned ssl_check without running anything smuggled into it (%s: %s)', async (prefix) => {
     const responseUrl = slack.responseUrl();
-    const body = `ssl_check=1&${slashCommandBody({ text: HOSTNAME, response_url: responseUrl })}`;
+    const body = `${prefix}${slashCommandBody({ text: HOSTNAME, response_url: responseUrl })}`;
     const cloudflareBefore = cloudflare.requests.length;
     const status = await post(body, { 'content-type': 'application/x-www-form-urlencoded' });
     const cloudflareAfter = cloudflare.requests.length;

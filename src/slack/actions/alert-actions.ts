@@ -1,7 +1,7 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS, decodeAlertValue } from '../ids.js';
 import { respondSafely } from '../respond.js';
+import type { ButtonHandler, ButtonHandlers } from './router.js';
 
 const BUTTONS = [
   [ACTION_IDS.alertAcknowledge, 'acknowledge'],
@@ -15,9 +15,10 @@ const BUTTONS = [
  * reply and the parent update follow through chat.postMessage / chat.update, so everyone in the
  * channel sees them. Only a refusal goes back privately to the person who clicked.
  */
-export function registerAlertActions(app: App, deps: SlackDeps): void {
+export function alertButtonHandlers(deps: SlackDeps): ButtonHandlers {
+  const handlers: ButtonHandlers = {};
   for (const [actionId, action] of BUTTONS) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action: button, body, respond }) => {
+    const handler: ButtonHandler = async ({ ack, action: button, body, respond }) => {
       await ack();
       const log = deps.logger.child({ requestId: body.trigger_id, userId: body.user.id, action });
       const tellClicker = (text: string) =>
@@ -62,6 +63,8 @@ export function registerAlertActions(app: App, deps: SlackDeps): void {
         log.error({ err: error }, 'alert button failed');
         await tellClicker('That did not work (Slack or Cloudflare failed); try again in a minute.');
       }
-    });
+    };
+    handlers[actionId] = handler;
   }
+  return handlers;
 }

@@ -1,27 +1,29 @@
 import { performance } from 'node:perf_hooks';
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { renderLookupError, renderStatusCard } from '../../render/status-card.js';
 import { checkChannelAllowed } from '../access.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS, decodeLookupValue } from '../ids.js';
 import { answerLookupInTime } from '../lookup-deadline.js';
 import { respondSafely } from '../respond.js';
+import type { ButtonHandlers, ButtonListenerArgs } from './router.js';
 
 const STALE_BUTTON =
   'This button no longer matches a hostname (it may be from an old or altered message). Run `/aop-status <hostname>` again.';
 
 /** Refresh re-reads Cloudflare, bypassing the cache; Share posts the card to the channel for everyone. */
-export function registerLookupActions(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(ACTION_IDS.refreshLookup, async ({ ack, action, body, respond }) => {
-    const requestedAtMs = performance.now();
-    await ack();
-    answerAfterAck({ value: action.value, body, respond, deps, share: false, requestedAtMs });
-  });
-  app.action<BlockAction<ButtonAction>>(ACTION_IDS.shareLookup, async ({ ack, action, body, respond }) => {
-    const requestedAtMs = performance.now();
-    await ack();
-    answerAfterAck({ value: action.value, body, respond, deps, share: true, requestedAtMs });
-  });
+export function lookupButtonHandlers(deps: SlackDeps): ButtonHandlers {
+  return {
+    [ACTION_IDS.refreshLookup]: async ({ ack, action, body, respond }) => {
+      const requestedAtMs = performance.now();
+      await ack();
+      answerAfterAck({ value: action.value, body, respond, deps, share: false, requestedAtMs });
+    },
+    [ACTION_IDS.shareLookup]: async ({ ack, action, body, respond }) => {
+      const requestedAtMs = performance.now();
+      await ack();
+      answerAfterAck({ value: action.value, body, respond, deps, share: true, requestedAtMs });
+    },
+  };
 }
 
 /**
@@ -38,8 +40,8 @@ function answerAfterAck(args: Parameters<typeof answerButton>[0]): void {
 
 async function answerButton(args: {
   value: string | undefined;
-  body: BlockAction;
-  respond: Parameters<Parameters<App['action']>[1]>[0]['respond'];
+  body: ButtonListenerArgs['body'];
+  respond: ButtonListenerArgs['respond'];
   deps: SlackDeps;
   share: boolean;
   /** When the click arrived (`performance.now()`): the deadline counts from it. */

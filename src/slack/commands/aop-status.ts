@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { App, RespondArguments, RespondFn, SlashCommand } from '@slack/bolt';
-import { type Command, parseCommandText } from '../../domain/command.js';
+import { type Command, parseCommandText, type ZoneArgument } from '../../domain/command.js';
+import type { Logger } from '../../observability/logger.js';
 import { renderHelp } from '../../render/help.js';
 import { renderLookupError, renderStatusCard, renderUsage } from '../../render/status-card.js';
 import { checkAdmin, checkChannelAllowed } from '../access.js';
@@ -32,18 +33,22 @@ export async function handleAopStatusCommand(
   deps: SlackDeps,
 ): Promise<void> {
   const { command, ack, respond } = args;
-  const log = deps.logger.child({
-    requestId: command.trigger_id,
-    userId: command.user_id,
-    channelId: command.channel_id,
-  });
+  // Made when first needed: a lookup's ack logs nothing, and a child logger costs more than the
+  // rest of the ack's own work.
+  let requestLog: Logger | null = null;
+  const log = () =>
+    (requestLog ??= deps.logger.child({
+      requestId: command.trigger_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+    }));
   const parsed = parseCommandText(command.text ?? '');
 
   // Refusals are counted and logged: someone probing the bot from the wrong place should be visible.
   const channelAccess = checkChannelAllowed(deps.config.access, command.channel_id);
   if (!channelAccess.allowed) {
     deps.metrics.lookups.inc({ outcome: 'channel_not_allowed' });
-    log.info({ command: parsed.kind }, 'refused a command from a channel outside access.allowed_channels');
+    log().info({ command: parsed.kind }, 'refused a command from a channel outside access.allowed_channels');
     await ack({ response_type: 'ephemeral', text: channelAccess.message });
     return;
   }
@@ -52,7 +57,7 @@ export async function handleAopStatusCommand(
     const adminAccess = checkAdmin(deps.config.access, command.user_id, changing);
     if (!adminAccess.allowed) {
       deps.metrics.lookups.inc({ outcome: 'not_an_admin' });
-      log.info({ command: parsed.kind }, 'refused a change by someone outside access.admins');
+      log().info({ command: parsed.kind }, 'refused a change by someone outside access.admins');
       await ack({ response_type: 'ephemeral', text: adminAccess.message });
       return;
     }
@@ -69,42 +74,20 @@ export async function handleAopStatusCommand(
     case 'lookup': {
       const requestedAtMs = performance.now();
       await ack();
-      // The listener ends at the ack, and Bolt lets go of the request. The answer (lookup, card,
-      // post to the response_url) waits in `deps.answers` until requests stop arriving; its
-      // deadline still counts from the request.
-      void deps.answers
-        .run(() =>
-          answerLookupInTime({
-            respond,
-            deps,
-            log,
-            kind: 'lookup',
-            requestedAtMs,
-            slowNotice: { replaceOriginal: false },
-            run: async (signal) => {
-              signal.throwIfAborted();
-              const result = await deps.lookup.lookup({
-                hostname: parsed.hostname,
-                zone: parsed.zone,
-                signal,
-              });
-              deps.metrics.lookups.inc({ outcome: result.assessment.severity });
-              return ephemeral(
-                renderStatusCard(result, {
-                  timeZone: deps.config.timezone,
-                  now: deps.clock(),
-                  shareable: true,
-                }),
-              );
-            },
-            fail: (error) => {
-              log.warn({ err: error, hostname: parsed.hostname }, 'lookup failed');
-              deps.metrics.lookups.inc({ outcome: errorCode(error) });
-              return ephemeral(renderLookupError(error, { hostname: parsed.hostname }));
-            },
-          }),
-        )
-        .catch((error: unknown) => log.error({ err: error }, 'lookup answer failed'));
+      // The listener ends at the ack, and Bolt lets go of the request. The answer waits in
+      // `deps.answers` until requests stop arriving; its deadline still counts from the request.
+      queueLookupAnswer(
+        {
+          hostname: parsed.hostname,
+          zone: parsed.zone,
+          requestedAtMs,
+          requestId: command.trigger_id,
+          userId: command.user_id,
+          channelId: command.channel_id,
+        },
+        respond,
+        deps,
+      );
       return;
     }
     default: {
@@ -125,19 +108,68 @@ export async function handleAopStatusCommand(
           await respondSafely(
             respond,
             { response_type: 'ephemeral', ...message },
-            { deps, log, kind: parsed.kind },
+            { deps, log: log(), kind: parsed.kind },
           );
         }
       } catch (error) {
-        log.error({ err: error, command: parsed.kind }, 'inventory command failed');
+        log().error({ err: error, command: parsed.kind }, 'inventory command failed');
         await respondSafely(respond, ephemeral(renderLookupError(error, {})), {
           deps,
-          log,
+          log: log(),
           kind: parsed.kind,
         });
       }
     }
   }
+}
+
+/** What a queued lookup keeps until it runs: a few strings, not the whole request. */
+interface QueuedLookup {
+  hostname: string;
+  zone: ZoneArgument | null;
+  /** When the command arrived (`performance.now()`): the deadline counts from it. */
+  requestedAtMs: number;
+  requestId: string;
+  userId: string;
+  channelId: string;
+}
+
+/**
+ * Queues a lookup's answer (lookup, card, post to the response_url) in `deps.answers`.
+ *
+ * A burst of commands can hold hundreds of answers at once, and each young-generation GC pause
+ * copies what they keep while every ack in flight waits. So the queued work is made here, away
+ * from the listener's scope, and keeps only the command's few fields instead of its whole body.
+ */
+function queueLookupAnswer(lookup: QueuedLookup, respond: RespondFn, deps: SlackDeps): void {
+  const log = () =>
+    deps.logger.child({ requestId: lookup.requestId, userId: lookup.userId, channelId: lookup.channelId });
+  void deps.answers
+    .run(() => {
+      const answerLog = log();
+      return answerLookupInTime({
+        respond,
+        deps,
+        log: answerLog,
+        kind: 'lookup',
+        requestedAtMs: lookup.requestedAtMs,
+        slowNotice: { replaceOriginal: false },
+        run: async (signal) => {
+          signal.throwIfAborted();
+          const result = await deps.lookup.lookup({ hostname: lookup.hostname, zone: lookup.zone, signal });
+          deps.metrics.lookups.inc({ outcome: result.assessment.severity });
+          return ephemeral(
+            renderStatusCard(result, { timeZone: deps.config.timezone, now: deps.clock(), shareable: true }),
+          );
+        },
+        fail: (error) => {
+          answerLog.warn({ err: error, hostname: lookup.hostname }, 'lookup failed');
+          deps.metrics.lookups.inc({ outcome: errorCode(error) });
+          return ephemeral(renderLookupError(error, { hostname: lookup.hostname }));
+        },
+      });
+    })
+    .catch((error: unknown) => log().error({ err: error }, 'lookup answer failed'));
 }
 
 function errorCode(error: unknown): string {

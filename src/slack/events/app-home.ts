@@ -1,6 +1,7 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { HomeSlackApi } from '../../home/service.js';
+import type { ButtonHandlers } from '../actions/router.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTION_IDS } from '../ids.js';
 
@@ -34,8 +35,9 @@ function homeSlackApi(client: WebClient, deps: SlackDeps): HomeSlackApi {
  * The Home tab: opening it (`app_home_opened`, tab `home`) or clicking its Refresh button
  * publishes the overview, at most once per user per 10 seconds. Works the same over HTTP
  * (events on /slack/events) and Socket Mode, since both reach these listeners through Bolt.
+ * Registers the event listener and returns the Refresh button's handler for the button router.
  */
-export function registerAppHome(app: App, deps: SlackDeps): void {
+export function registerAppHome(app: App, deps: SlackDeps): ButtonHandlers {
   const publish = async (userId: string, client: WebClient, trigger: 'opened' | 'refresh') => {
     const log = deps.logger.child({ userId, trigger });
     if (!deps.home) {
@@ -55,8 +57,10 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
     await publish(event.user, client, 'opened');
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTION_IDS.homeRefresh, async ({ ack, body, client }) => {
-    await ack();
-    await publish(body.user.id, client, 'refresh');
-  });
+  return {
+    [ACTION_IDS.homeRefresh]: async ({ ack, body, client }) => {
+      await ack();
+      await publish(body.user.id, client, 'refresh');
+    },
+  };
 }
