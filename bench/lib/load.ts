@@ -21,11 +21,6 @@ export interface SlashCommandLoad {
    * new request as soon as one is answered.
    */
   ratePerSecond?: number;
-  /**
-   * Connections to reuse across loads (see `openSlashCommandPool`), so a load in several blocks
-   * measures acks, not connection set-up. A pool of the load's own is opened and closed without it.
-   */
-  pool?: Pool;
 }
 
 export interface LoadResult {
@@ -37,31 +32,19 @@ export interface LoadResult {
 }
 
 /**
- * Keep-alive connections to one app, at most `connections` at once.
- *
- * @example
- * const pool = openSlashCommandPool(origin, 20);
- * await runSlashCommandLoad({ origin, signingSecret, commands, concurrency: 20, pool });
- * await pool.close();
- */
-export function openSlashCommandPool(origin: string, connections: number): Pool {
-  return new Pool(origin, {
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-  });
-}
-
-/**
  * Sends every command with `concurrency` in flight and times each ack.
  *
  * @example
  * const { latenciesMs } = await runSlashCommandLoad({ origin, signingSecret, commands, concurrency: 20 });
  */
 export async function runSlashCommandLoad(load: SlashCommandLoad): Promise<LoadResult> {
-  const pool = load.pool ?? openSlashCommandPool(load.origin, load.concurrency);
+  const pool = new Pool(load.origin, {
+    connections: load.concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
   const bodies = load.commands.map((command) =>
     slashCommandBody({ text: command.text, response_url: command.responseUrl }),
   );
@@ -97,7 +80,7 @@ export async function runSlashCommandLoad(load: SlashCommandLoad): Promise<LoadR
   try {
     await Promise.all(Array.from({ length: load.concurrency }, lane));
   } finally {
-    if (!load.pool) await pool.close();
+    await pool.close();
   }
   return { latenciesMs, failures, wallMs: performance.now() - startedMs };
 }

@@ -1,16 +1,15 @@
 /**
  * 1. Slash-command ack: the bot in HTTP mode against a bare Bolt app that only acks, same load,
- * same client, same run. The two are measured in pairs of short blocks, the order alternating from
- * pair to pair: this machine's speed drifts by 2× within a minute, and a pooled p99 is made of a
- * round's worst moments, so the two apps must take their turns close together for a slow spell to
- * land on both. The target is judged on the p99 of every block's samples pooled. Two controls
- * explain the figure: the bot answering `help` (the answer is in the ack, no work follows it), and
- * both apps at a steady 50 requests a second instead of as fast as they ack.
+ * same client, same run, interleaved round by round with the order alternating. The target is
+ * judged on the p99 of every round's samples pooled: one round's p99 rests on ten samples and
+ * moves by 2× either way on a shared machine. Two controls explain the figure: the bot answering
+ * `help` (the answer is in the ack, no work follows it), and both apps at a steady 50 requests a
+ * second instead of as fast as they ack.
  */
 
 import { BENCH_SIGNING_SECRET, CLOUDFLARE_LATENCY_MS, SLACK_ACK_WINDOW_MS } from '../lib/constants.js';
 import { type BenchContext, benchFile, type Scenario, startBareBolt, startBot } from '../lib/context.js';
-import { openSlashCommandPool, runSlashCommandLoad } from '../lib/load.js';
+import { runSlashCommandLoad } from '../lib/load.js';
 import type { ScenarioReport } from '../lib/report.js';
 import type { LoopStats } from '../lib/rpc.js';
 import {
@@ -23,15 +22,6 @@ import {
 } from '../lib/stats.js';
 
 const CONCURRENCY = 20;
-/** Requests per app in one block of a pair; a round is `PAIRS_PER_ROUND` pairs. */
-const BLOCK_REQUESTS = 200;
-const PAIRS_PER_ROUND = 5;
-/**
- * Untimed requests at the start of each block. An app that sat idle while the other worked starts
- * its block with cold caches and a descheduled core, and the bot's blocks always follow its own
- * card work: without a lead-in, the order of turns would decide the p99.
- */
-const LEAD_REQUESTS = 2 * CONCURRENCY;
 /** The bound on the bot's pooled p99 relative to the bare app's. */
 const MAX_P99_RATIO = 1.25;
 /** "Far inside 3 seconds", made concrete: a tenth of Slack's window. */
@@ -71,8 +61,8 @@ interface Measurement {
   ackPhaseCpuMs: number;
   /** The app's event-loop delay and GC pauses while the load ran (what the acks waited behind). */
   loop: LoopStats;
-  /** Bot lookups only: per block, from its first request to its last card at the response_url. */
-  cardsDeliveredMs: number[];
+  /** Bot lookups only: from the first request to the last card arriving at its response_url. */
+  cardsDeliveredMs: number | null;
   /** Bot lookups only: answers that took long enough for the "still trying" notice to go first. */
   slowNotices: number;
 }
@@ -85,14 +75,11 @@ export const ackScenario: Scenario = {
   id: 'ack',
   title: '1. Slash-command ack',
   async run(context: BenchContext): Promise<ScenarioReport> {
-    const blockRequests = context.quick ? 40 : BLOCK_REQUESTS;
-    const pairsPerRound = PAIRS_PER_ROUND;
-    const leadRequests = LEAD_REQUESTS;
-    /** Per app and round: the blocks together, and the `help` control in one go. */
-    const requests = blockRequests * pairsPerRound;
+    const requests = context.quick ? 200 : 1_000;
     const steadyRequests = context.quick ? 100 : 300;
-    // Five rounds: on a small shared machine one round's p99 can move by 2× either way.
-    const rounds = context.quick ? 1 : 5;
+    // Eight rounds: on a small shared machine one round's p99 can move by 2× either way, and the
+    // pooled p99 is made of the worst rounds of each app, so more of them make it steadier.
+    const rounds = context.quick ? 1 : 8;
     const warmup = context.quick ? 100 : 1_000;
     const { fakes } = context;
     const { baseUrl } = await fakes.call('startCloudflare', { latencyMs: CLOUDFLARE_LATENCY_MS });
@@ -100,7 +87,7 @@ export const ackScenario: Scenario = {
     const zone = await fakes.call('seedLookupZone', {
       label: 'ack',
       name: 'ack.bench.example',
-      count: warmup + rounds * (requests + pairsPerRound * leadRequests + steadyRequests),
+      count: warmup + rounds * (requests + steadyRequests),
     });
     const bot = await startBot(context, {
       label: 'ack',
@@ -117,28 +104,17 @@ export const ackScenario: Scenario = {
     });
     const bare = await startBareBolt({ slackApiUrl: apiUrl });
     const apps = { bare, bot };
-    // One set of keep-alive connections per app for the closed-loop loads, kept across blocks.
-    const pools = {
-      bare: openSlashCommandPool(bare.origin, CONCURRENCY),
-      bot: openSlashCommandPool(bot.origin, CONCURRENCY),
-    };
     let nextHostname = 0;
     let cardsExpected = 0;
     let noticesSoFar = 0;
 
-    /**
-     * Times `count` requests. The first `lead` requests before them, sent in the same closed loop
-     * without a pause, are not timed: they bring the app from idle to a steady pace, whichever app
-     * ran last and for how long.
-     */
-    const measure = async (variant: Variant, count: number, lead = 0) => {
+    const measure = async (variant: Variant, count: number) => {
       const app = apps[variant.target];
-      const sent = lead + count;
-      const urls = await fakes.call('responseUrls', { count: sent });
+      const urls = await fakes.call('responseUrls', { count });
       const first = nextHostname;
       // Only the bot's lookups use hostnames up; the bare app gets the same bodies the bot's next
       // batch will get, so both parse the same bytes.
-      if (variant.target === 'bot' && variant.command === 'lookup') nextHostname += sent;
+      if (variant.target === 'bot' && variant.command === 'lookup') nextHostname += count;
       const commands = urls.map((responseUrl, index) => ({
         text: variant.command === 'help' ? 'help' : hostname(first + index),
         responseUrl,
@@ -149,65 +125,33 @@ export const ackScenario: Scenario = {
         origin: app.origin,
         signingSecret: BENCH_SIGNING_SECRET,
         commands,
-        ...(variant.ratePerSecond === undefined
-          ? { concurrency: CONCURRENCY, pool: pools[variant.target] }
-          : { concurrency: 200, ratePerSecond: variant.ratePerSecond }),
+        concurrency: variant.ratePerSecond === undefined ? CONCURRENCY : 200,
+        ...(variant.ratePerSecond === undefined ? {} : { ratePerSecond: variant.ratePerSecond }),
       });
       // What the acks competed with: the loop and CPU while the load ran, before any later work.
-      // CPU is per request sent; the figures below scale it to the timed ones.
-      const ackPhaseCpuMs = (((await app.handle.cpuMs()) - cpuBeforeMs) * count) / sent;
+      const ackPhaseCpuMs = (await app.handle.cpuMs()) - cpuBeforeMs;
       const loop = await app.handle.loopStats();
-      const cardsDeliveredMs: number[] = [];
+      let cardsDeliveredMs: number | null = null;
       let slowNotices = 0;
       if (variant.target === 'bot' && variant.command === 'lookup') {
         // Let the bot's background work finish, so it never overlaps the next measurement.
         // (`help` is answered inside the ack and sends no card.)
-        cardsExpected += sent;
+        cardsExpected += count;
         const startedMs = Date.now() - result.wallMs;
         const delivered = await fakes.call(
           'waitForAnswers',
           { count: cardsExpected, timeoutMs: 60_000 },
           70_000,
         );
-        cardsDeliveredMs.push(Date.now() - startedMs);
+        cardsDeliveredMs = Date.now() - startedMs;
         slowNotices = delivered.notices - noticesSoFar;
         noticesSoFar = delivered.notices;
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const cpuPerRequestMs = ((await app.handle.cpuMs()) - cpuBeforeMs) / sent;
+      const cpuPerRequestMs = ((await app.handle.cpuMs()) - cpuBeforeMs) / count;
       // Keeps the next measurement's loop statistics to itself.
       await app.handle.loopStats();
-      return {
-        ...result,
-        latenciesMs: result.latenciesMs.slice(lead),
-        cardsDeliveredMs,
-        slowNotices,
-        cpuPerRequestMs,
-        ackPhaseCpuMs,
-        loop,
-      };
-    };
-    const record = (round: number, variant: Variant, result: Block) => {
-      const summary = summarizeLatencies(result.latenciesMs);
-      measurements.push({
-        round,
-        variant: variant.key,
-        summary,
-        failures: result.failures,
-        latenciesMs: result.latenciesMs,
-        wallMs: result.wallMs,
-        cpuPerRequestMs: result.cpuPerRequestMs,
-        ackPhaseCpuMs: result.ackPhaseCpuMs,
-        loop: result.loop,
-        cardsDeliveredMs: result.cardsDeliveredMs,
-        slowNotices: result.slowNotices,
-      });
-      context.log(
-        `ack: round ${round} ${variant.key}: p50 ${formatMs(summary.p50Ms)} p99 ${formatMs(summary.p99Ms)} ` +
-          `cpu/request ${result.cpuPerRequestMs.toFixed(2)} ms, during load ${Math.round(result.ackPhaseCpuMs)} ms ` +
-          `cpu in ${Math.round(result.wallMs)} ms, loop delay p99 ${formatMs(result.loop.loopDelayP99Ms)} ` +
-          `max ${formatMs(result.loop.loopDelayMaxMs)}, gc ${result.loop.gcCount}× total ${formatMs(result.loop.gcPauseTotalMs)} max ${formatMs(result.loop.gcPauseMaxMs)}`,
-      );
+      return { ...result, cardsDeliveredMs, slowNotices, cpuPerRequestMs, ackPhaseCpuMs, loop };
     };
 
     const measurements: Measurement[] = [];
@@ -216,32 +160,39 @@ export const ackScenario: Scenario = {
       await measure(VARIANTS.bot, warmup);
       await measure(VARIANTS.bare, warmup);
       await measure(VARIANTS.botHelp, 200);
-      let pairs = 0;
       for (let round = 1; round <= rounds; round += 1) {
-        const blocks: Record<'bare' | 'bot', Block[]> = { bare: [], bot: [] };
-        for (let pair = 0; pair < pairsPerRound; pair += 1) {
-          const order = pairs % 2 === 0 ? [VARIANTS.bare, VARIANTS.bot] : [VARIANTS.bot, VARIANTS.bare];
-          pairs += 1;
-          for (const variant of order) {
-            blocks[variant.target].push(await measure(variant, blockRequests, leadRequests));
-          }
-        }
-        record(round, VARIANTS.bare, mergeBlocks(blocks.bare));
-        record(round, VARIANTS.bot, mergeBlocks(blocks.bot));
+        const pair: Variant[] =
+          round % 2 === 1 ? [VARIANTS.bare, VARIANTS.bot] : [VARIANTS.bot, VARIANTS.bare];
         const steady: Variant[] =
           round % 2 === 1
             ? [VARIANTS.bareSteady, VARIANTS.botSteady]
             : [VARIANTS.botSteady, VARIANTS.bareSteady];
-        for (const variant of [VARIANTS.botHelp, ...steady]) {
-          record(
+        for (const variant of [...pair, VARIANTS.botHelp, ...steady]) {
+          const count = variant.ratePerSecond === undefined ? requests : steadyRequests;
+          const result = await measure(variant, count);
+          const summary = summarizeLatencies(result.latenciesMs);
+          measurements.push({
             round,
-            variant,
-            await measure(variant, variant.ratePerSecond === undefined ? requests : steadyRequests),
+            variant: variant.key,
+            summary,
+            failures: result.failures,
+            latenciesMs: result.latenciesMs,
+            wallMs: result.wallMs,
+            cpuPerRequestMs: result.cpuPerRequestMs,
+            ackPhaseCpuMs: result.ackPhaseCpuMs,
+            loop: result.loop,
+            cardsDeliveredMs: result.cardsDeliveredMs,
+            slowNotices: result.slowNotices,
+          });
+          context.log(
+            `ack: round ${round} ${variant.key}: p50 ${formatMs(summary.p50Ms)} p99 ${formatMs(summary.p99Ms)} ` +
+              `cpu/request ${result.cpuPerRequestMs.toFixed(2)} ms, during load ${Math.round(result.ackPhaseCpuMs)} ms ` +
+              `cpu in ${Math.round(result.wallMs)} ms, loop delay p99 ${formatMs(result.loop.loopDelayP99Ms)} ` +
+              `max ${formatMs(result.loop.loopDelayMaxMs)}, gc ${result.loop.gcCount}× total ${formatMs(result.loop.gcPauseTotalMs)} max ${formatMs(result.loop.gcPauseMaxMs)}`,
           );
         }
       }
     } finally {
-      await Promise.all([pools.bare.close(), pools.bot.close()]);
       await Promise.all([bot.stop(), bare.stop()]);
     }
 
@@ -263,7 +214,7 @@ export const ackScenario: Scenario = {
         0.99,
       );
     const ratio = pooledP99('bot') / pooledP99('bare');
-    const cardsMs = median(of('bot').flatMap((measurement) => measurement.cardsDeliveredMs));
+    const cardsMs = medianOf('bot', (measurement) => measurement.cardsDeliveredMs ?? Number.NaN);
     const explanation: string[] = [];
     if (ratio > MAX_P99_RATIO) {
       explanation.push(
@@ -281,13 +232,10 @@ export const ackScenario: Scenario = {
     return {
       status: 'measured',
       setup:
-        `Signed \`/aop-status <hostname>\` requests at ${CONCURRENCY} in flight, each a different hostname, against ` +
-        `the bot in HTTP mode and against a bare Bolt app, after ${warmup.toLocaleString('en-US')} warm-up requests each. ` +
-        `The two take turns in blocks of ${blockRequests}: ${rounds} rounds of ${pairsPerRound} pairs, the app that goes ` +
-        'first alternating from pair to pair (bare, bot, bot, bare, …), so a slow spell of the shared machine falls on ' +
-        "both. Each app keeps its keep-alive connections from block to block, and after each of the bot's blocks its " +
-        `cards are awaited, so every block starts with both apps idle. Each block begins with ${leadRequests} untimed ` +
-        "requests in the same loop, which bring the app from idle to its pace. The bare app is Bolt's own HTTP receiver with its " +
+        `${requests.toLocaleString('en-US')} signed \`/aop-status <hostname>\` requests at ${CONCURRENCY} in flight, each a ` +
+        'different hostname, against the bot in HTTP mode and against a bare Bolt app; ' +
+        `${rounds} rounds, the bare app and the bot alternating which goes first, after ` +
+        `${warmup.toLocaleString('en-US')} warm-up requests each. The bare app is Bolt's own HTTP receiver with its ` +
         "signature check and one listener that acks, nothing else. The bot's figure includes what it does before Bolt " +
         'sees a request and the bare app does not: its request guard (buffering the body, and the timestamp and ' +
         "signature check, stricter than Bolt's, which refuses future timestamps too and which Bolt's receiver then does " +
@@ -295,10 +243,8 @@ export const ackScenario: Scenario = {
         'once requests stop arriving. Latency ' +
         'is from sending the request to the end of the ack, measured by one keep-alive undici client. The bot, the bare ' +
         'app, the load generator and the local Cloudflare/Slack servers each run in their own process; Cloudflare ' +
-        `answers after ${CLOUDFLARE_LATENCY_MS} ms. The target is read from the p99 of every block's samples pooled ` +
-        `(${(rounds * requests).toLocaleString('en-US')} per app); the other figures are the median of the rounds' percentiles, ` +
-        `a round's blocks taken together. The \`help\` control is measured in one go of ${requests.toLocaleString('en-US')} ` +
-        'per round. CPU per ' +
+        `answers after ${CLOUDFLARE_LATENCY_MS} ms. The target is read from the p99 of all ${rounds} rounds' samples ` +
+        `pooled (${(rounds * requests).toLocaleString('en-US')} per app); the other figures are the median of the rounds' percentiles. CPU per ` +
         "request is the app process's CPU time over a measurement, until the last card is delivered, divided by the " +
         'requests; CPU while the load ran, event-loop delay and GC pauses cover only the time the requests were being ' +
         'sent and are read inside the app process.',
@@ -359,8 +305,8 @@ export const ackScenario: Scenario = {
           verdict: 'info',
         },
         {
-          measure: `Bot: a block's first request → its last card delivered (median of blocks)`,
-          figure: `${formatMs(cardsMs)} for ${blockRequests + leadRequests} lookups (${Math.round((blockRequests + leadRequests) / (cardsMs / 1000))} cards a second)`,
+          measure: 'Bot: first request → last card delivered',
+          figure: `${formatMs(cardsMs)} (${Math.round(requests / (cardsMs / 1000))} cards a second)`,
           target: '',
           verdict: 'info',
         },
@@ -437,41 +383,6 @@ const VARIANT_LABEL: Record<Variant['key'], string> = {
   bareSteady: `bare Bolt, ${STEADY_RATE_PER_SECOND}/s`,
   botSteady: `bot lookups, ${STEADY_RATE_PER_SECOND}/s`,
 };
-
-type Block = Pick<
-  Measurement,
-  | 'failures'
-  | 'latenciesMs'
-  | 'wallMs'
-  | 'cpuPerRequestMs'
-  | 'ackPhaseCpuMs'
-  | 'loop'
-  | 'cardsDeliveredMs'
-  | 'slowNotices'
->;
-
-/** A round's blocks of one app as one measurement: samples together, the worst loop and GC figures. */
-function mergeBlocks(blocks: Block[]): Block {
-  const sum = (pick: (block: Block) => number) => blocks.reduce((total, block) => total + pick(block), 0);
-  const max = (pick: (block: Block) => number) => Math.max(0, ...blocks.map(pick));
-  return {
-    failures: blocks.flatMap((block) => block.failures),
-    latenciesMs: blocks.flatMap((block) => block.latenciesMs),
-    wallMs: sum((block) => block.wallMs),
-    // Blocks are of equal size, so the mean of their per-request CPU is the round's.
-    cpuPerRequestMs: sum((block) => block.cpuPerRequestMs) / Math.max(1, blocks.length),
-    ackPhaseCpuMs: sum((block) => block.ackPhaseCpuMs),
-    loop: {
-      loopDelayP99Ms: max((block) => block.loop.loopDelayP99Ms),
-      loopDelayMaxMs: max((block) => block.loop.loopDelayMaxMs),
-      gcPauseTotalMs: sum((block) => block.loop.gcPauseTotalMs),
-      gcPauseMaxMs: max((block) => block.loop.gcPauseMaxMs),
-      gcCount: sum((block) => block.loop.gcCount),
-    },
-    cardsDeliveredMs: blocks.flatMap((block) => block.cardsDeliveredMs),
-    slowNotices: sum((block) => block.slowNotices),
-  };
-}
 
 function triple(measurements: Measurement[]): string {
   const pick = (select: (summary: LatencySummary) => number) =>
