@@ -35,13 +35,13 @@ export async function handleAopStatusCommand(
   const { command, ack, respond } = args;
   // Made when first needed: a lookup's ack logs nothing, and a child logger costs more than the
   // rest of the ack's own work.
+  const logIds: CommandLogIds = {
+    requestId: command.trigger_id,
+    userId: command.user_id,
+    channelId: command.channel_id,
+  };
   let requestLog: Logger | null = null;
-  const log = () =>
-    (requestLog ??= deps.logger.child({
-      requestId: command.trigger_id,
-      userId: command.user_id,
-      channelId: command.channel_id,
-    }));
+  const log = () => (requestLog ??= deps.logger.child(logIds));
   const parsed = parseCommandText(command.text ?? '');
 
   // Refusals are counted and logged: someone probing the bot from the wrong place should be visible.
@@ -81,9 +81,7 @@ export async function handleAopStatusCommand(
           hostname: parsed.hostname,
           zone: parsed.zone,
           requestedAtMs,
-          requestId: command.trigger_id,
-          userId: command.user_id,
-          channelId: command.channel_id,
+          logIds,
         },
         respond,
         deps,
@@ -123,15 +121,20 @@ export async function handleAopStatusCommand(
   }
 }
 
+/** What every log line about one command carries. */
+interface CommandLogIds {
+  requestId: string;
+  userId: string;
+  channelId: string;
+}
+
 /** What a queued lookup keeps until it runs: a few strings, not the whole request. */
 interface QueuedLookup {
   hostname: string;
   zone: ZoneArgument | null;
   /** When the command arrived (`performance.now()`): the deadline counts from it. */
   requestedAtMs: number;
-  requestId: string;
-  userId: string;
-  channelId: string;
+  logIds: CommandLogIds;
 }
 
 /**
@@ -142,8 +145,7 @@ interface QueuedLookup {
  * from the listener's scope, and keeps only the command's few fields instead of its whole body.
  */
 function queueLookupAnswer(lookup: QueuedLookup, respond: RespondFn, deps: SlackDeps): void {
-  const log = () =>
-    deps.logger.child({ requestId: lookup.requestId, userId: lookup.userId, channelId: lookup.channelId });
+  const log = () => deps.logger.child(lookup.logIds);
   void deps.answers
     .run(() => {
       const answerLog = log();
